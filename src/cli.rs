@@ -1,0 +1,87 @@
+//! The command line (clap derive). Nothing past `main` sees these types.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Monte Carlo simulator for capped revenue-share deals.
+///
+/// A payer pays a holder a share of its revenue for a fixed number of years,
+/// up to a cap, while the holder owns a stake in the payer. revshare simulates
+/// many growth paths and reports what the share pays, when the cap binds, what
+/// it is worth today, and the equity exposure beside it.
+#[derive(Debug, Parser)]
+#[command(name = "revshare", version, propagate_version = true, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  revshare run                               run every scenario in ./scenarios
+  revshare run scenarios/bull.toml --paths 1M --seed 7
+  revshare check scenarios/old-terms.toml    validate and show the resolved scenario
+  revshare list                              list the scenarios in ./scenarios";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios and write yearly.csv, periods.csv, summary.csv and manifest.json.
+    #[command(after_help = "\
+Examples:
+  revshare run                                 every *.toml in ./scenarios
+  revshare run scenarios/amended-2026.toml     one scenario
+  revshare run my-scenarios/ --paths 1e6       every *.toml in a folder, a million paths each
+  revshare run a.toml b.toml --seed 42 --out results
+
+Results go to <OUT>/<name>/ (default output/<name>/), replacing an earlier run
+of the same scenario only once the new one has finished.")]
+    Run(RunArgs),
+    /// Validate scenario files and print each one resolved (after `extends`, defaults filled in).
+    #[command(after_help = "Example:\n  revshare check scenarios/bull.toml")]
+    Check {
+        /// Scenario files to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// List the scenarios in a folder: name, description, years and file.
+    #[command(after_help = "Example:\n  revshare list scenarios")]
+    List {
+        /// Folder to list [default: scenarios]
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario files or folders of them [default: scenarios]
+    #[arg(value_name = "FILE|DIR")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Paths to simulate, overriding each file's `paths` (e.g. 1000000, 1_000_000, 1e6, 1M).
+    #[arg(long, value_parser = parse_paths, value_name = "N")]
+    pub paths: Option<u64>,
+
+    /// Random seed, overriding each file's `seed` (a whole number ≥ 0).
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+
+    /// Folder for the results: each scenario writes to OUT/<name>/.
+    #[arg(long, value_name = "OUT", default_value = "output")]
+    pub out: PathBuf,
+
+    /// Worker threads (results are the same for any number) [default: one per core]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_paths(s: &str) -> Result<u64, String> {
+    revshare::scenario::parse_count(s).ok_or_else(|| {
+        format!("`{s}` is not a path count: give a whole number ≥ 1 such as 100000, 1_000_000, 1e6 or 1M")
+    })
+}

@@ -1,0 +1,283 @@
+//! The three commands: `run`, `check` and `list`. They turn parsed arguments
+//! into library calls and print for people; errors go back to `main`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use revshare::engine::{self, EngineError, RunOptions};
+use revshare::export::{self, OutputError, RunReport, Staging};
+use revshare::model::{Model, Summary};
+use revshare::scenario::{Scenario, ScenarioErrors};
+
+use crate::cli::RunArgs;
+
+/// Everything that can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{}", render_scenarios(.0))]
+    Scenarios(Vec<ScenarioErrors>),
+    #[error("{message}\n  fix: {fix}")]
+    Usage { message: String, fix: String },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("{scenario}: {source}")]
+    Engine { scenario: String, source: EngineError },
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+fn render_scenarios(errors: &[ScenarioErrors]) -> String {
+    errors.iter().flat_map(|e| e.0.iter()).map(|e| format!("error: {e}")).collect::<Vec<_>>().join("\n")
+}
+
+impl AppError {
+    /// Text for stderr, each problem starting with `error:`.
+    pub fn render(&self) -> String {
+        match self {
+            AppError::Scenarios(_) => self.to_string(),
+            other => format!("error: {other}"),
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            AppError::Engine { source: EngineError::Cancelled, .. } => 130,
+            _ => 2,
+        }
+    }
+}
+
+fn usage(message: impl Into<String>, fix: impl Into<String>) -> AppError {
+    AppError::Usage { message: message.into(), fix: fix.into() }
+}
+
+/// The `*.toml` files of a folder, sorted by name.
+fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
+    let entries = fs::read_dir(dir).map_err(|e| {
+        usage(format!("{}: cannot read the folder: {e}", dir.display()), "give a folder of scenario files")
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Expand the `run` arguments into scenario files.
+fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
+    let default = [PathBuf::from("scenarios")];
+    let given = !inputs.is_empty();
+    let inputs = if given { inputs } else { &default[..] };
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let found = toml_files(input)?;
+            if found.is_empty() {
+                return Err(usage(
+                    format!("{}: no *.toml scenario files in this folder", input.display()),
+                    "give a scenario file, or a folder that holds some",
+                ));
+            }
+            files.extend(found);
+        } else if !given {
+            return Err(usage(
+                "no scenario given, and there is no scenarios/ folder here",
+                "run from the project folder, or name files: revshare run my-scenario.toml",
+            ));
+        } else {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// Load every file; all problems in all files are reported together.
+fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, AppError> {
+    let mut scenarios = Vec::new();
+    let mut errors = Vec::new();
+    for f in files {
+        match Scenario::load(f) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(scenarios) } else { Err(AppError::Scenarios(errors)) }
+}
+
+fn print_warnings(s: &Scenario) {
+    for w in &s.warnings {
+        eprintln!("warning: {}: {w}", s.file.display());
+    }
+}
+
+/// `revshare run`.
+pub fn run(args: &RunArgs) -> Result<(), AppError> {
+    let files = collect_inputs(&args.inputs)?;
+    let mut scenarios = load_all(&files)?;
+    let mut names: BTreeMap<&str, &Path> = BTreeMap::new();
+    for s in &scenarios {
+        if let Some(other) = names.insert(&s.name, &s.file) {
+            return Err(usage(
+                format!(
+                    "{} and {} are both named \"{}\": their results would overwrite each other",
+                    other.display(),
+                    s.file.display(),
+                    s.name
+                ),
+                "give one of them another `name`",
+            ));
+        }
+    }
+    export::check_output_root(&args.out)?;
+    let command: Vec<String> = std::env::args().collect();
+    let mut stdout = io::stdout().lock();
+    for s in &mut scenarios {
+        if let Some(p) = args.paths {
+            s.paths = p;
+        }
+        if let Some(seed) = args.seed {
+            s.seed = seed;
+        }
+        if !args.quiet {
+            print_warnings(s);
+        }
+        let started = export::utc_timestamp();
+        let clock = Instant::now();
+        let staging = Staging::new(&args.out, &s.name)?;
+        let model = Model::new(s);
+        let options = RunOptions {
+            paths: s.paths,
+            seed: s.seed,
+            threads: args.threads.map_or(0, usize::from),
+            progress: None,
+            cancel: None,
+        };
+        let result = engine::run(&model, &options)
+            .map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
+        let report = RunReport {
+            scenario: s,
+            model: &model,
+            result: &result,
+            seed: s.seed,
+            wall: clock.elapsed(),
+            started,
+            command: command.clone(),
+        };
+        let exporters = export::standard_exporters();
+        for e in &exporters {
+            staging.write(e.as_ref(), &report)?;
+        }
+        let dir = staging.commit()?;
+        if !args.quiet {
+            let files: Vec<&str> = exporters.iter().map(|e| e.file_name()).collect();
+            print_summary(&mut stdout, &report, &dir, &files)?;
+        }
+    }
+    Ok(())
+}
+
+fn money(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+/// The short table printed after each scenario.
+fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[&str]) -> io::Result<()> {
+    let s = r.scenario;
+    let res = r.result;
+    writeln!(out)?;
+    if s.description.is_empty() {
+        writeln!(out, "{}", s.name)?;
+    } else {
+        writeln!(out, "{} — {}", s.name, s.description)?;
+    }
+    writeln!(
+        out,
+        "  {} paths · seed {} · {} thread{} · {:.2} s",
+        res.paths,
+        r.seed,
+        res.threads,
+        if res.threads == 1 { "" } else { "s" },
+        r.wall.as_secs_f64()
+    )?;
+    writeln!(out, "  {:<18} {:>10} {:>10} {:>10}", "$B", "median", "P5", "P95")?;
+    for (label, m) in [
+        ("total_share", Summary::TotalShare),
+        ("pv_share", Summary::PvShare),
+        ("equity_end", Summary::EquityEnd),
+        ("pv_total", Summary::PvTotal),
+    ] {
+        let st = res.summary(m);
+        writeln!(
+            out,
+            "  {:<18} {:>10} {:>10} {:>10}",
+            label,
+            money(st.median()),
+            money(st.percentiles[0]),
+            money(st.percentiles[6])
+        )?;
+    }
+    let last = r.model.year(res.layout.years - 1);
+    if s.revenue_share.cap.is_some() {
+        let p = res.summary(Summary::CapHit).mean * 100.0;
+        match res.modal_cap_year() {
+            Some(y) => writeln!(out, "  cap binds by {last} in {p:.1}% of paths, most often in {}", r.model.year(y))?,
+            None => writeln!(out, "  cap never binds by {last}")?,
+        }
+    } else {
+        writeln!(out, "  no cap")?;
+    }
+    writeln!(out, "  wrote {}/ ({})", dir.display(), files.join(", "))?;
+    Ok(())
+}
+
+/// `revshare check`.
+pub fn check(files: &[PathBuf]) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    let mut stdout = io::stdout().lock();
+    for f in files {
+        match Scenario::load(f) {
+            Ok(s) => {
+                print_warnings(&s);
+                let chain: Vec<String> = s.sources.iter().map(|x| x.path.display().to_string()).collect();
+                writeln!(stdout, "# {}: valid", f.display())?;
+                if chain.len() > 1 {
+                    writeln!(stdout, "# extends: {}", chain[1..].join(" → "))?;
+                }
+                writeln!(stdout, "{}", s.to_toml())?;
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Scenarios(errors)) }
+}
+
+/// `revshare list`.
+pub fn list(dir: Option<&Path>) -> Result<(), AppError> {
+    let dir = dir.unwrap_or(Path::new("scenarios"));
+    let files = toml_files(dir)?;
+    let mut rows = vec![["name".to_string(), "years".to_string(), "file".to_string(), "description".to_string()]];
+    let mut errors = Vec::new();
+    for f in &files {
+        match Scenario::load(f) {
+            Ok(s) => rows.push([
+                s.name.clone(),
+                format!("{}–{}", s.first_year(), s.last_year()),
+                f.display().to_string(),
+                s.description.clone(),
+            ]),
+            Err(e) => errors.push(e),
+        }
+    }
+    let widths: Vec<usize> = (0..3).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut stdout = io::stdout().lock();
+    for r in &rows {
+        let pad = |i: usize| format!("{}{}", r[i], " ".repeat(widths[i] - r[i].chars().count()));
+        writeln!(stdout, "{}  {}  {}  {}", pad(0), pad(1), pad(2), r[3])?;
+    }
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Scenarios(errors)) }
+}

@@ -1,0 +1,246 @@
+//! Running many paths: fixed-size chunks, each with its own generator seeded
+//! from (seed, chunk index), run by a rayon pool; statistics gathered so that
+//! the result depends only on the scenario, the seed and the path count, never
+//! on the number of threads. No I/O.
+//!
+//! Determinism: a chunk's paths always come from the same stream (SplitMix64
+//! of the seed and the chunk index seeds a Xoshiro256++). Quantile sketches
+//! hold integer counts, so merging them in any order gives the same result;
+//! floating-point moments are summed per chunk and folded in chunk order.
+//! Memory is one sketch set per thread plus a few chunks' moments, whatever
+//! the path count.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::model::{Layout, Metric, Model, PathOutcome, Summary};
+use crate::stats::{ChunkMoments, Moments, Sketch, Stat};
+
+/// Paths per chunk. Part of what a seed means: changing it changes results.
+pub const CHUNK_PATHS: u64 = 4096;
+
+/// Name of the generator, for the manifest.
+pub const GENERATOR: &str =
+    "Xoshiro256PlusPlus (rand_xoshiro), one stream per chunk of 4096 paths seeded by SplitMix64(seed, chunk)";
+
+/// How to run.
+pub struct RunOptions<'a> {
+    pub paths: u64,
+    pub seed: u64,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Called from worker threads with the number of paths finished so far.
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Set to stop the run early (Ctrl-C).
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "{quantity} overflowed to a non-finite value ({value}) on path {path}: the scenario's numbers are too extreme to simulate (lower growth, volatility or the number of years)"
+    )]
+    NonFinite { quantity: String, value: f64, path: u64 },
+    #[error("cannot start {threads} worker threads: {reason}")]
+    Threads { threads: usize, reason: String },
+    #[error("interrupted")]
+    Cancelled,
+}
+
+/// Statistics of a run.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub layout: Layout,
+    pub paths: u64,
+    pub threads: usize,
+    pub elapsed: Duration,
+    /// One per slot of [`Layout`].
+    pub stats: Vec<Stat>,
+    /// Number of paths whose cap bound in each year (by year index).
+    pub cap_year_counts: Vec<u64>,
+    /// Number of paths whose share was terminated in each year.
+    pub terminated_counts: Vec<u64>,
+}
+
+impl RunResult {
+    pub fn period(&self, m: Metric, k: usize) -> &Stat {
+        &self.stats[self.layout.period(m, k)]
+    }
+    pub fn year(&self, m: Metric, y: usize) -> &Stat {
+        &self.stats[self.layout.year(m, y)]
+    }
+    pub fn summary(&self, s: Summary) -> &Stat {
+        &self.stats[self.layout.summary(s)]
+    }
+    /// The year index in which the cap most often binds (ties: the earlier).
+    pub fn modal_cap_year(&self) -> Option<usize> {
+        let (i, n) = self.cap_year_counts.iter().enumerate().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))?;
+        (*n > 0).then_some(i)
+    }
+}
+
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The generator of chunk `chunk` for `seed`.
+pub fn chunk_rng(seed: u64, chunk: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(splitmix64(splitmix64(seed) ^ splitmix64(chunk ^ 0xA076_1D64_78BD_642F)))
+}
+
+/// What one worker thread gathers.
+struct Gathered {
+    sketches: Vec<Sketch>,
+    cap_years: Vec<u64>,
+    terminated: Vec<u64>,
+}
+
+/// Chunk moments folded in chunk order as they arrive.
+struct Ordered {
+    next: u64,
+    pending: BTreeMap<u64, ChunkMoments>,
+    total: Moments,
+}
+
+impl Ordered {
+    fn submit(&mut self, chunk: u64, m: ChunkMoments) {
+        self.pending.insert(chunk, m);
+        while let Some(m) = self.pending.remove(&self.next) {
+            self.total.merge(&m);
+            self.next += 1;
+        }
+    }
+}
+
+/// Run `opts.paths` paths of `model`.
+pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineError> {
+    let started = Instant::now();
+    let layout = model.layout;
+    let slots = layout.len();
+    let chunks = opts.paths.div_ceil(CHUNK_PATHS);
+    let threads =
+        if opts.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { opts.threads };
+    let threads = threads.min(chunks.max(1) as usize).max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("revshare-{i}"))
+        .build()
+        .map_err(|e| EngineError::Threads { threads, reason: e.to_string() })?;
+
+    let next_chunk = AtomicU64::new(0);
+    let done = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let failure: Mutex<Option<EngineError>> = Mutex::new(None);
+    let ordered = Mutex::new(Ordered { next: 0, pending: BTreeMap::new(), total: Moments::new(slots) });
+
+    let gathered: Vec<Gathered> = pool.broadcast(|_| {
+        let mut g = Gathered {
+            sketches: vec![Sketch::new(); slots],
+            cap_years: vec![0; layout.years],
+            terminated: vec![0; layout.years],
+        };
+        let mut scratch = model.scratch();
+        let mut outcome = PathOutcome::new(layout);
+        loop {
+            if stop.load(Ordering::Relaxed) || opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                break;
+            }
+            let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
+            if chunk >= chunks {
+                break;
+            }
+            let first = chunk * CHUNK_PATHS;
+            let n = CHUNK_PATHS.min(opts.paths - first);
+            let mut rng = chunk_rng(opts.seed, chunk);
+            let mut moments = ChunkMoments::new(slots);
+            for p in 0..n {
+                model.simulate(&mut rng, &mut scratch, &mut outcome);
+                if let Some(bad) = outcome.values.iter().position(|x| !x.is_finite()) {
+                    let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                    if f.is_none() {
+                        *f = Some(EngineError::NonFinite {
+                            quantity: describe_slot(model, bad),
+                            value: outcome.values[bad],
+                            path: first + p,
+                        });
+                    }
+                    stop.store(true, Ordering::Relaxed);
+                    return g;
+                }
+                moments.add(&outcome.values);
+                for (s, x) in g.sketches.iter_mut().zip(&outcome.values) {
+                    s.add(*x);
+                }
+                if let Some(y) = outcome.cap_year {
+                    g.cap_years[y] += 1;
+                }
+                if let Some(y) = outcome.terminated_year {
+                    g.terminated[y] += 1;
+                }
+            }
+            ordered.lock().unwrap_or_else(|e| e.into_inner()).submit(chunk, moments);
+            let finished = done.fetch_add(n, Ordering::Relaxed) + n;
+            if let Some(progress) = opts.progress {
+                progress(finished);
+            }
+        }
+        g
+    });
+
+    if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e);
+    }
+    if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Err(EngineError::Cancelled);
+    }
+    let mut parts = gathered.into_iter();
+    let mut all = parts.next().expect("at least one thread");
+    for g in parts {
+        for (a, b) in all.sketches.iter_mut().zip(&g.sketches) {
+            a.merge(b);
+        }
+        for (a, b) in all.cap_years.iter_mut().zip(&g.cap_years) {
+            *a += b;
+        }
+        for (a, b) in all.terminated.iter_mut().zip(&g.terminated) {
+            *a += b;
+        }
+    }
+    let moments = ordered.into_inner().unwrap_or_else(|e| e.into_inner()).total;
+    debug_assert_eq!(moments.n, opts.paths);
+    let stats = (0..slots).map(|i| Stat::new(moments.n, moments.mean[i], moments.m2[i], &all.sketches[i])).collect();
+    Ok(RunResult {
+        layout,
+        paths: opts.paths,
+        threads,
+        elapsed: started.elapsed(),
+        stats,
+        cap_year_counts: all.cap_years,
+        terminated_counts: all.terminated,
+    })
+}
+
+/// "payment in period 7 (2027 Q4)"-style name of a slot, for error messages.
+pub fn describe_slot(model: &Model, slot: usize) -> String {
+    let lay = model.layout;
+    let per_period = Metric::ALL.len() * lay.periods;
+    if slot < per_period {
+        let m = Metric::ALL[slot / lay.periods];
+        let k = slot % lay.periods;
+        format!("{} in period {k} (ending {:.2} years after the start)", m.name(), model.time(k))
+    } else if slot < per_period + Metric::ALL.len() * lay.years {
+        let s = slot - per_period;
+        format!("{} in {}", Metric::ALL[s / lay.years].name(), model.year(s % lay.years))
+    } else {
+        Summary::ALL[slot - per_period - Metric::ALL.len() * lay.years].name().to_string()
+    }
+}

@@ -1,0 +1,78 @@
+//! `manifest.json`: what was run (the scenario files and their hashes, the
+//! resolved inputs, paths, seed, program version, threads, wall time, how
+//! percentiles were computed), so that a result can be traced and reproduced.
+
+use std::io::{self, Write};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+
+use super::{Exporter, RunReport};
+use crate::engine::{CHUNK_PATHS, GENERATOR};
+use crate::stats::RELATIVE_ACCURACY;
+use crate::stats::sketch::EXACT_VALUES;
+
+/// The current time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn utc_timestamp() -> String {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// `manifest.json`.
+pub struct ManifestJson;
+
+impl Exporter for ManifestJson {
+    fn file_name(&self) -> &'static str {
+        "manifest.json"
+    }
+    fn write(&self, r: &RunReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let s = r.scenario;
+        let by_year = |counts: &[u64]| -> serde_json::Map<String, serde_json::Value> {
+            counts.iter().enumerate().map(|(i, n)| (r.model.year(i).to_string(), json!(n))).collect()
+        };
+        let manifest = json!({
+            "program": "revshare",
+            "version": env!("CARGO_PKG_VERSION"),
+            "command": r.command,
+            "started": r.started,
+            "scenario": {
+                "name": s.name,
+                "description": s.description,
+                "file": s.file.display().to_string(),
+                "sha256": s.sources.first().map(|f| f.sha256.clone()),
+                "files": s.sources.iter().map(|f| json!({"path": f.path.display().to_string(), "sha256": f.sha256})).collect::<Vec<_>>(),
+            },
+            "resolved": s,
+            "paths": r.result.paths,
+            "seed": r.seed,
+            "threads": r.result.threads,
+            "wall_time_s": r.wall.as_secs_f64(),
+            "simulation_time_s": r.result.elapsed.as_secs_f64(),
+            "generator": GENERATOR,
+            "chunk_paths": CHUNK_PATHS,
+            "percentiles": {
+                "method": "sketch",
+                "description": format!(
+                    "DDSketch with relative accuracy {RELATIVE_ACCURACY} (MODEL.md §8 allows 1e-3), exact for quantities with at most {EXACT_VALUES} distinct values; linear interpolation between order statistics"
+                ),
+                "relative_accuracy": RELATIVE_ACCURACY,
+            },
+            "cap_binding_year_paths": by_year(&r.result.cap_year_counts),
+            "terminated_year_paths": by_year(&r.result.terminated_counts),
+            "warnings": s.warnings,
+        });
+        serde_json::to_writer_pretty(&mut *out, &manifest)?;
+        writeln!(out)
+    }
+}

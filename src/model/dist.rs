@@ -1,0 +1,388 @@
+//! Uncertain inputs (MODEL.md §2): the seven distributions a scenario may give
+//! for an input that is drawn once per path, validated when built so that
+//! sampling can never fail, with direct samplers and inverse CDFs (the latter
+//! for the Gaussian copula).
+
+use rand::{Rng, RngExt};
+use rand_distr::{Distribution, StandardNormal};
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use super::special::{beta_inc_inv, norm_inv};
+
+/// The set of values an input may take, e.g. [0, 1] for a stake or (0, ∞) for a
+/// multiple. A distribution is accepted only if it stays inside its input's domain.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Domain {
+    pub low: f64,
+    pub low_open: bool,
+    pub high: f64,
+    pub high_open: bool,
+}
+
+impl Domain {
+    pub const REAL: Domain = Domain { low: f64::NEG_INFINITY, low_open: true, high: f64::INFINITY, high_open: true };
+    pub const NON_NEGATIVE: Domain = Domain { low: 0.0, low_open: false, high: f64::INFINITY, high_open: true };
+    pub const POSITIVE: Domain = Domain { low: 0.0, low_open: true, high: f64::INFINITY, high_open: true };
+    pub const UNIT: Domain = Domain { low: 0.0, low_open: false, high: 1.0, high_open: false };
+    pub const UNIT_HALF_OPEN: Domain = Domain { low: 0.0, low_open: false, high: 1.0, high_open: true };
+
+    pub fn contains(&self, x: f64) -> bool {
+        let above = if self.low_open { x > self.low } else { x >= self.low };
+        let below = if self.high_open { x < self.high } else { x <= self.high };
+        above && below
+    }
+
+    /// Human form, e.g. `[0, 1]` or `> 0`.
+    pub fn describe(&self) -> String {
+        match (self.low.is_finite(), self.high.is_finite()) {
+            (false, false) => "any finite number".into(),
+            (true, false) => format!("{} {}", if self.low_open { ">" } else { "≥" }, self.low),
+            (false, true) => format!("{} {}", if self.high_open { "<" } else { "≤" }, self.high),
+            (true, true) => format!(
+                "{}{}, {}{}",
+                if self.low_open { "(" } else { "[" },
+                self.low,
+                self.high,
+                if self.high_open { ")" } else { "]" }
+            ),
+        }
+    }
+
+    /// Nearest value of the domain (used only to guard normal draws, whose
+    /// tails validation has already bounded far inside the domain).
+    fn clamp(&self, x: f64) -> f64 {
+        let lo = if self.low_open { self.low.next_up() } else { self.low };
+        let hi = if self.high_open { self.high.next_down() } else { self.high };
+        x.clamp(lo, hi)
+    }
+}
+
+/// How far inside a bounded domain a normal's mean must lie, in standard
+/// deviations (P(outside) < 1e-9).
+pub const NORMAL_MARGIN_SD: f64 = 6.0;
+
+/// A validated distribution of one uncertain input.
+#[derive(Clone, Debug)]
+pub enum Dist {
+    Fixed { value: f64 },
+    Uniform { low: f64, high: f64 },
+    Triangular { low: f64, mode: f64, high: f64 },
+    Pert { low: f64, mode: f64, high: f64, alpha: f64, beta: f64, sampler: rand_distr::Beta<f64> },
+    Normal { mean: f64, sd: f64, domain: DomainBox },
+    Lognormal { median: f64, sigma: f64 },
+    Discrete { values: Vec<f64>, weights: Vec<f64>, cumulative: Vec<f64> },
+}
+
+/// Written back as the file would say it: a plain number for a fixed value,
+/// else a `{ dist = ..., ... }` table.
+impl Serialize for Dist {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (name, params): (&str, Vec<(&str, f64)>) = match self {
+            Dist::Fixed { value } => return s.serialize_f64(*value),
+            Dist::Uniform { low, high } => ("uniform", vec![("low", *low), ("high", *high)]),
+            Dist::Triangular { low, mode, high } => {
+                ("triangular", vec![("low", *low), ("mode", *mode), ("high", *high)])
+            }
+            Dist::Pert { low, mode, high, .. } => ("pert", vec![("low", *low), ("mode", *mode), ("high", *high)]),
+            Dist::Normal { mean, sd, .. } => ("normal", vec![("mean", *mean), ("sd", *sd)]),
+            Dist::Lognormal { median, sigma } => ("lognormal", vec![("median", *median), ("sigma", *sigma)]),
+            Dist::Discrete { values, weights, .. } => {
+                let mut m = s.serialize_map(Some(3))?;
+                m.serialize_entry("dist", "discrete")?;
+                m.serialize_entry("values", values)?;
+                m.serialize_entry("weights", weights)?;
+                return m.end();
+            }
+        };
+        let mut m = s.serialize_map(Some(params.len() + 1))?;
+        m.serialize_entry("dist", name)?;
+        for (k, v) in params {
+            m.serialize_entry(k, &v)?;
+        }
+        m.end()
+    }
+}
+
+/// A [`Domain`] carried inside [`Dist::Normal`] for clamping (not serialised).
+#[derive(Clone, Copy, Debug)]
+pub struct DomainBox(pub Domain);
+
+/// Why a distribution was refused: the sub-key at fault (`low`, `sd`, or empty
+/// for the value itself), what is wrong and how to fix it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DistError {
+    pub key: &'static str,
+    pub message: String,
+    pub fix: String,
+}
+
+fn err(key: &'static str, message: impl Into<String>, fix: impl Into<String>) -> DistError {
+    DistError { key, message: message.into(), fix: fix.into() }
+}
+
+fn check_in(domain: Domain, key: &'static str, x: f64) -> Result<(), DistError> {
+    if domain.contains(x) {
+        Ok(())
+    } else {
+        Err(err(
+            key,
+            format!("{x} is outside the allowed range {}", domain.describe()),
+            format!("give a value in {}", domain.describe()),
+        ))
+    }
+}
+
+fn check_ordered(low: f64, high: f64) -> Result<(), DistError> {
+    if low > high {
+        Err(err(
+            "low",
+            format!("`low` ({low}) is above `high` ({high})"),
+            "swap them, or correct the one that is wrong",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_mode(low: f64, mode: f64, high: f64) -> Result<(), DistError> {
+    check_ordered(low, high)?;
+    if mode < low || mode > high {
+        Err(err(
+            "mode",
+            format!("`mode` ({mode}) is outside [low, high] = [{low}, {high}]"),
+            "the mode must lie between low and high",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+impl Dist {
+    pub fn fixed(value: f64, domain: Domain) -> Result<Dist, DistError> {
+        check_in(domain, "value", value)?;
+        Ok(Dist::Fixed { value })
+    }
+
+    pub fn uniform(low: f64, high: f64, domain: Domain) -> Result<Dist, DistError> {
+        check_ordered(low, high)?;
+        check_in(domain, "low", low)?;
+        check_in(domain, "high", high)?;
+        Ok(if low == high { Dist::Fixed { value: low } } else { Dist::Uniform { low, high } })
+    }
+
+    pub fn triangular(low: f64, mode: f64, high: f64, domain: Domain) -> Result<Dist, DistError> {
+        check_mode(low, mode, high)?;
+        check_in(domain, "low", low)?;
+        check_in(domain, "high", high)?;
+        Ok(if low == high { Dist::Fixed { value: low } } else { Dist::Triangular { low, mode, high } })
+    }
+
+    pub fn pert(low: f64, mode: f64, high: f64, domain: Domain) -> Result<Dist, DistError> {
+        check_mode(low, mode, high)?;
+        check_in(domain, "low", low)?;
+        check_in(domain, "high", high)?;
+        if low == high {
+            return Ok(Dist::Fixed { value: low });
+        }
+        let range = high - low;
+        let alpha = 1.0 + 4.0 * (mode - low) / range;
+        let beta = 1.0 + 4.0 * (high - mode) / range;
+        let sampler = rand_distr::Beta::new(alpha, beta)
+            .map_err(|e| err("mode", format!("PERT shape: {e}"), "check low, mode and high"))?;
+        Ok(Dist::Pert { low, mode, high, alpha, beta, sampler })
+    }
+
+    pub fn normal(mean: f64, sd: f64, domain: Domain) -> Result<Dist, DistError> {
+        if sd < 0.0 {
+            return Err(err("sd", format!("`sd` ({sd}) is negative"), "give a standard deviation ≥ 0"));
+        }
+        check_in(domain, "mean", mean)?;
+        let lo_ok = !domain.low.is_finite() || mean - NORMAL_MARGIN_SD * sd > domain.low;
+        let hi_ok = !domain.high.is_finite() || mean + NORMAL_MARGIN_SD * sd < domain.high;
+        if !(lo_ok && hi_ok) {
+            return Err(err(
+                "sd",
+                format!(
+                    "a normal with mean {mean} and sd {sd} can fall outside {} (its mean must be at least {NORMAL_MARGIN_SD} sd inside)",
+                    domain.describe()
+                ),
+                "use a bounded distribution (uniform, triangular, pert) or lognormal, or a smaller sd",
+            ));
+        }
+        if sd == 0.0 {
+            return Ok(Dist::Fixed { value: mean });
+        }
+        Ok(Dist::Normal { mean, sd, domain: DomainBox(domain) })
+    }
+
+    pub fn lognormal(median: f64, sigma: f64, domain: Domain) -> Result<Dist, DistError> {
+        if median <= 0.0 {
+            return Err(err("median", format!("`median` ({median}) must be > 0"), "give a positive median"));
+        }
+        if sigma < 0.0 {
+            return Err(err("sigma", format!("`sigma` ({sigma}) is negative"), "give a sigma ≥ 0"));
+        }
+        if domain.high.is_finite() || (domain.low.is_finite() && domain.low > 0.0) {
+            if sigma > 0.0 {
+                return Err(err(
+                    "dist",
+                    format!("a lognormal is unbounded above, but this input must lie in {}", domain.describe()),
+                    "use a bounded distribution (uniform, triangular or pert)",
+                ));
+            }
+            check_in(domain, "median", median)?;
+        }
+        Ok(if sigma == 0.0 { Dist::Fixed { value: median } } else { Dist::Lognormal { median, sigma } })
+    }
+
+    pub fn discrete(values: Vec<f64>, weights: Option<Vec<f64>>, domain: Domain) -> Result<Dist, DistError> {
+        if values.is_empty() {
+            return Err(err("values", "`values` is empty", "list at least one value"));
+        }
+        for &v in &values {
+            check_in(domain, "values", v)?;
+        }
+        let weights = weights.unwrap_or_else(|| vec![1.0; values.len()]);
+        if weights.len() != values.len() {
+            return Err(err(
+                "weights",
+                format!("{} weights for {} values", weights.len(), values.len()),
+                "give one weight per value",
+            ));
+        }
+        if let Some(w) = weights.iter().find(|w| **w < 0.0) {
+            return Err(err("weights", format!("weight {w} is negative"), "weights must be ≥ 0"));
+        }
+        let total: f64 = weights.iter().sum();
+        if !(total > 0.0 && total.is_finite()) {
+            return Err(err("weights", "the weights add up to 0", "give at least one positive weight"));
+        }
+        let mut acc = 0.0;
+        let mut cumulative: Vec<f64> = weights
+            .iter()
+            .map(|w| {
+                acc += w / total;
+                acc
+            })
+            .collect();
+        *cumulative.last_mut().expect("non-empty") = 1.0;
+        let weights = weights.iter().map(|w| w / total).collect();
+        Ok(Dist::Discrete { values, weights, cumulative })
+    }
+
+    /// True when every draw gives the same value.
+    pub fn is_fixed(&self) -> bool {
+        matches!(self, Dist::Fixed { .. })
+    }
+
+    /// Draw one value directly.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match *self {
+            Dist::Fixed { value } => value,
+            Dist::Normal { mean, sd, domain } => {
+                let z: f64 = StandardNormal.sample(rng);
+                domain.0.clamp(mean + sd * z)
+            }
+            Dist::Lognormal { median, sigma } => {
+                let z: f64 = StandardNormal.sample(rng);
+                median * (sigma * z).exp()
+            }
+            Dist::Pert { low, high, ref sampler, .. } => low + (high - low) * sampler.sample(rng),
+            _ => self.quantile(rng.random::<f64>()),
+        }
+    }
+
+    /// Inverse CDF F⁻¹(u) for u in [0, 1).
+    pub fn quantile(&self, u: f64) -> f64 {
+        match self {
+            Dist::Fixed { value } => *value,
+            Dist::Uniform { low, high } => low + (high - low) * u,
+            Dist::Triangular { low, mode, high } => {
+                let (low, mode, high) = (*low, *mode, *high);
+                let fc = (mode - low) / (high - low);
+                if u < fc {
+                    low + (u * (high - low) * (mode - low)).sqrt()
+                } else {
+                    high - ((1.0 - u) * (high - low) * (high - mode)).sqrt()
+                }
+            }
+            Dist::Pert { low, high, alpha, beta, .. } => low + (high - low) * beta_inc_inv(*alpha, *beta, u),
+            Dist::Normal { mean, sd, domain } => domain.0.clamp(mean + sd * norm_inv(u)),
+            Dist::Lognormal { median, sigma } => median * (sigma * norm_inv(u)).exp(),
+            Dist::Discrete { values, cumulative, .. } => {
+                let i = cumulative.partition_point(|c| *c < u).min(values.len() - 1);
+                values[i]
+            }
+        }
+    }
+
+    /// Mean of the distribution (for listings and tests).
+    pub fn mean(&self) -> f64 {
+        match self {
+            Dist::Fixed { value } => *value,
+            Dist::Uniform { low, high } => 0.5 * (low + high),
+            Dist::Triangular { low, mode, high } => (low + mode + high) / 3.0,
+            Dist::Pert { low, mode, high, .. } => (low + 4.0 * mode + high) / 6.0,
+            Dist::Normal { mean, .. } => *mean,
+            Dist::Lognormal { median, sigma } => median * (0.5 * sigma * sigma).exp(),
+            Dist::Discrete { values, weights, .. } => values.iter().zip(weights).map(|(v, w)| v * w).sum(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    fn sample_mean(d: &Dist, n: usize) -> f64 {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        (0..n).map(|_| d.sample(&mut rng)).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn direct_samplers_match_their_means() {
+        let dists = [
+            Dist::uniform(1.0, 3.0, Domain::REAL).unwrap(),
+            Dist::triangular(0.0, 1.0, 5.0, Domain::REAL).unwrap(),
+            Dist::pert(0.1, 0.2, 0.6, Domain::UNIT).unwrap(),
+            Dist::normal(2.0, 0.3, Domain::POSITIVE).unwrap(),
+            Dist::lognormal(10.0, 0.4, Domain::POSITIVE).unwrap(),
+            Dist::discrete(vec![1.0, 2.0, 4.0], Some(vec![1.0, 1.0, 2.0]), Domain::REAL).unwrap(),
+        ];
+        for d in &dists {
+            let m = sample_mean(d, 400_000);
+            assert!((m - d.mean()).abs() < 0.01 * d.mean().abs().max(0.1), "{d:?}: {m} vs {}", d.mean());
+        }
+    }
+
+    #[test]
+    fn quantiles_match_their_means() {
+        let dists = [
+            Dist::triangular(0.0, 1.0, 5.0, Domain::REAL).unwrap(),
+            Dist::pert(0.1, 0.2, 0.6, Domain::UNIT).unwrap(),
+            Dist::lognormal(10.0, 0.4, Domain::POSITIVE).unwrap(),
+            Dist::discrete(vec![1.0, 2.0, 4.0], Some(vec![1.0, 1.0, 2.0]), Domain::REAL).unwrap(),
+        ];
+        let n = 200_000;
+        for d in &dists {
+            let m = (0..n).map(|i| d.quantile((i as f64 + 0.5) / n as f64)).sum::<f64>() / n as f64;
+            assert!((m - d.mean()).abs() < 1e-3 * d.mean().abs(), "{d:?}: {m} vs {}", d.mean());
+        }
+    }
+
+    #[test]
+    fn refuses_invalid_parameters() {
+        assert_eq!(Dist::uniform(50.0, 30.0, Domain::REAL).unwrap_err().key, "low");
+        assert_eq!(Dist::triangular(0.0, 2.0, 1.0, Domain::REAL).unwrap_err().key, "mode");
+        assert_eq!(Dist::lognormal(0.0, 0.1, Domain::POSITIVE).unwrap_err().key, "median");
+        assert_eq!(Dist::normal(0.27, 0.1, Domain::UNIT).unwrap_err().key, "sd");
+        assert_eq!(Dist::uniform(0.1, 1.2, Domain::UNIT).unwrap_err().key, "high");
+        assert_eq!(Dist::lognormal(0.5, 0.1, Domain::UNIT).unwrap_err().key, "dist");
+        assert!(Dist::normal(22.0, 2.0, Domain::POSITIVE).is_ok());
+        assert_eq!(Dist::discrete(vec![1.0], Some(vec![1.0, 2.0]), Domain::REAL).unwrap_err().key, "weights");
+    }
+}

@@ -1,0 +1,9 @@
+//! The mathematics of MODEL.md: uncertain inputs, the copula, and one path
+//! stepped period by period. No threads and no I/O here.
+
+pub mod copula;
+pub mod dist;
+pub mod path;
+pub mod special;
+
+pub use path::{Layout, Metric, Model, PathOutcome, PathScratch, Summary};

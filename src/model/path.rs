@@ -1,0 +1,494 @@
+//! One simulated path (MODEL.md §1, §3–§7): the per-path inputs are drawn, then
+//! the run-rate, the capped share, the counter-share and the equity stake are
+//! stepped period by period, and every per-period, per-year and per-path
+//! quantity is written into one flat, preallocated [`PathOutcome`].
+
+use rand::{Rng, RngExt};
+use rand_distr::{Distribution, StandardNormal};
+
+use super::copula::Copula;
+use super::dist::Dist;
+use super::special::norm_cdf;
+use crate::scenario::{Input, Scenario};
+
+/// Per-period (and per-year) metrics of MODEL.md §8, in output order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    Revenue,
+    RunRate,
+    Payment,
+    CumulativePayment,
+    CounterPayment,
+    NetPayment,
+    Stake,
+    Valuation,
+    EquityValue,
+    CapBound,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 10] = [
+        Metric::Revenue,
+        Metric::RunRate,
+        Metric::Payment,
+        Metric::CumulativePayment,
+        Metric::CounterPayment,
+        Metric::NetPayment,
+        Metric::Stake,
+        Metric::Valuation,
+        Metric::EquityValue,
+        Metric::CapBound,
+    ];
+
+    /// Column value in the CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Revenue => "revenue",
+            Metric::RunRate => "run_rate",
+            Metric::Payment => "payment",
+            Metric::CumulativePayment => "cumulative_payment",
+            Metric::CounterPayment => "counter_payment",
+            Metric::NetPayment => "net_payment",
+            Metric::Stake => "stake",
+            Metric::Valuation => "valuation",
+            Metric::EquityValue => "equity_value",
+            Metric::CapBound => "cap_bound",
+        }
+    }
+
+    /// Flows are summed over a year's periods; stocks are taken at its last.
+    pub fn is_flow(self) -> bool {
+        matches!(self, Metric::Revenue | Metric::Payment | Metric::CounterPayment | Metric::NetPayment)
+    }
+}
+
+/// Per-path summaries of MODEL.md §7 that get statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Summary {
+    TotalShare,
+    PvShare,
+    TotalCounter,
+    PvNet,
+    EquityEnd,
+    PvEquity,
+    PvTotal,
+    CapHit,
+}
+
+impl Summary {
+    pub const ALL: [Summary; 8] = [
+        Summary::TotalShare,
+        Summary::PvShare,
+        Summary::TotalCounter,
+        Summary::PvNet,
+        Summary::EquityEnd,
+        Summary::PvEquity,
+        Summary::PvTotal,
+        Summary::CapHit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Summary::TotalShare => "total_share",
+            Summary::PvShare => "pv_share",
+            Summary::TotalCounter => "total_counter",
+            Summary::PvNet => "pv_net",
+            Summary::EquityEnd => "equity_end",
+            Summary::PvEquity => "pv_equity",
+            Summary::PvTotal => "pv_total",
+            Summary::CapHit => "cap_hit",
+        }
+    }
+}
+
+/// Where each statistic lives in a path's flat vector of values: per-period
+/// metrics first (metric-major), then per-year metrics, then summaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub periods: usize,
+    pub years: usize,
+}
+
+impl Layout {
+    pub fn period(&self, m: Metric, k: usize) -> usize {
+        m as usize * self.periods + k
+    }
+    pub fn year(&self, m: Metric, y: usize) -> usize {
+        Metric::ALL.len() * self.periods + m as usize * self.years + y
+    }
+    pub fn summary(&self, s: Summary) -> usize {
+        Metric::ALL.len() * (self.periods + self.years) + s as usize
+    }
+    pub fn len(&self) -> usize {
+        Metric::ALL.len() * (self.periods + self.years) + Summary::ALL.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+/// Everything one path produces.
+#[derive(Clone, Debug)]
+pub struct PathOutcome {
+    /// All statistics' values for this path, indexed by [`Layout`].
+    pub values: Vec<f64>,
+    /// Index (from the first year) of the year the cap bound, if it did.
+    pub cap_year: Option<usize>,
+    /// Index of the year the share was terminated, if it was.
+    pub terminated_year: Option<usize>,
+}
+
+impl PathOutcome {
+    pub fn new(layout: Layout) -> Self {
+        PathOutcome { values: vec![0.0; layout.len()], cap_year: None, terminated_year: None }
+    }
+}
+
+/// Reused buffers so that a path allocates nothing.
+#[derive(Clone, Debug)]
+pub struct PathScratch {
+    normals: Vec<f64>,
+    dilution_factor: Vec<f64>,
+}
+
+/// A dilution event with its year as an index.
+#[derive(Clone, Debug)]
+struct DilutionEvent {
+    year: usize,
+    fraction: Dist,
+    probability: f64,
+}
+
+/// Where each uncertain input comes from.
+#[derive(Clone, Debug)]
+enum Source {
+    Direct,
+    Copula(usize),
+}
+
+/// A scenario made ready to simulate: per-period constants precomputed, every
+/// distribution built.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub layout: Layout,
+    pub first_year: i32,
+    steps_per_year: usize,
+    dt: f64,
+    // Per period.
+    year_of: Vec<usize>,
+    log_growth: Vec<f64>,
+    share_rate: Vec<f64>,
+    counter_rate: Vec<f64>,
+    accrues: Vec<bool>,
+    discount: Vec<f64>,
+    multiple_weight: Vec<f64>,
+    // Process constants.
+    vol_sqrt_dt: f64,
+    noise_sd: f64,
+    noise_decay: f64,
+    noise_innovation: f64,
+    shock_p: f64,
+    termination_p: f64,
+    // Inputs.
+    initial: Dist,
+    growth_shift: Dist,
+    shock_size: Dist,
+    rate_multiplier: Dist,
+    base_fraction: Dist,
+    cap: Option<Dist>,
+    base_ratio: Option<Dist>,
+    stake: Option<Dist>,
+    multiple: Option<Dist>,
+    terminal_multiple: Option<Dist>,
+    dilution: Vec<DilutionEvent>,
+    copula: Copula,
+    sources: Vec<(Input, Source)>,
+}
+
+/// The per-path draws of every uncertain input.
+#[derive(Clone, Copy, Debug, Default)]
+struct Draws {
+    initial: f64,
+    growth_shift: f64,
+    shock_size: f64,
+    rate_multiplier: f64,
+    base_fraction: f64,
+    cap: f64,
+    base_ratio: f64,
+    stake: f64,
+    multiple: f64,
+    terminal_multiple: f64,
+}
+
+impl Model {
+    /// Build from a validated scenario (the copula is known to exist).
+    pub fn new(s: &Scenario) -> Model {
+        let spy = s.steps_per_year as usize;
+        let layout = Layout { periods: s.period_count(), years: s.year_count() };
+        let dt = 1.0 / spy as f64;
+        let k_total = layout.periods;
+        let year_of: Vec<usize> = (0..k_total).map(|k| k / spy).collect();
+        let year = |k: usize| s.first_year() + (k / spy) as i32;
+        let counter_rate = match &s.counter_share {
+            Some(c) => (0..k_total).map(|k| c.rate.at(year(k))).collect(),
+            None => vec![0.0; k_total],
+        };
+        let copula = Copula::new(s).unwrap_or_default();
+        let equity = s.equity.as_ref();
+        let mut sources: Vec<(Input, Source)> = [
+            Input::Initial,
+            Input::GrowthShift,
+            Input::ShockSize,
+            Input::RateMultiplier,
+            Input::BaseFraction,
+            Input::Cap,
+            Input::BaseRatio,
+            Input::Stake,
+            Input::Multiple,
+            Input::TerminalMultiple,
+        ]
+        .into_iter()
+        .chain((0..equity.map_or(0, |e| e.dilution.len())).map(Input::DilutionFraction))
+        .map(|i| (i, copula.inputs.iter().position(|c| *c == i).map_or(Source::Direct, Source::Copula)))
+        .collect();
+        sources.sort_by_key(|(i, _)| *i);
+        let noise = &s.revenue.growth_noise;
+        let phi_dt = noise.persistence.powf(dt);
+        Model {
+            layout,
+            first_year: s.first_year(),
+            steps_per_year: spy,
+            dt,
+            log_growth: (0..k_total).map(|k| s.revenue.growth.at(year(k)).ln_1p()).collect(),
+            share_rate: (0..k_total).map(|k| s.revenue_share.rate.at(year(k))).collect(),
+            counter_rate,
+            accrues: (0..k_total).map(|k| year(k) <= s.revenue_share.until).collect(),
+            discount: (0..k_total).map(|k| (1.0 + s.discount_rate).powf(-((k + 1) as f64) * dt)).collect(),
+            multiple_weight: (0..k_total).map(|k| (k + 1) as f64 / k_total as f64).collect(),
+            year_of,
+            vol_sqrt_dt: s.revenue.volatility * dt.sqrt(),
+            noise_sd: noise.sd,
+            noise_decay: phi_dt,
+            noise_innovation: noise.sd * (1.0 - phi_dt * phi_dt).max(0.0).sqrt(),
+            shock_p: -(-s.revenue.shock.rate * dt).exp_m1(),
+            termination_p: -(-s.revenue_share.termination_rate * dt).exp_m1(),
+            initial: s.revenue.initial.clone(),
+            growth_shift: s.revenue.growth_shift.clone(),
+            shock_size: s.revenue.shock.size.clone(),
+            rate_multiplier: s.revenue_share.rate_multiplier.clone(),
+            base_fraction: s.revenue_share.base_fraction.clone(),
+            cap: s.revenue_share.cap.clone(),
+            base_ratio: s.counter_share.as_ref().map(|c| c.base_ratio.clone()),
+            stake: equity.map(|e| e.stake.clone()),
+            multiple: equity.map(|e| e.multiple.clone()),
+            terminal_multiple: equity.and_then(|e| e.terminal_multiple.clone()),
+            dilution: equity
+                .map(|e| {
+                    e.dilution
+                        .iter()
+                        .map(|d| DilutionEvent {
+                            year: (d.year - s.first_year()) as usize,
+                            fraction: d.fraction.clone(),
+                            probability: d.probability,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            copula,
+            sources,
+        }
+    }
+
+    /// Buffers for [`Model::simulate`].
+    pub fn scratch(&self) -> PathScratch {
+        PathScratch { normals: vec![0.0; self.copula.dim()], dilution_factor: vec![1.0; self.layout.years] }
+    }
+
+    fn dist(&self, input: Input) -> Option<&Dist> {
+        match input {
+            Input::Initial => Some(&self.initial),
+            Input::GrowthShift => Some(&self.growth_shift),
+            Input::ShockSize => Some(&self.shock_size),
+            Input::RateMultiplier => Some(&self.rate_multiplier),
+            Input::BaseFraction => Some(&self.base_fraction),
+            Input::Cap => self.cap.as_ref(),
+            Input::BaseRatio => self.base_ratio.as_ref(),
+            Input::Stake => self.stake.as_ref(),
+            Input::Multiple => self.multiple.as_ref(),
+            Input::TerminalMultiple => self.terminal_multiple.as_ref(),
+            Input::DilutionFraction(i) => self.dilution.get(i).map(|d| &d.fraction),
+        }
+    }
+
+    /// Draw the per-path inputs (MODEL.md §2), dilution included.
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R, scratch: &mut PathScratch) -> Draws {
+        for z in scratch.normals.iter_mut() {
+            *z = StandardNormal.sample(rng);
+        }
+        self.copula.correlate(&mut scratch.normals);
+        let mut d = Draws { cap: f64::INFINITY, ..Draws::default() };
+        scratch.dilution_factor.fill(1.0);
+        for (input, source) in &self.sources {
+            let Some(dist) = self.dist(*input) else { continue };
+            let x = match source {
+                Source::Direct => dist.sample(rng),
+                Source::Copula(j) => dist.quantile(norm_cdf(scratch.normals[*j]).min(1.0 - f64::EPSILON / 2.0)),
+            };
+            match input {
+                Input::Initial => d.initial = x,
+                Input::GrowthShift => d.growth_shift = x,
+                Input::ShockSize => d.shock_size = x,
+                Input::RateMultiplier => d.rate_multiplier = x,
+                Input::BaseFraction => d.base_fraction = x,
+                Input::Cap => d.cap = x,
+                Input::BaseRatio => d.base_ratio = x,
+                Input::Stake => d.stake = x,
+                Input::Multiple => d.multiple = x,
+                Input::TerminalMultiple => d.terminal_multiple = x,
+                Input::DilutionFraction(i) => {
+                    let event = &self.dilution[*i];
+                    let happens = event.probability >= 1.0
+                        || (event.probability > 0.0 && rng.random::<f64>() < event.probability);
+                    if happens {
+                        scratch.dilution_factor[event.year] *= 1.0 - x;
+                    }
+                }
+            }
+        }
+        if self.terminal_multiple.is_none() {
+            d.terminal_multiple = d.multiple;
+        }
+        d
+    }
+
+    /// Simulate one path into `out`.
+    pub fn simulate<R: Rng + ?Sized>(&self, rng: &mut R, scratch: &mut PathScratch, out: &mut PathOutcome) {
+        let d = self.draw(rng, scratch);
+        let lay = self.layout;
+        let kk = lay.periods;
+        let v = &mut out.values;
+        for m in Metric::ALL.iter().filter(|m| m.is_flow()) {
+            let at = lay.year(*m, 0);
+            v[at..at + lay.years].fill(0.0);
+        }
+        out.cap_year = None;
+        out.terminated_year = None;
+
+        let has_equity = self.multiple.is_some();
+        let ln_m0 = d.multiple.ln();
+        let ln_mk = d.terminal_multiple.ln();
+        let jump = -(-d.shock_size).ln_1p();
+        let share_scale = d.rate_multiplier * d.base_fraction;
+        let cap = d.cap;
+        let mut u = if self.noise_sd > 0.0 {
+            let z: f64 = StandardNormal.sample(rng);
+            self.noise_sd * z
+        } else {
+            0.0
+        };
+        let mut ln_r = d.initial.ln();
+        let mut r = d.initial;
+        let mut stake = d.stake;
+        let mut cumulative = 0.0;
+        let mut bound = false;
+        let mut terminated = false;
+        let (mut total_counter, mut pv_share, mut pv_net) = (0.0, 0.0, 0.0);
+        let mut equity = 0.0;
+
+        for k in 0..kk {
+            let y = self.year_of[k];
+            if k % self.steps_per_year == 0 {
+                stake *= scratch.dilution_factor[y];
+            }
+            if self.accrues[k] && !terminated && self.termination_p > 0.0 && rng.random::<f64>() < self.termination_p {
+                terminated = true;
+                out.terminated_year = Some(y);
+            }
+            // Revenue (§3).
+            let mut step = (self.log_growth[k] + d.growth_shift + u) * self.dt;
+            if self.vol_sqrt_dt > 0.0 {
+                let eps: f64 = StandardNormal.sample(rng);
+                step += self.vol_sqrt_dt * eps;
+            }
+            if self.noise_sd > 0.0 {
+                let zeta: f64 = StandardNormal.sample(rng);
+                u = self.noise_decay * u + self.noise_innovation * zeta;
+            }
+            if self.shock_p > 0.0 && rng.random::<f64>() < self.shock_p {
+                step -= jump;
+            }
+            ln_r += step;
+            let r_next = ln_r.exp();
+            let revenue = self.dt * 0.5 * (r + r_next);
+            r = r_next;
+
+            // Revenue share and counter-share (§4, §5).
+            let (mut paid, mut counter) = (0.0, 0.0);
+            if self.accrues[k] && !terminated {
+                let due = self.share_rate[k] * share_scale * revenue;
+                if !bound {
+                    let remaining = cap - cumulative;
+                    if due >= remaining {
+                        bound = true;
+                        out.cap_year = Some(y);
+                        paid = remaining.max(0.0);
+                        cumulative = cap;
+                    } else {
+                        paid = due;
+                        cumulative += due;
+                    }
+                }
+                counter = self.counter_rate[k] * d.base_ratio * revenue;
+            }
+            let net = paid - counter;
+            total_counter += counter;
+            pv_share += paid * self.discount[k];
+            pv_net += net * self.discount[k];
+
+            // Equity (§6).
+            let (valuation, eq) = if has_equity {
+                let multiple = (ln_m0 + self.multiple_weight[k] * (ln_mk - ln_m0)).exp();
+                let valuation = multiple * r_next;
+                (valuation, stake * valuation)
+            } else {
+                (0.0, 0.0)
+            };
+            equity = eq;
+            let cap_bound = if bound { 1.0 } else { 0.0 };
+
+            let period = [revenue, r_next, paid, cumulative, counter, net, stake, valuation, eq, cap_bound];
+            for (m, x) in Metric::ALL.iter().zip(period) {
+                v[lay.period(*m, k)] = x;
+                let at = lay.year(*m, y);
+                if m.is_flow() {
+                    v[at] += x;
+                } else {
+                    v[at] = x;
+                }
+            }
+        }
+        let pv_equity = equity * self.discount[kk - 1];
+        let summary = [
+            cumulative,
+            pv_share,
+            total_counter,
+            pv_net,
+            equity,
+            pv_equity,
+            pv_net + pv_equity,
+            if bound { 1.0 } else { 0.0 },
+        ];
+        let at = lay.summary(Summary::TotalShare);
+        v[at..at + summary.len()].copy_from_slice(&summary);
+    }
+
+    /// Calendar year of a year index.
+    pub fn year(&self, index: usize) -> i32 {
+        self.first_year + index as i32
+    }
+
+    /// Time t(k) in years from the start of the first year to the end of period k.
+    pub fn time(&self, k: usize) -> f64 {
+        (k + 1) as f64 * self.dt
+    }
+}

@@ -1,0 +1,249 @@
+//! The scenario file format (MODEL.md §0): reading, `extends`, validation, and
+//! the resolved [`Scenario`] with every default filled in and every
+//! distribution built. Nothing past this module sees TOML.
+
+mod error;
+mod reader;
+mod source;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+pub use error::{ScenarioError, ScenarioErrors};
+pub use reader::parse_count;
+pub use source::Sources;
+
+use crate::model::dist::Dist;
+
+/// Values given by calendar year, carried forward to later years (MODEL.md §3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ByYear(pub BTreeMap<i32, f64>);
+
+impl ByYear {
+    /// The value for `year`: the latest given year at or before it.
+    /// Validation guarantees that the first simulated year is covered.
+    pub fn at(&self, year: i32) -> f64 {
+        self.0.range(..=year).next_back().map(|(_, v)| *v).unwrap_or(f64::NAN)
+    }
+}
+
+impl Serialize for ByYear {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.len() == 1 {
+            return s.serialize_f64(*self.0.values().next().expect("one value"));
+        }
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (y, v) in &self.0 {
+            m.serialize_entry(&y.to_string(), v)?;
+        }
+        m.end()
+    }
+}
+
+/// The payer's revenue process (MODEL.md §3).
+#[derive(Clone, Debug, Serialize)]
+pub struct Revenue {
+    pub initial: Dist,
+    pub growth: ByYear,
+    pub growth_shift: Dist,
+    pub volatility: f64,
+    pub growth_noise: GrowthNoise,
+    pub shock: Shock,
+}
+
+/// AR(1) growth surprise: sd `a` and persistence φ.
+#[derive(Clone, Debug, Serialize)]
+pub struct GrowthNoise {
+    pub sd: f64,
+    pub persistence: f64,
+}
+
+/// Jump shocks: annual rate λ and the fraction of run-rate lost, q.
+#[derive(Clone, Debug, Serialize)]
+pub struct Shock {
+    pub rate: f64,
+    pub size: Dist,
+}
+
+/// The capped revenue share (MODEL.md §4).
+#[derive(Clone, Debug, Serialize)]
+pub struct RevenueShare {
+    pub rate: ByYear,
+    pub rate_multiplier: Dist,
+    pub base_fraction: Dist,
+    pub until: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Dist>,
+    pub termination_rate: f64,
+}
+
+/// The holder's payments back to the payer (MODEL.md §5).
+#[derive(Clone, Debug, Serialize)]
+pub struct CounterShare {
+    pub rate: ByYear,
+    pub base_ratio: Dist,
+}
+
+/// The holder's stake in the payer (MODEL.md §6).
+#[derive(Clone, Debug, Serialize)]
+pub struct Equity {
+    pub stake: Dist,
+    pub multiple: Dist,
+    /// `None`: the terminal multiple is the initial one (the same draw).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terminal_multiple: Option<Dist>,
+    pub dilution: Vec<Dilution>,
+}
+
+/// A dilution event at the start of `year`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Dilution {
+    pub year: i32,
+    pub fraction: Dist,
+    pub probability: f64,
+}
+
+/// An uncertain input that a `[[correlation]]` can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Input {
+    Initial,
+    GrowthShift,
+    ShockSize,
+    RateMultiplier,
+    BaseFraction,
+    Cap,
+    BaseRatio,
+    Stake,
+    Multiple,
+    TerminalMultiple,
+    /// The fraction of the i-th `[[equity.dilution]]` event (0-based).
+    DilutionFraction(usize),
+}
+
+impl Input {
+    /// The dotted key path of the input in a scenario file.
+    pub fn key(&self) -> String {
+        match self {
+            Input::Initial => "revenue.initial".into(),
+            Input::GrowthShift => "revenue.growth_shift".into(),
+            Input::ShockSize => "revenue.shock.size".into(),
+            Input::RateMultiplier => "revenue_share.rate_multiplier".into(),
+            Input::BaseFraction => "revenue_share.base_fraction".into(),
+            Input::Cap => "revenue_share.cap".into(),
+            Input::BaseRatio => "counter_share.base_ratio".into(),
+            Input::Stake => "equity.stake".into(),
+            Input::Multiple => "equity.multiple".into(),
+            Input::TerminalMultiple => "equity.terminal_multiple".into(),
+            Input::DilutionFraction(i) => format!("equity.dilution[{i}].fraction"),
+        }
+    }
+
+    /// Parse a key path as written in a `[[correlation]]` entry.
+    pub fn parse(key: &str) -> Option<Input> {
+        let fixed = [
+            Input::Initial,
+            Input::GrowthShift,
+            Input::ShockSize,
+            Input::RateMultiplier,
+            Input::BaseFraction,
+            Input::Cap,
+            Input::BaseRatio,
+            Input::Stake,
+            Input::Multiple,
+            Input::TerminalMultiple,
+        ];
+        if let Some(i) = fixed.iter().find(|i| i.key() == key) {
+            return Some(*i);
+        }
+        let rest = key.strip_prefix("equity.dilution")?;
+        let index = rest
+            .strip_prefix('[')
+            .and_then(|r| r.strip_suffix("].fraction"))
+            .or_else(|| rest.strip_prefix('.').and_then(|r| r.strip_suffix(".fraction")))?;
+        index.parse().ok().map(Input::DilutionFraction)
+    }
+}
+
+impl Serialize for Input {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.key())
+    }
+}
+
+/// A correlation between two uncertain inputs (Gaussian copula).
+#[derive(Clone, Debug, Serialize)]
+pub struct Correlation {
+    pub a: Input,
+    pub b: Input,
+    pub rho: f64,
+}
+
+/// One file of the scenario's `extends` chain, with its hash.
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceInfo {
+    pub path: PathBuf,
+    pub sha256: String,
+}
+
+/// A validated scenario: every default resolved, every distribution built.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    #[serde(skip)]
+    pub file: PathBuf,
+    #[serde(skip)]
+    pub sources: Vec<SourceInfo>,
+    pub years: [i32; 2],
+    pub steps_per_year: u32,
+    pub paths: u64,
+    pub seed: u64,
+    pub discount_rate: f64,
+    pub revenue: Revenue,
+    pub revenue_share: RevenueShare,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counter_share: Option<CounterShare>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equity: Option<Equity>,
+    #[serde(rename = "correlation", skip_serializing_if = "Vec::is_empty")]
+    pub correlations: Vec<Correlation>,
+    /// Things that are allowed but probably not meant (printed, not fatal).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+impl Scenario {
+    /// Read, merge and validate a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
+        let sources = Sources::load(path)?;
+        reader::read(&sources)
+    }
+
+    /// The first simulated year.
+    pub fn first_year(&self) -> i32 {
+        self.years[0]
+    }
+
+    /// The last simulated year.
+    pub fn last_year(&self) -> i32 {
+        self.years[1]
+    }
+
+    /// Number of simulated years.
+    pub fn year_count(&self) -> usize {
+        (self.years[1] - self.years[0] + 1) as usize
+    }
+
+    /// Number of periods K.
+    pub fn period_count(&self) -> usize {
+        self.year_count() * self.steps_per_year as usize
+    }
+
+    /// The resolved scenario as TOML, defaults included (for `revshare check`).
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+}

@@ -1,0 +1,976 @@
+//! Turning a merged scenario table into a validated [`Scenario`]: every key is
+//! known, typed and in range, or an error names it. Validation goes on past the
+//! first problem so that one run shows them all.
+
+use std::collections::BTreeMap;
+
+use toml::{Table, Value};
+
+use super::source::{Sources, type_name};
+use super::{
+    ByYear, Correlation, CounterShare, Dilution, Equity, GrowthNoise, Input, Revenue, RevenueShare, Scenario,
+    ScenarioError, ScenarioErrors, Shock, SourceInfo,
+};
+use crate::model::copula::Copula;
+use crate::model::dist::{Dist, DistError, Domain};
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "extends",
+    "years",
+    "steps_per_year",
+    "paths",
+    "seed",
+    "discount_rate",
+    "revenue",
+    "revenue_share",
+    "counter_share",
+    "equity",
+    "correlation",
+];
+const REVENUE_KEYS: &[&str] = &["initial", "growth", "growth_shift", "volatility", "growth_noise", "shock"];
+const SHARE_KEYS: &[&str] = &["rate", "rate_multiplier", "base_fraction", "until", "cap", "termination_rate"];
+const COUNTER_KEYS: &[&str] = &["rate", "base_ratio"];
+const EQUITY_KEYS: &[&str] = &["stake", "multiple", "terminal_multiple", "dilution"];
+const DILUTION_KEYS: &[&str] = &["year", "fraction", "probability"];
+const CORRELATION_KEYS: &[&str] = &["a", "b", "rho"];
+const NOISE_KEYS: &[&str] = &["sd", "persistence"];
+const SHOCK_KEYS: &[&str] = &["rate", "size"];
+const DISTS: &[&str] = &["fixed", "uniform", "triangular", "pert", "normal", "lognormal", "discrete"];
+
+/// Every table a key can live in, for "did you mean" across tables.
+const ALL_TABLES: &[(&str, &[&str])] = &[
+    ("", TOP_KEYS),
+    ("revenue", REVENUE_KEYS),
+    ("revenue_share", SHARE_KEYS),
+    ("counter_share", COUNTER_KEYS),
+    ("equity", EQUITY_KEYS),
+    ("revenue.growth_noise", NOISE_KEYS),
+    ("revenue.shock", SHOCK_KEYS),
+];
+
+pub const STEPS: &[i64] = &[1, 2, 4, 12];
+const YEAR_RANGE: (i64, i64) = (1900, 2200);
+
+/// Parse a path count as people write it: `100000`, `1_000_000`, `1e6`, `2.5M`,
+/// `100k`, `1G`. Returns `None` unless it is a whole number ≥ 1.
+pub fn parse_count(text: &str) -> Option<u64> {
+    let t = text.trim().replace('_', "");
+    let (num, mult) = match t.chars().last()? {
+        'k' | 'K' => (&t[..t.len() - 1], 1e3),
+        'm' | 'M' => (&t[..t.len() - 1], 1e6),
+        'g' | 'G' => (&t[..t.len() - 1], 1e9),
+        _ => (t.as_str(), 1.0),
+    };
+    if mult == 1.0
+        && let Ok(n) = num.parse::<u64>()
+    {
+        return (n >= 1).then_some(n);
+    }
+    let v = num.parse::<f64>().ok()? * mult;
+    (v.is_finite() && v >= 1.0 && v.fract() == 0.0 && v < 1.8e19).then_some(v as u64)
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+}
+
+/// Edit distance, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).clamp(1, 3);
+    candidates
+        .iter()
+        .map(|c| (distance(&word.to_lowercase(), c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn percent_hint(x: f64, domain: Domain) -> &'static str {
+    if domain.high == 1.0 && x > 1.0 && x <= 100.0 {
+        " (it looks like a percentage: fractions are written 0.2 for 20%)"
+    } else if domain.low == -1.0 && x <= -1.0 {
+        " (growth of -100% or less would make revenue zero or negative)"
+    } else {
+        ""
+    }
+}
+
+struct Reader<'s> {
+    src: &'s Sources,
+    errors: Vec<ScenarioError>,
+    warnings: Vec<String>,
+}
+
+impl<'s> Reader<'s> {
+    fn error(&mut self, key: &str, message: impl Into<String>, fix: impl Into<String>) {
+        let e = self.src.error(key, message, fix);
+        self.errors.push(e);
+    }
+
+    /// Refuse keys a table does not know, suggesting the nearest valid one.
+    fn known_keys(&mut self, table: &Table, path: &str, allowed: &[&str]) {
+        for key in table.keys() {
+            if allowed.contains(&key.as_str()) {
+                continue;
+            }
+            let full = join(path, key);
+            let hint = if let Some(near) = closest(key, allowed) {
+                format!("did you mean `{}`?", join(path, near))
+            } else if let Some((t, _)) = ALL_TABLES.iter().find(|(t, keys)| *t != path && keys.contains(&key.as_str()))
+            {
+                if t.is_empty() {
+                    format!("`{key}` belongs at the top of the file, before any [table]")
+                } else {
+                    format!("`{key}` belongs in [{t}]")
+                }
+            } else {
+                format!("remove it; the keys allowed here are: {}", allowed.join(", "))
+            };
+            self.error(&full, format!("unknown key `{key}`"), hint);
+        }
+    }
+
+    fn table<'t>(&mut self, parent: &'t Table, path: &str, key: &str) -> Option<&'t Table> {
+        match parent.get(key)? {
+            Value::Table(t) => Some(t),
+            Value::Array(_) if key == "dilution" || key == "correlation" => None,
+            other => {
+                let full = join(path, key);
+                self.error(
+                    &full,
+                    format!("must be a table, not {}", type_name(other)),
+                    format!("write it as a [{full}] section or an inline table {{ ... }}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, t: &Table, path: &str, key: &str) -> Option<f64> {
+        let full = join(path, key);
+        let v = t.get(key)?;
+        self.number_value(&full, v)
+    }
+
+    fn number_value(&mut self, full: &str, v: &Value) -> Option<f64> {
+        let x = match v {
+            Value::Integer(i) => *i as f64,
+            Value::Float(f) => *f,
+            Value::String(s) => {
+                let fix = if let Some(p) = s.trim().strip_suffix('%').and_then(|p| p.trim().parse::<f64>().ok()) {
+                    format!("write the fraction {} without quotes", p / 100.0)
+                } else if s.trim().parse::<f64>().is_ok() {
+                    format!("remove the quotes: {full} = {}", s.trim())
+                } else {
+                    "give a plain number, e.g. 0.2".into()
+                };
+                self.error(full, format!("must be a number, not the string \"{s}\""), fix);
+                return None;
+            }
+            other => {
+                self.error(
+                    full,
+                    format!("must be a number, not {}", type_name(other)),
+                    "give a plain number, e.g. 0.2",
+                );
+                return None;
+            }
+        };
+        if !x.is_finite() {
+            self.error(
+                full,
+                format!("must be a finite number, not {x}"),
+                "give an ordinary number (nan and inf are not allowed)",
+            );
+            return None;
+        }
+        Some(x)
+    }
+
+    /// A plain number that must lie in `domain`.
+    fn ranged(&mut self, t: &Table, path: &str, key: &str, domain: Domain) -> Option<f64> {
+        let x = self.number(t, path, key)?;
+        self.check_domain(&join(path, key), x, domain)
+    }
+
+    fn check_domain(&mut self, full: &str, x: f64, domain: Domain) -> Option<f64> {
+        if domain.contains(x) {
+            Some(x)
+        } else {
+            self.error(
+                full,
+                format!("{x} is out of range: it must be {}{}", domain.describe(), percent_hint(x, domain)),
+                format!("give a value in {}", domain.describe()),
+            );
+            None
+        }
+    }
+
+    fn integer(&mut self, t: &Table, path: &str, key: &str) -> Option<i64> {
+        let full = join(path, key);
+        match t.get(key)? {
+            Value::Integer(i) => Some(*i),
+            Value::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9e15 => Some(*f as i64),
+            other => {
+                let shown = match other {
+                    Value::Float(f) => format!("{f}"),
+                    v => type_name(v).to_string(),
+                };
+                self.error(&full, format!("must be a whole number, not {shown}"), "give an integer, e.g. 2030");
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, t: &Table, path: &str, key: &str) -> Option<String> {
+        match t.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                let full = join(path, key);
+                self.error(
+                    &full,
+                    format!("must be a string in quotes, not {}", type_name(other)),
+                    format!("write {full} = \"...\""),
+                );
+                None
+            }
+        }
+    }
+
+    fn require(&mut self, t: &Table, path: &str, key: &str, example: &str) -> bool {
+        if t.contains_key(key) {
+            return true;
+        }
+        let full = join(path, key);
+        self.error(&full, "is required but missing", format!("add it, e.g. {example}"));
+        false
+    }
+
+    fn year_in(&mut self, full: &str, year: i64, years: [i32; 2], what: &str) -> Option<i32> {
+        if year < i64::from(years[0]) || year > i64::from(years[1]) {
+            self.error(
+                full,
+                format!("{what} {year} is outside the simulated years {}–{}", years[0], years[1]),
+                format!("give a year from {} to {}, or widen `years`", years[0], years[1]),
+            );
+            None
+        } else {
+            Some(year as i32)
+        }
+    }
+
+    /// An uncertain input: a plain number or a `{ dist = ... }` table.
+    fn uncertain(&mut self, t: &Table, path: &str, key: &str, domain: Domain) -> Option<Dist> {
+        let full = join(path, key);
+        let v = t.get(key)?;
+        let built = match v {
+            Value::Table(d) => self.distribution(&full, d, domain)?,
+            other => {
+                let x = self.number_value(&full, other)?;
+                Dist::fixed(x, domain)
+            }
+        };
+        match built {
+            Ok(d) => Some(d),
+            Err(DistError { key: sub, message, fix }) => {
+                let at = if sub.is_empty() || (sub == "value" && !matches!(v, Value::Table(_))) {
+                    full.clone()
+                } else {
+                    join(&full, sub)
+                };
+                let hint = match v {
+                    Value::Table(_) => "",
+                    other => {
+                        let x = match other {
+                            Value::Integer(i) => *i as f64,
+                            Value::Float(f) => *f,
+                            _ => 0.0,
+                        };
+                        percent_hint(x, domain)
+                    }
+                };
+                self.error(&at, format!("{message}{hint}"), fix);
+                None
+            }
+        }
+    }
+
+    fn distribution(&mut self, full: &str, d: &Table, domain: Domain) -> Option<Result<Dist, DistError>> {
+        let Some(kind) = d.get("dist") else {
+            self.error(
+                full,
+                "a distribution table needs a `dist` key",
+                format!("add dist = \"...\" (one of {}), or give a plain number", DISTS.join(", ")),
+            );
+            return None;
+        };
+        let Value::String(kind) = kind else {
+            self.error(&join(full, "dist"), "must be a string", format!("one of {}", DISTS.join(", ")));
+            return None;
+        };
+        let keys: &[&str] = match kind.as_str() {
+            "fixed" => &["dist", "value"],
+            "uniform" => &["dist", "low", "high"],
+            "triangular" | "pert" => &["dist", "low", "mode", "high"],
+            "normal" => &["dist", "mean", "sd"],
+            "lognormal" => &["dist", "median", "sigma"],
+            "discrete" => &["dist", "values", "weights"],
+            other => {
+                let hint = closest(other, DISTS).map_or(String::new(), |c| format!("did you mean \"{c}\"? "));
+                self.error(
+                    &join(full, "dist"),
+                    format!("unknown distribution \"{other}\""),
+                    format!("{hint}use one of {}", DISTS.join(", ")),
+                );
+                return None;
+            }
+        };
+        self.known_keys(d, full, keys);
+        let before = self.errors.len();
+        let get = |k: &str, r: &mut Self| -> f64 {
+            if r.require(d, full, k, &format!("{k} = 1.0")) {
+                r.number(d, full, k).unwrap_or(f64::NAN)
+            } else {
+                f64::NAN
+            }
+        };
+        let dist = match kind.as_str() {
+            "fixed" => {
+                let v = get("value", self);
+                Dist::fixed(v, domain)
+            }
+            "uniform" => {
+                let (l, h) = (get("low", self), get("high", self));
+                Dist::uniform(l, h, domain)
+            }
+            "triangular" => {
+                let (l, m, h) = (get("low", self), get("mode", self), get("high", self));
+                Dist::triangular(l, m, h, domain)
+            }
+            "pert" => {
+                let (l, m, h) = (get("low", self), get("mode", self), get("high", self));
+                Dist::pert(l, m, h, domain)
+            }
+            "normal" => {
+                let (m, s) = (get("mean", self), get("sd", self));
+                Dist::normal(m, s, domain)
+            }
+            "lognormal" => {
+                let (m, s) = (get("median", self), get("sigma", self));
+                Dist::lognormal(m, s, domain)
+            }
+            _ => {
+                let values = if self.require(d, full, "values", "values = [1.0, 2.0]") {
+                    self.number_list(d, full, "values")
+                } else {
+                    None
+                };
+                let weights = if d.contains_key("weights") { self.number_list(d, full, "weights") } else { None };
+                if self.errors.len() > before {
+                    return None;
+                }
+                Dist::discrete(values.unwrap_or_default(), weights, domain)
+            }
+        };
+        if self.errors.len() > before { None } else { Some(dist) }
+    }
+
+    fn number_list(&mut self, t: &Table, path: &str, key: &str) -> Option<Vec<f64>> {
+        let full = join(path, key);
+        match t.get(key)? {
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    out.push(self.number_value(&format!("{full}[{i}]"), item)?);
+                }
+                Some(out)
+            }
+            other => {
+                self.error(
+                    &full,
+                    format!("must be an array of numbers, not {}", type_name(other)),
+                    format!("write {full} = [1.0, 2.0]"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A by-year table: a number for every year, or `{ 2026 = 1.0, 2028 = 0.5 }`.
+    fn by_year(&mut self, t: &Table, path: &str, key: &str, years: [i32; 2], domain: Domain) -> Option<ByYear> {
+        let full = join(path, key);
+        let v = t.get(key)?;
+        let mut map = BTreeMap::new();
+        match v {
+            Value::Table(entries) => {
+                if entries.is_empty() {
+                    self.error(
+                        &full,
+                        "the table by year is empty",
+                        format!("give at least the first year: {{ {} = ... }}", years[0]),
+                    );
+                    return None;
+                }
+                let mut ok = true;
+                for (y, value) in entries {
+                    let at = format!("{full}.{y}");
+                    let Some(year) = y.trim().parse::<i64>().ok().filter(|y| (YEAR_RANGE.0..=YEAR_RANGE.1).contains(y))
+                    else {
+                        self.error(
+                            &at,
+                            format!("`{y}` is not a year"),
+                            format!("keys are calendar years, e.g. {{ {} = 0.2 }}", years[0]),
+                        );
+                        ok = false;
+                        continue;
+                    };
+                    match self.number_value(&at, value).and_then(|x| self.check_domain(&at, x, domain)) {
+                        Some(x) => {
+                            if year > i64::from(years[1]) {
+                                self.warnings.push(format!(
+                                    "{at}: year {year} is after the last simulated year {} and is not used",
+                                    years[1]
+                                ));
+                            }
+                            map.insert(year as i32, x);
+                        }
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                if map.range(..=years[0]).next().is_none() {
+                    let first = map.keys().next().copied().unwrap_or(years[0]);
+                    self.error(
+                        &full,
+                        format!("the first simulated year {} is not given (the table starts at {first})", years[0]),
+                        format!("add {} = ... to the table (later years carry forward, earlier ones cannot)", years[0]),
+                    );
+                    return None;
+                }
+            }
+            other => {
+                let x = self.number_value(&full, other)?;
+                let x = self.check_domain(&full, x, domain)?;
+                map.insert(years[0], x);
+            }
+        }
+        Some(ByYear(map))
+    }
+}
+
+/// Validate the merged table of `src` into a [`Scenario`].
+pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
+    let mut r = Reader { src, errors: Vec::new(), warnings: Vec::new() };
+    let root = &src.merged;
+    r.known_keys(root, "", TOP_KEYS);
+
+    // Name and description.
+    let stem = src.files[0].path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = r.string(root, "", "name").unwrap_or_else(|| stem.clone());
+    let name_ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !name_ok {
+        let from_stem = !root.contains_key("name");
+        r.error(
+            "name",
+            format!(
+                "\"{name}\"{} is not a plain name: it names the output folder, so only letters, digits, `-` and `_` are allowed",
+                if from_stem { " (taken from the file name)" } else { "" }
+            ),
+            "set name = \"my-scenario\" (letters, digits, - and _)",
+        );
+    } else if name == "comparison" {
+        r.error(
+            "name",
+            "\"comparison\" is reserved for the side-by-side output of several scenarios",
+            "choose another name",
+        );
+    }
+    let description = r.string(root, "", "description").unwrap_or_default();
+    if description.contains('\n') {
+        r.error("description", "must be one line", "shorten it to one line; put details in comments (# ...)");
+    }
+
+    // Time grid.
+    let mut years = [2026, 2030];
+    let mut years_ok = false;
+    if r.require(root, "", "years", "years = [2026, 2030]") {
+        match &root["years"] {
+            Value::Array(a) if a.len() == 2 => {
+                let ys: Vec<Option<i64>> = a
+                    .iter()
+                    .map(|v| match v {
+                        Value::Integer(i) => Some(*i),
+                        _ => None,
+                    })
+                    .collect();
+                match (ys[0], ys[1]) {
+                    (Some(s), Some(e)) => {
+                        let in_range = |y: i64| (YEAR_RANGE.0..=YEAR_RANGE.1).contains(&y);
+                        if !in_range(s) || !in_range(e) {
+                            r.error(
+                                "years",
+                                format!("[{s}, {e}] lies outside {}–{}", YEAR_RANGE.0, YEAR_RANGE.1),
+                                "give calendar years, e.g. years = [2026, 2030]",
+                            );
+                        } else if e < s {
+                            r.error(
+                                "years",
+                                format!("the end {e} is before the start {s}"),
+                                format!("write years = [{e}, {s}]"),
+                            );
+                        } else {
+                            years = [s as i32, e as i32];
+                            years_ok = true;
+                        }
+                    }
+                    _ => r.error("years", "both years must be whole numbers", "write years = [2026, 2030]"),
+                }
+            }
+            other => {
+                let what = match other {
+                    Value::Array(a) => format!("an array of {} values", a.len()),
+                    v => type_name(v).to_string(),
+                };
+                r.error("years", format!("must be [start, end], not {what}"), "write years = [2026, 2030]");
+            }
+        }
+    }
+    let steps_per_year = match r.integer(root, "", "steps_per_year") {
+        Some(s) if STEPS.contains(&s) => s as u32,
+        Some(s) => {
+            r.error(
+                "steps_per_year",
+                format!("{s} is not allowed"),
+                "use 1 (yearly), 2, 4 (quarterly) or 12 (monthly)",
+            );
+            4
+        }
+        None => 4,
+    };
+    let paths = match root.get("paths") {
+        None => 100_000,
+        Some(v) => {
+            let text = match v {
+                Value::Integer(i) => i.to_string(),
+                Value::Float(f) => format!("{f}"),
+                Value::String(s) => s.clone(),
+                other => type_name(other).to_string(),
+            };
+            parse_count(&text).unwrap_or_else(|| {
+                r.error(
+                    "paths",
+                    format!("{text} is not a path count"),
+                    "give a whole number ≥ 1, e.g. 100000, 1e6 or \"1M\"",
+                );
+                1
+            })
+        }
+    };
+    let seed = match r.integer(root, "", "seed") {
+        Some(s) if s >= 0 => s as u64,
+        Some(s) => {
+            r.error("seed", format!("{s} is negative"), "give a whole number ≥ 0");
+            1
+        }
+        None => 1,
+    };
+    let discount_rate = match r.number(root, "", "discount_rate") {
+        Some(x) if x > -1.0 && x <= 1.0 => x,
+        Some(x) => {
+            let why = if x > 1.0 { " (it looks like a percentage: write 0.10 for 10%)" } else { "" };
+            r.error(
+                "discount_rate",
+                format!("{x} is out of range: it must be in (-1, 1]{why}"),
+                "give an annual rate as a fraction, e.g. 0.10",
+            );
+            0.0
+        }
+        None => 0.0,
+    };
+
+    // Revenue (§3).
+    let empty = Table::new();
+    let revenue_t = if r.require(root, "", "revenue", "[revenue] with initial and growth") {
+        r.table(root, "", "revenue").unwrap_or(&empty)
+    } else {
+        &empty
+    };
+    let revenue = read_revenue(&mut r, revenue_t, years, root.contains_key("revenue"));
+
+    // Revenue share (§4).
+    let share_t = if r.require(root, "", "revenue_share", "[revenue_share] with rate = 0.2") {
+        r.table(root, "", "revenue_share").unwrap_or(&empty)
+    } else {
+        &empty
+    };
+    let revenue_share = read_share(&mut r, share_t, years, root.contains_key("revenue_share"));
+
+    // Counter-share (§5).
+    let counter_share = r.table(root, "", "counter_share").map(|t| {
+        let p = "counter_share";
+        r.known_keys(t, p, COUNTER_KEYS);
+        let rate =
+            if r.require(t, p, "rate", "rate = 0.2") { r.by_year(t, p, "rate", years, Domain::UNIT) } else { None };
+        let base_ratio = if r.require(t, p, "base_ratio", "base_ratio = 0.3") {
+            r.uncertain(t, p, "base_ratio", Domain::NON_NEGATIVE)
+        } else {
+            None
+        };
+        CounterShare {
+            rate: rate.unwrap_or_else(|| ByYear([(years[0], 0.0)].into())),
+            base_ratio: base_ratio.unwrap_or(Dist::Fixed { value: 0.0 }),
+        }
+    });
+
+    // Equity (§6).
+    let equity = r.table(root, "", "equity").map(|t| read_equity(&mut r, t, years));
+
+    // Correlations (§2).
+    let correlations =
+        read_correlations(&mut r, root, &revenue, &revenue_share, counter_share.as_ref(), equity.as_ref());
+    let _ = years_ok;
+
+    if !r.errors.is_empty() {
+        return Err(ScenarioErrors(r.errors));
+    }
+    let scenario = Scenario {
+        name,
+        description,
+        file: src.files[0].path.clone(),
+        sources: src.files.iter().map(|f| SourceInfo { path: f.path.clone(), sha256: f.sha256.clone() }).collect(),
+        years,
+        steps_per_year,
+        paths,
+        seed,
+        discount_rate,
+        revenue,
+        revenue_share,
+        counter_share,
+        equity,
+        correlations,
+        warnings: r.warnings,
+    };
+    // The copula matrix must be positive definite.
+    if let Err(e) = Copula::new(&scenario) {
+        return Err(src
+            .error("correlation", e.to_string(), "lower the |rho| values so that the correlations can hold together")
+            .into());
+    }
+    Ok(scenario)
+}
+
+fn read_revenue(r: &mut Reader<'_>, t: &Table, years: [i32; 2], present: bool) -> Revenue {
+    let p = "revenue";
+    r.known_keys(t, p, REVENUE_KEYS);
+    let growth_domain = Domain { low: -1.0, low_open: true, high: f64::INFINITY, high_open: true };
+    let initial = if present && r.require(t, p, "initial", "initial = 22.0   # $B run-rate") {
+        r.uncertain(t, p, "initial", Domain::POSITIVE)
+    } else {
+        None
+    };
+    let growth = if present && r.require(t, p, "growth", "growth = 0.5   # 50% a year") {
+        r.by_year(t, p, "growth", years, growth_domain)
+    } else {
+        None
+    };
+    let growth_shift = r.uncertain(t, p, "growth_shift", Domain::REAL).unwrap_or(Dist::Fixed { value: 0.0 });
+    let volatility = r.ranged(t, p, "volatility", Domain::NON_NEGATIVE).unwrap_or(0.0);
+    let growth_noise = match r.table(t, p, "growth_noise") {
+        Some(n) => {
+            let q = "revenue.growth_noise";
+            r.known_keys(n, q, NOISE_KEYS);
+            let sd = if r.require(n, q, "sd", "sd = 0.15") {
+                r.ranged(n, q, "sd", Domain::NON_NEGATIVE).unwrap_or(0.0)
+            } else {
+                0.0
+            };
+            let persistence = r.ranged(n, q, "persistence", Domain::UNIT).unwrap_or(0.0);
+            GrowthNoise { sd, persistence }
+        }
+        None => GrowthNoise { sd: 0.0, persistence: 0.0 },
+    };
+    let shock = match r.table(t, p, "shock") {
+        Some(s) => {
+            let q = "revenue.shock";
+            r.known_keys(s, q, SHOCK_KEYS);
+            let rate = if r.require(s, q, "rate", "rate = 0.05   # per year") {
+                r.ranged(s, q, "rate", Domain::NON_NEGATIVE).unwrap_or(0.0)
+            } else {
+                0.0
+            };
+            let size = if r.require(s, q, "size", "size = 0.3   # fraction of run-rate lost") {
+                r.uncertain(s, q, "size", Domain::UNIT_HALF_OPEN)
+            } else {
+                None
+            };
+            Shock { rate, size: size.unwrap_or(Dist::Fixed { value: 0.0 }) }
+        }
+        None => Shock { rate: 0.0, size: Dist::Fixed { value: 0.0 } },
+    };
+    Revenue {
+        initial: initial.unwrap_or(Dist::Fixed { value: 1.0 }),
+        growth: growth.unwrap_or_else(|| ByYear([(years[0], 0.0)].into())),
+        growth_shift,
+        volatility,
+        growth_noise,
+        shock,
+    }
+}
+
+fn read_share(r: &mut Reader<'_>, t: &Table, years: [i32; 2], present: bool) -> RevenueShare {
+    let p = "revenue_share";
+    r.known_keys(t, p, SHARE_KEYS);
+    let rate = if present && r.require(t, p, "rate", "rate = 0.20") {
+        r.by_year(t, p, "rate", years, Domain::UNIT)
+    } else {
+        None
+    };
+    let rate_multiplier =
+        r.uncertain(t, p, "rate_multiplier", Domain::NON_NEGATIVE).unwrap_or(Dist::Fixed { value: 1.0 });
+    let base_fraction = r.uncertain(t, p, "base_fraction", Domain::UNIT).unwrap_or(Dist::Fixed { value: 1.0 });
+    let until =
+        r.integer(t, p, "until").and_then(|y| r.year_in("revenue_share.until", y, years, "until")).unwrap_or(years[1]);
+    let cap = r.uncertain(t, p, "cap", Domain::NON_NEGATIVE);
+    let termination_rate = r.ranged(t, p, "termination_rate", Domain::NON_NEGATIVE).unwrap_or(0.0);
+    RevenueShare {
+        rate: rate.unwrap_or_else(|| ByYear([(years[0], 0.0)].into())),
+        rate_multiplier,
+        base_fraction,
+        until,
+        cap,
+        termination_rate,
+    }
+}
+
+fn read_equity(r: &mut Reader<'_>, t: &Table, years: [i32; 2]) -> Equity {
+    let p = "equity";
+    r.known_keys(t, p, EQUITY_KEYS);
+    let stake = if r.require(t, p, "stake", "stake = 0.27") { r.uncertain(t, p, "stake", Domain::UNIT) } else { None };
+    let multiple = if r.require(t, p, "multiple", "multiple = 35.0") {
+        r.uncertain(t, p, "multiple", Domain::POSITIVE)
+    } else {
+        None
+    };
+    let terminal_multiple = r.uncertain(t, p, "terminal_multiple", Domain::POSITIVE);
+    let mut dilution = Vec::new();
+    match t.get("dilution") {
+        None => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let q = format!("equity.dilution[{i}]");
+                let Value::Table(d) = item else {
+                    r.error(
+                        &q,
+                        format!("must be a table, not {}", type_name(item)),
+                        "write each event as [[equity.dilution]] with year, fraction and probability",
+                    );
+                    continue;
+                };
+                r.known_keys(d, &q, DILUTION_KEYS);
+                let year = if r.require(d, &q, "year", "year = 2027") {
+                    r.integer(d, &q, "year").and_then(|y| r.year_in(&format!("{q}.year"), y, years, "dilution year"))
+                } else {
+                    None
+                };
+                let fraction = if r.require(d, &q, "fraction", "fraction = 0.05") {
+                    r.uncertain(d, &q, "fraction", Domain::UNIT)
+                } else {
+                    None
+                };
+                let probability = r.ranged(d, &q, "probability", Domain::UNIT).unwrap_or(1.0);
+                if let (Some(year), Some(fraction)) = (year, fraction) {
+                    dilution.push(Dilution { year, fraction, probability });
+                }
+            }
+        }
+        Some(other) => r.error(
+            "equity.dilution",
+            format!("must be an array of tables, not {}", type_name(other)),
+            "write each event as [[equity.dilution]] with year, fraction and probability",
+        ),
+    }
+    Equity {
+        stake: stake.unwrap_or(Dist::Fixed { value: 0.0 }),
+        multiple: multiple.unwrap_or(Dist::Fixed { value: 1.0 }),
+        terminal_multiple,
+        dilution,
+    }
+}
+
+fn read_correlations(
+    r: &mut Reader<'_>,
+    root: &Table,
+    revenue: &Revenue,
+    share: &RevenueShare,
+    counter: Option<&CounterShare>,
+    equity: Option<&Equity>,
+) -> Vec<Correlation> {
+    let _ = revenue;
+    let mut out: Vec<Correlation> = Vec::new();
+    let items = match root.get("correlation") {
+        None => return out,
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            r.error(
+                "correlation",
+                format!("must be an array of tables, not {}", type_name(other)),
+                "write each entry as [[correlation]] with a, b and rho",
+            );
+            return out;
+        }
+    };
+    let present = |i: Input| -> Result<(), String> {
+        match i {
+            Input::Cap if share.cap.is_none() => Err("revenue_share.cap is not set (there is no cap)".into()),
+            Input::BaseRatio if counter.is_none() => Err("there is no [counter_share] table".into()),
+            Input::Stake | Input::Multiple if equity.is_none() => Err("there is no [equity] table".into()),
+            Input::TerminalMultiple => match equity {
+                None => Err("there is no [equity] table".into()),
+                Some(e) if e.terminal_multiple.is_none() => {
+                    Err("equity.terminal_multiple is not set (it is the same draw as equity.multiple: correlate that)"
+                        .into())
+                }
+                _ => Ok(()),
+            },
+            Input::DilutionFraction(n) => {
+                let count = equity.map_or(0, |e| e.dilution.len());
+                if n < count {
+                    Ok(())
+                } else {
+                    Err(format!("there are only {count} [[equity.dilution]] events (counted from 0)"))
+                }
+            }
+            _ => Ok(()),
+        }
+    };
+    let names: Vec<String> = [
+        Input::Initial,
+        Input::GrowthShift,
+        Input::ShockSize,
+        Input::RateMultiplier,
+        Input::BaseFraction,
+        Input::Cap,
+        Input::BaseRatio,
+        Input::Stake,
+        Input::Multiple,
+        Input::TerminalMultiple,
+    ]
+    .iter()
+    .map(Input::key)
+    .collect();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    for (i, item) in items.iter().enumerate() {
+        let q = format!("correlation[{i}]");
+        let Value::Table(c) = item else {
+            r.error(&q, format!("must be a table, not {}", type_name(item)), "write [[correlation]] with a, b and rho");
+            continue;
+        };
+        r.known_keys(c, &q, CORRELATION_KEYS);
+        let input = |key: &str, r: &mut Reader<'_>| -> Option<Input> {
+            if !r.require(c, &q, key, &format!("{key} = \"revenue.growth_shift\"")) {
+                return None;
+            }
+            let s = r.string(c, &q, key)?;
+            let at = format!("{q}.{key}");
+            match Input::parse(&s) {
+                None => {
+                    let hint = closest(&s, &name_refs).map_or(String::new(), |c| format!("did you mean \"{c}\"? "));
+                    r.error(
+                        &at,
+                        format!("\"{s}\" is not an uncertain input"),
+                        format!("{hint}name one of: {}, equity.dilution[N].fraction", names.join(", ")),
+                    );
+                    None
+                }
+                Some(inp) => match present(inp) {
+                    Ok(()) => Some(inp),
+                    Err(why) => {
+                        r.error(
+                            &at,
+                            format!("\"{s}\" cannot be correlated: {why}"),
+                            "name an input this scenario sets",
+                        );
+                        None
+                    }
+                },
+            }
+        };
+        let a = input("a", r);
+        let b = input("b", r);
+        let rho = if r.require(c, &q, "rho", "rho = 0.5") {
+            r.number(c, &q, "rho").and_then(|x| {
+                if x.abs() <= 1.0 {
+                    Some(x)
+                } else {
+                    r.error(
+                        &format!("{q}.rho"),
+                        format!("{x} is out of range: |rho| must be ≤ 1"),
+                        "give a correlation between -1 and 1",
+                    );
+                    None
+                }
+            })
+        } else {
+            None
+        };
+        if let (Some(a), Some(b), Some(rho)) = (a, b, rho) {
+            if a == b {
+                r.error(&format!("{q}.b"), format!("correlates {} with itself", a.key()), "name two different inputs");
+            } else if out.iter().any(|c| (c.a == a && c.b == b) || (c.a == b && c.b == a)) {
+                r.error(
+                    &q,
+                    format!("{} and {} are correlated twice", a.key(), b.key()),
+                    "keep one [[correlation]] entry per pair",
+                );
+            } else {
+                out.push(Correlation { a, b, rho });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_as_people_write_them() {
+        assert_eq!(parse_count("1000000"), Some(1_000_000));
+        assert_eq!(parse_count("1_000_000"), Some(1_000_000));
+        assert_eq!(parse_count("1e6"), Some(1_000_000));
+        assert_eq!(parse_count("1M"), Some(1_000_000));
+        assert_eq!(parse_count("100M"), Some(100_000_000));
+        assert_eq!(parse_count("1e8"), Some(100_000_000));
+        assert_eq!(parse_count("2.5k"), Some(2_500));
+        assert_eq!(parse_count("0"), None);
+        assert_eq!(parse_count("-5"), None);
+        assert_eq!(parse_count("1.5"), None);
+        assert_eq!(parse_count("abc"), None);
+    }
+
+    #[test]
+    fn suggestions_find_near_keys() {
+        assert_eq!(closest("volatilty", REVENUE_KEYS), Some("volatility"));
+        assert_eq!(closest("rte", SHARE_KEYS), Some("rate"));
+        assert_eq!(closest("zzzzzz", SHARE_KEYS), None);
+    }
+}

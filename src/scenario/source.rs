@@ -1,0 +1,264 @@
+//! Reading scenario files: TOML parsing with positions, the `extends` chain
+//! (merged key by key, arrays replaced whole, cycles refused) and finding where
+//! in which file a key was written, for error messages.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use toml::de::{DeTable, DeValue};
+
+use super::error::{ScenarioError, ScenarioErrors};
+
+/// One file of an `extends` chain.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The path as the user (or the extending file) gave it.
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, in hex.
+    pub sha256: String,
+    text: String,
+    /// Byte span of every value, by dotted key path (`equity.dilution[0].year`).
+    spans: HashMap<String, Range<usize>>,
+}
+
+impl SourceFile {
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let before = &self.text[..offset.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+}
+
+/// A scenario file with its `extends` chain resolved into one merged table.
+#[derive(Clone, Debug)]
+pub struct Sources {
+    /// The file that was asked for first, then the files it extends, in order.
+    pub files: Vec<SourceFile>,
+    /// The merged table: parents first, each child's values winning.
+    pub merged: toml::Table,
+}
+
+/// Lexically tidy a path (`a/./b/../c` → `a/c`) without touching the disk.
+fn tidy(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if out.components().next_back().is_some_and(|l| matches!(l, Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() { PathBuf::from(".") } else { out }
+}
+
+fn whole_file(path: &Path, message: impl Into<String>, fix: impl Into<String>) -> ScenarioError {
+    ScenarioError {
+        file: path.to_path_buf(),
+        position: None,
+        key: String::new(),
+        message: message.into(),
+        fix: fix.into(),
+    }
+}
+
+fn record_spans(prefix: &str, table: &DeTable<'_>, spans: &mut HashMap<String, Range<usize>>) {
+    for (k, v) in table.iter() {
+        let path = if prefix.is_empty() { k.get_ref().to_string() } else { format!("{prefix}.{}", k.get_ref()) };
+        record_value(&path, v.get_ref(), v.span(), spans);
+    }
+}
+
+fn record_value(path: &str, value: &DeValue<'_>, span: Range<usize>, spans: &mut HashMap<String, Range<usize>>) {
+    spans.insert(path.to_string(), span);
+    match value {
+        DeValue::Table(t) => record_spans(path, t, spans),
+        DeValue::Array(a) => {
+            for (i, item) in a.iter().enumerate() {
+                record_value(&format!("{path}[{i}]"), item.get_ref(), item.span(), spans);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Read and parse one file (no `extends` yet).
+fn read_one(path: &Path) -> Result<(SourceFile, toml::Table), ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let fix = if e.kind() == std::io::ErrorKind::NotFound {
+            "check the path; `revshare list` shows the scenarios in a folder"
+        } else {
+            "check that the file is readable"
+        };
+        whole_file(path, format!("cannot read the file: {e}"), fix)
+    })?;
+    let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let text = String::from_utf8(bytes)
+        .map_err(|_| whole_file(path, "is not a text file (it is not UTF-8)", "give a TOML scenario file"))?;
+    let mut file = SourceFile { path: path.to_path_buf(), sha256, text, spans: HashMap::new() };
+    let table: toml::Table = match toml::from_str(&file.text) {
+        Ok(t) => t,
+        Err(e) => {
+            let position = e.span().map(|s| file.position(s.start));
+            return Err(ScenarioError {
+                file: path.to_path_buf(),
+                position,
+                key: String::new(),
+                message: format!("is not valid TOML: {}", e.message().trim()),
+                fix: "correct the TOML syntax at that position (a scenario is a TOML file: key = value, [tables])"
+                    .into(),
+            });
+        }
+    };
+    if let Ok(de) = DeTable::parse(&file.text) {
+        let mut spans = HashMap::new();
+        record_spans("", de.get_ref(), &mut spans);
+        file.spans = spans;
+    }
+    Ok((file, table))
+}
+
+/// Merge `child` over `base`: tables key by key, anything else (arrays
+/// included) replaced whole. A child table with a `dist` key is a distribution
+/// and replaces the parent's value whole, so that its keys never mix with those
+/// of another distribution.
+pub fn merge(base: &mut toml::Table, child: toml::Table) {
+    for (key, value) in child {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(c))
+                if !c.contains_key("dist") && !b.contains_key("dist") =>
+            {
+                merge(b, c)
+            }
+            (_, v) => {
+                base.insert(key, v);
+            }
+        }
+    }
+}
+
+impl Sources {
+    /// Load `path` and every file it extends.
+    pub fn load(path: &Path) -> Result<Sources, ScenarioErrors> {
+        let mut files: Vec<SourceFile> = Vec::new();
+        let mut tables: Vec<toml::Table> = Vec::new();
+        let mut seen: Vec<PathBuf> = Vec::new();
+        let mut current = path.to_path_buf();
+        loop {
+            let (file, mut table) = read_one(&current)?;
+            seen.push(std::fs::canonicalize(&current).unwrap_or_else(|_| current.clone()));
+            let extends = table.remove("extends");
+            if !files.is_empty() {
+                // A parent's name is its own; the child is named by its own file.
+                table.remove("name");
+            }
+            files.push(file);
+            tables.push(table);
+            let Some(extends) = extends else { break };
+            let here = files.last().expect("just pushed");
+            let locate = |message: String, fix: &str| ScenarioError {
+                file: here.path.clone(),
+                position: here.spans.get("extends").map(|s| here.position(s.start)),
+                key: "extends".into(),
+                message,
+                fix: fix.into(),
+            };
+            let toml::Value::String(target) = extends else {
+                return Err(locate(
+                    format!("must be a file name in quotes, not {}", type_name(&extends)),
+                    "write extends = \"other.toml\" (relative to this file)",
+                )
+                .into());
+            };
+            let dir = current.parent().unwrap_or(Path::new("."));
+            let next = tidy(&dir.join(&target));
+            if !next.is_file() {
+                return Err(locate(
+                    format!("extends \"{target}\", but {} does not exist", next.display()),
+                    "give the path of an existing scenario file, relative to this file",
+                )
+                .into());
+            }
+            let canon = std::fs::canonicalize(&next).unwrap_or_else(|_| next.clone());
+            if seen.contains(&canon) {
+                let chain: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+                return Err(locate(
+                    format!("extends forms a cycle: {} → {}", chain.join(" → "), next.display()),
+                    "remove the `extends` that points back to a file already in the chain",
+                )
+                .into());
+            }
+            current = next;
+        }
+        let mut merged = toml::Table::new();
+        for t in tables.into_iter().rev() {
+            merge(&mut merged, t);
+        }
+        Ok(Sources { files, merged })
+    }
+
+    /// The file and position where `key` was set: the most derived file that
+    /// sets it, or else sets its closest enclosing table; else the first file.
+    pub fn locate(&self, key: &str) -> (PathBuf, Option<(usize, usize)>) {
+        let mut k = key;
+        loop {
+            for f in &self.files {
+                if let Some(span) = f.spans.get(k) {
+                    return (f.path.clone(), Some(f.position(span.start)));
+                }
+            }
+            match k.rfind(['.', '[']) {
+                Some(i) => k = &k[..i],
+                None => break,
+            }
+        }
+        (self.files[0].path.clone(), None)
+    }
+
+    /// Build an error about `key`, placed where that key was written.
+    pub fn error(&self, key: &str, message: impl Into<String>, fix: impl Into<String>) -> ScenarioError {
+        let (file, position) = self.locate(key);
+        ScenarioError { file, position, key: key.to_string(), message: message.into(), fix: fix.into() }
+    }
+}
+
+/// The TOML type of a value, for messages ("a string", "a table").
+pub fn type_name(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a number",
+        toml::Value::Boolean(_) => "a boolean",
+        toml::Value::Datetime(_) => "a date",
+        toml::Value::Array(_) => "an array",
+        toml::Value::Table(_) => "a table",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_replaces_arrays_and_distributions_whole() {
+        let mut base: toml::Table =
+            toml::from_str("a = [1, 2]\n[t]\nx = 1\ny = 2\nd = { dist = \"uniform\", low = 1, high = 2 }\n").unwrap();
+        let child: toml::Table =
+            toml::from_str("a = [3]\n[t]\ny = 5\nd = { dist = \"normal\", mean = 1, sd = 2 }\n").unwrap();
+        merge(&mut base, child);
+        assert_eq!(base["a"].as_array().unwrap().len(), 1);
+        assert_eq!(base["t"]["x"].as_integer(), Some(1));
+        assert_eq!(base["t"]["y"].as_integer(), Some(5));
+        let d = base["t"]["d"].as_table().unwrap();
+        assert!(d.get("low").is_none(), "distribution tables must not mix: {d:?}");
+    }
+
+    #[test]
+    fn tidy_removes_dots() {
+        assert_eq!(tidy(Path::new("scenarios/./a/../b.toml")), PathBuf::from("scenarios/b.toml"));
+    }
+}

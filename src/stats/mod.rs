@@ -1,0 +1,62 @@
+//! Statistics of simulated samples (MODEL.md §8): moments merged in a fixed
+//! order, and a mergeable quantile sketch whose result does not depend on how
+//! the sample was split between threads.
+
+pub mod moments;
+pub mod sketch;
+
+pub use moments::{ChunkMoments, Moments};
+pub use sketch::{RELATIVE_ACCURACY, Sketch};
+
+/// The percentiles every statistic reports, in CSV column order.
+pub const PERCENTILES: [f64; 7] = [0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95];
+
+/// Column names of [`PERCENTILES`].
+pub const PERCENTILE_COLUMNS: [&str; 7] = ["p5", "p10", "p25", "p50", "p75", "p90", "p95"];
+
+/// Summary statistics of one quantity over all paths.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stat {
+    pub n: u64,
+    pub mean: f64,
+    /// Sample standard deviation (n − 1); 0 for a single path.
+    pub sd: f64,
+    /// Standard error of the mean, sd/√n.
+    pub se: f64,
+    /// Values at [`PERCENTILES`].
+    pub percentiles: [f64; 7],
+}
+
+impl Stat {
+    /// Combine the moments and the sketch of one quantity.
+    pub fn new(n: u64, mean: f64, m2: f64, sketch: &Sketch) -> Stat {
+        let (mut mean, mut m2) = (mean, m2);
+        // Few distinct values (a 0/1 flag, a fixed stake): the moments follow
+        // exactly from the counts, without the rounding of running sums.
+        if let Some(values) = sketch.exact_values() {
+            let total = n as f64;
+            mean = values.iter().map(|(x, c)| x * *c as f64).sum::<f64>() / total;
+            if values.len() == 1 {
+                mean = values[0].0;
+            }
+            m2 = values.iter().map(|(x, c)| (x - mean) * (x - mean) * *c as f64).sum();
+        }
+        let sd = if n > 1 { (m2.max(0.0) / (n - 1) as f64).sqrt() } else { 0.0 };
+        Stat { n, mean, sd, se: sd / (n as f64).sqrt(), percentiles: PERCENTILES.map(|q| sketch.quantile(q)) }
+    }
+
+    /// The median.
+    pub fn median(&self) -> f64 {
+        self.percentiles[3]
+    }
+}
+
+/// Exact percentile of a sample by linear interpolation between order
+/// statistics (NumPy's default): h = (n − 1)·q, x⌊h⌋ + (h − ⌊h⌋)(x⌊h⌋₊₁ − x⌊h⌋).
+/// `sorted` must be in ascending order and non-empty.
+pub fn exact_percentile(sorted: &[f64], q: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
