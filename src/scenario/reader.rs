@@ -93,6 +93,12 @@ fn distance(a: &str, b: &str) -> usize {
 
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).clamp(1, 3);
+    let lower = word.to_lowercase();
+    if lower.len() >= 4
+        && let Some(c) = candidates.iter().find(|c| c.starts_with(&lower) || lower.starts_with(**c))
+    {
+        return Some(c);
+    }
     candidates
         .iter()
         .map(|c| (distance(&word.to_lowercase(), c), *c))

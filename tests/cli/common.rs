@@ -1,0 +1,74 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use revshare::engine::{self, RunOptions, RunResult};
+use revshare::model::Model;
+use revshare::scenario::Scenario;
+use tempfile::TempDir;
+
+/// The revshare binary, run in `dir`.
+pub fn revshare(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("revshare").expect("binary built");
+    c.current_dir(dir);
+    c
+}
+
+/// A temporary folder holding scenario files.
+pub struct Workspace {
+    pub dir: TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        Workspace { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Write `name` with `text` and return its path.
+    pub fn file(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    pub fn cmd(&self) -> Command {
+        revshare(self.dir.path())
+    }
+}
+
+/// A small valid scenario to vary in tests.
+pub const MINIMAL: &str = r#"
+years = [2026, 2028]
+[revenue]
+initial = 20.0
+growth = 0.5
+[revenue_share]
+rate = 0.2
+cap = 20.0
+"#;
+
+/// Load a scenario file and run it through the library.
+pub fn simulate(path: &Path, paths: u64, seed: u64, threads: usize) -> (Scenario, Model, RunResult) {
+    let s = Scenario::load(path).unwrap_or_else(|e| panic!("{e}"));
+    let m = Model::new(&s);
+    let r = engine::run(&m, &RunOptions { paths, seed, threads, progress: None, cancel: None }).expect("run");
+    (s, m, r)
+}
+
+/// Relative closeness.
+pub fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs()).max(1e-12)
+}
+
+/// The repository root (for the shipped scenarios).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}

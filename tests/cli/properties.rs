@@ -1,0 +1,129 @@
+//! Invariants that hold on every path of every valid scenario: drawn over many
+//! random scenarios, checked path by path through the library.
+
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use revshare::model::{Metric, Model, PathOutcome, Summary};
+use revshare::scenario::Scenario;
+
+use crate::common::{Workspace, simulate};
+
+/// A random but valid scenario, and the largest cap it can draw.
+fn random_scenario(rng: &mut Xoshiro256PlusPlus) -> (String, f64) {
+    let start = 2020 + rng.random_range(0..10);
+    let years = rng.random_range(1..6);
+    let steps = [1, 2, 4, 12][rng.random_range(0..4)];
+    let cap_low = rng.random_range(0.0..40.0);
+    let cap_high = cap_low + rng.random_range(0.0..40.0);
+    let text = format!(
+        r#"
+years = [{start}, {end}]
+steps_per_year = {steps}
+discount_rate = {r}
+[revenue]
+initial = {{ dist = "lognormal", median = {r0}, sigma = 0.3 }}
+growth = {{ {start} = {g0}, {y1} = {g1} }}
+growth_shift = {{ dist = "normal", mean = 0.0, sd = {shift} }}
+volatility = {vol}
+growth_noise = {{ sd = {noise}, persistence = {phi} }}
+shock = {{ rate = {lambda}, size = {{ dist = "pert", low = 0.1, mode = 0.3, high = 0.9 }} }}
+[revenue_share]
+rate = {{ {start} = {rate0}, {y1} = {rate1} }}
+rate_multiplier = {{ dist = "triangular", low = 0.5, mode = 1.0, high = 1.5 }}
+base_fraction = {{ dist = "uniform", low = 0.5, high = 1.0 }}
+cap = {{ dist = "uniform", low = {cap_low}, high = {cap_high} }}
+termination_rate = {term}
+[counter_share]
+rate = 0.2
+base_ratio = {{ dist = "discrete", values = [0.1, 0.3, 0.5], weights = [1, 2, 1] }}
+[equity]
+stake = {{ dist = "pert", low = 0.1, mode = 0.27, high = 0.4 }}
+multiple = {{ dist = "lognormal", median = 30.0, sigma = 0.3 }}
+terminal_multiple = {{ dist = "uniform", low = 5.0, high = 20.0 }}
+[[equity.dilution]]
+year = {start}
+fraction = {{ dist = "uniform", low = 0.0, high = 0.3 }}
+probability = {p}
+[[equity.dilution]]
+year = {end}
+fraction = 0.5
+probability = 0.5
+[[correlation]]
+a = "revenue.growth_shift"
+b = "equity.terminal_multiple"
+rho = {rho}
+[[correlation]]
+a = "revenue_share.cap"
+b = "equity.dilution[0].fraction"
+rho = -0.3
+"#,
+        end = start + years - 1,
+        y1 = start + 1,
+        r = rng.random_range(0.0..0.3),
+        r0 = rng.random_range(1.0..50.0),
+        g0 = rng.random_range(-0.5..2.0),
+        g1 = rng.random_range(-0.5..2.0),
+        shift = rng.random_range(0.0..0.3),
+        vol = rng.random_range(0.0..0.8),
+        noise = rng.random_range(0.0..0.5),
+        phi = rng.random_range(0.0..1.0),
+        lambda = rng.random_range(0.0..2.0),
+        rate0 = rng.random_range(0.0..0.5),
+        rate1 = rng.random_range(0.0..0.5),
+        term = rng.random_range(0.0..0.5),
+        p = rng.random_range(0.0..1.0),
+        rho = rng.random_range(-0.9..0.9),
+    );
+    (text, cap_high)
+}
+
+#[test]
+fn invariants_hold_on_every_path_of_random_scenarios() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(2026);
+    let ws = Workspace::new();
+    for case in 0..60 {
+        let (text, cap_high) = random_scenario(&mut rng);
+        let f = ws.file(&format!("random-{case}.toml"), &text);
+        let s = Scenario::load(&f).unwrap_or_else(|e| panic!("case {case}: {e}\n{text}"));
+        let model = Model::new(&s);
+        let lay = model.layout;
+        let mut scratch = model.scratch();
+        let mut out = PathOutcome::new(lay);
+        let mut path_rng = Xoshiro256PlusPlus::seed_from_u64(case);
+        for path in 0..300 {
+            model.simulate(&mut path_rng, &mut scratch, &mut out);
+            let v = &out.values;
+            let at = |m: Metric, k: usize| v[lay.period(m, k)];
+            let mut prev_cum = 0.0;
+            let mut prev_bound = 0.0;
+            for k in 0..lay.periods {
+                let cum = at(Metric::CumulativePayment, k);
+                assert!(cum <= cap_high, "case {case} path {path}: cumulative {cum} above the cap {cap_high}");
+                assert!(cum >= prev_cum, "case {case}: cumulative payment fell");
+                assert!(at(Metric::Payment, k) >= 0.0, "case {case}: negative payment");
+                let bound = at(Metric::CapBound, k);
+                assert!(bound >= prev_bound, "case {case}: cap_bound fell from 1 to 0");
+                let stake = at(Metric::Stake, k);
+                assert!((0.0..=1.0).contains(&stake), "case {case}: stake {stake}");
+                assert!(at(Metric::RunRate, k) > 0.0, "case {case}: run-rate not positive");
+                assert!(v.iter().all(|x| x.is_finite()), "case {case}: non-finite value");
+                prev_cum = cum;
+                prev_bound = bound;
+            }
+            let total = v[lay.summary(Summary::TotalShare)];
+            assert!((total - prev_cum).abs() <= 1e-9 * total.max(1.0), "case {case}: total_share != final cumulative");
+            if out.cap_year.is_some() {
+                assert_eq!(v[lay.summary(Summary::CapHit)], 1.0);
+            }
+        }
+        // Aggregated: percentiles ordered, cap_bound's mean never falls by year.
+        let (_, _, r) = simulate(&f, 2_000, case, 2);
+        for st in &r.stats {
+            assert!(st.percentiles.windows(2).all(|w| w[0] <= w[1]), "case {case}: unordered percentiles {st:?}");
+            assert!(st.sd >= 0.0 && st.mean.is_finite());
+        }
+        for y in 1..lay.years {
+            assert!(r.year(Metric::CapBound, y).mean >= r.year(Metric::CapBound, y - 1).mean);
+        }
+    }
+}

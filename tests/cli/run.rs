@@ -1,0 +1,199 @@
+//! The command line: run, check, list, and byte-for-byte reproducibility.
+
+use predicates::prelude::*;
+
+use crate::common::{MINIMAL, Workspace, repo, revshare};
+
+fn read(p: &std::path::Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn run_writes_every_file_and_prints_the_table() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", "5k"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("total_share"))
+        .stdout(predicate::str::contains("pv_total"))
+        .stdout(predicate::str::contains("cap binds by 2028 in"))
+        .stdout(predicate::str::contains("most often in"))
+        .stdout(predicate::str::contains("output/deal/"));
+    let out = ws.path().join("output/deal");
+    for f in ["yearly.csv", "periods.csv", "summary.csv", "manifest.json"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let yearly = String::from_utf8(read(&out.join("yearly.csv"))).unwrap();
+    let mut lines = yearly.lines();
+    assert_eq!(lines.next(), Some("scenario,metric,year,mean,sd,se,p5,p10,p25,p50,p75,p90,p95"));
+    assert_eq!(yearly.lines().count(), 1 + 10 * 3, "one row per metric and year");
+    assert!(yearly.contains("\ndeal,cap_bound,2028,"));
+    let summary = String::from_utf8(read(&out.join("summary.csv"))).unwrap();
+    assert!(summary.starts_with("scenario,metric,mean,sd,se,p5,p10,p25,p50,p75,p90,p95\n"));
+    let metrics: Vec<&str> = summary.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert_eq!(
+        metrics,
+        ["total_share", "pv_share", "total_counter", "pv_net", "equity_end", "pv_equity", "pv_total", "cap_hit"]
+    );
+    let periods = String::from_utf8(read(&out.join("periods.csv"))).unwrap();
+    assert!(periods.starts_with("scenario,metric,period,time,mean,"));
+    assert_eq!(periods.lines().count(), 1 + 10 * 12);
+    assert!(periods.contains("\ndeal,revenue,0,0.25,"));
+    // Plain numbers only: no exponents, no NaN.
+    for text in [&yearly, &summary, &periods] {
+        for line in text.lines().skip(1) {
+            for field in line.split(',').skip(2) {
+                assert!(field.parse::<f64>().is_ok_and(f64::is_finite), "not a plain number: {field} in {line}");
+                assert!(!field.contains(['e', 'E']), "exponent form: {field}");
+            }
+        }
+    }
+    let manifest: serde_json::Value = serde_json::from_slice(&read(&out.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["paths"], 5000);
+    assert_eq!(manifest["seed"], 1);
+    assert_eq!(manifest["scenario"]["sha256"].as_str().unwrap().len(), 64);
+    assert!(manifest["percentiles"]["method"].is_string());
+    assert_eq!(manifest["resolved"]["revenue_share"]["cap"], 20.0);
+    assert!(manifest["threads"].as_u64().unwrap() >= 1);
+    // No staging folders left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(ws.path().join("output"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn same_seed_gives_the_same_bytes_with_one_thread_and_with_eight() {
+    let ws = Workspace::new();
+    ws.file(
+        "deal.toml",
+        &MINIMAL
+            .replace("cap = 20.0", "cap = { dist = \"uniform\", low = 20, high = 40 }")
+            .replace("growth = 0.5", "growth = 0.5\nvolatility = 0.3\nshock = { rate = 0.2, size = 0.3 }"),
+    );
+    let run = |threads: &str, out: &str| {
+        ws.cmd()
+            .args(["run", "deal.toml", "--paths", "50_000", "--seed", "9", "--threads", threads, "--out", out, "-q"])
+            .assert()
+            .success();
+    };
+    run("1", "one");
+    run("8", "eight");
+    run("8", "again");
+    for f in ["yearly.csv", "periods.csv", "summary.csv"] {
+        let a = read(&ws.path().join("one/deal").join(f));
+        assert_eq!(a, read(&ws.path().join("eight/deal").join(f)), "{f}: 1 vs 8 threads");
+        assert_eq!(a, read(&ws.path().join("again/deal").join(f)), "{f}: repeat");
+    }
+    // A different seed gives different numbers.
+    ws.cmd().args(["run", "deal.toml", "--paths", "50000", "--seed", "10", "--out", "other", "-q"]).assert().success();
+    assert_ne!(read(&ws.path().join("one/deal/summary.csv")), read(&ws.path().join("other/deal/summary.csv")));
+}
+
+#[test]
+fn paths_accepts_the_ways_people_write_them() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    for (text, n) in [("2000", 2000), ("2_000", 2000), ("2e3", 2000), ("2k", 2000), ("1M", 1_000_000)] {
+        if n > 100_000 {
+            continue;
+        }
+        ws.cmd().args(["run", "deal.toml", "-q", "--paths", text]).assert().success();
+        let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("output/deal/manifest.json"))).unwrap();
+        assert_eq!(m["paths"], n, "{text}");
+    }
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", "lots"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a path count"));
+    ws.cmd().args(["run", "deal.toml", "--paths", "0"]).assert().code(2);
+}
+
+#[test]
+fn run_without_arguments_runs_the_scenarios_folder() {
+    let ws = Workspace::new();
+    ws.file("scenarios/a.toml", MINIMAL);
+    ws.file("scenarios/b.toml", &MINIMAL.replace("cap = 20.0", "cap = 50.0"));
+    ws.cmd().args(["run", "--paths", "1000", "-q"]).assert().success();
+    assert!(ws.path().join("output/a/summary.csv").is_file());
+    assert!(ws.path().join("output/b/summary.csv").is_file());
+}
+
+#[test]
+fn run_reports_a_missing_scenarios_folder() {
+    let ws = Workspace::new();
+    ws.cmd().arg("run").assert().code(2).stderr(predicate::str::contains("scenarios"));
+}
+
+#[test]
+fn rerun_replaces_earlier_results() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    ws.cmd().args(["run", "deal.toml", "-q", "--paths", "1000"]).assert().success();
+    std::fs::write(ws.path().join("output/deal/stale.txt"), "old").unwrap();
+    ws.cmd().args(["run", "deal.toml", "-q", "--paths", "1000"]).assert().success();
+    assert!(!ws.path().join("output/deal/stale.txt").exists());
+    assert!(ws.path().join("output/deal/summary.csv").exists());
+}
+
+#[test]
+fn check_prints_the_resolved_scenario() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    ws.cmd()
+        .args(["check", "deal.toml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("valid"))
+        .stdout(predicate::str::contains("name = \"deal\""))
+        // Defaults are filled in.
+        .stdout(predicate::str::contains("steps_per_year = 4"))
+        .stdout(predicate::str::contains("paths = 100000"))
+        .stdout(predicate::str::contains("until = 2028"));
+}
+
+#[test]
+fn list_shows_name_description_years_and_file() {
+    let ws = Workspace::new();
+    ws.file("s/one.toml", &format!("description = \"first deal\"\n{MINIMAL}"));
+    ws.file("s/two.toml", &format!("name = \"second\"\n{}", MINIMAL.replace("2028", "2030")));
+    ws.cmd()
+        .args(["list", "s"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("one"))
+        .stdout(predicate::str::contains("first deal"))
+        .stdout(predicate::str::contains("second"))
+        .stdout(predicate::str::contains("2026–2030"))
+        .stdout(predicate::str::contains("two.toml"));
+}
+
+#[test]
+fn help_has_examples() {
+    let ws = Workspace::new();
+    ws.cmd().arg("--help").assert().success().stdout(predicate::str::contains("Examples:"));
+    ws.cmd()
+        .args(["run", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--paths"))
+        .stdout(predicate::str::contains("--threads"))
+        .stdout(predicate::str::contains("Examples:"));
+}
+
+#[test]
+fn shipped_scenarios_are_valid_and_listed() {
+    let root = repo();
+    let mut cmd = revshare(&root);
+    cmd.arg("check");
+    for f in ["amended-2026", "old-terms", "bull", "bear", "cap-low", "cap-high"] {
+        cmd.arg(format!("scenarios/{f}.toml"));
+    }
+    cmd.assert().success();
+    revshare(&root).args(["list"]).assert().success().stdout(predicate::str::contains("old-terms"));
+}
