@@ -66,6 +66,9 @@ pub struct RunResult {
     pub cap_year_counts: Vec<u64>,
     /// Number of paths whose share was terminated in each year.
     pub terminated_counts: Vec<u64>,
+    /// The full distribution of each path summary, in [`Summary::ALL`] order
+    /// (for histograms).
+    pub summary_sketches: Vec<Sketch>,
 }
 
 impl RunResult {
@@ -77,6 +80,10 @@ impl RunResult {
     }
     pub fn summary(&self, s: Summary) -> &Stat {
         &self.stats[self.layout.summary(s)]
+    }
+    /// The distribution of a path summary.
+    pub fn summary_sketch(&self, s: Summary) -> &Sketch {
+        &self.summary_sketches[s as usize]
     }
     /// The year index in which the cap most often binds (ties: the earlier).
     pub fn modal_cap_year(&self) -> Option<usize> {
@@ -218,6 +225,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     let moments = ordered.into_inner().unwrap_or_else(|e| e.into_inner()).total;
     debug_assert_eq!(moments.n, opts.paths);
     let stats = (0..slots).map(|i| Stat::new(moments.n, moments.mean[i], moments.m2[i], &all.sketches[i])).collect();
+    let summary_sketches = all.sketches.split_off(layout.summary(Summary::ALL[0]));
     Ok(RunResult {
         layout,
         paths: opts.paths,
@@ -226,6 +234,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
         stats,
         cap_year_counts: all.cap_years,
         terminated_counts: all.terminated,
+        summary_sketches,
     })
 }
 

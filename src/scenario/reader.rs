@@ -293,7 +293,16 @@ impl<'s> Reader<'s> {
             }
         };
         match built {
-            Ok(d) => Some(d),
+            Ok(d) => {
+                let mass = d.clamped_mass();
+                if mass > 1e-9 {
+                    self.warnings.push(format!(
+                        "{full}: this normal falls outside {} with probability {mass:.1e}; such draws are clamped to the nearest allowed value",
+                        domain.describe()
+                    ));
+                }
+                Some(d)
+            }
             Err(DistError { key: sub, message, fix }) => {
                 let at = if sub.is_empty() || (sub == "value" && !matches!(v, Value::Table(_))) {
                     full.clone()

@@ -354,6 +354,51 @@ impl Sketch {
         v.clamp(self.min, self.max)
     }
 
+    /// Approximate number of values ≤ `x` (exact in exact mode; otherwise whole
+    /// buckets are counted, so the count is right to within one bucket of
+    /// relative width α around `x`).
+    pub fn rank(&self, x: f64) -> u64 {
+        if self.count == 0 || x < self.min {
+            return 0;
+        }
+        if x >= self.max {
+            return self.count;
+        }
+        if let Some(sorted) = self.exact_values() {
+            return sorted.iter().filter(|(v, _)| *v <= x).map(|(_, n)| n).sum();
+        }
+        let below = |store: &Store, bound: i32, ascending_le: bool| -> u64 {
+            if store.total == 0 {
+                return 0;
+            }
+            (store.min_index..=store.max_index)
+                .filter(|i| if ascending_le { *i <= bound } else { *i >= bound })
+                .map(|i| store.counts[(i - store.offset) as usize])
+                .sum()
+        };
+        if x < -ZERO {
+            // Negative values ≤ x are those with magnitude ≥ |x|.
+            below(&self.negative, self.mapping.index(-x), false)
+        } else if x <= ZERO {
+            self.negative.total + if x >= 0.0 { self.zeros } else { 0 }
+        } else {
+            self.negative.total + self.zeros + below(&self.positive, self.mapping.index(x), true)
+        }
+    }
+
+    /// Counts of values in consecutive bins with the given ascending edges:
+    /// bin i holds values in (edges[i], edges[i + 1]] (the first bin also
+    /// holds values equal to edges[0]).
+    pub fn histogram(&self, edges: &[f64]) -> Vec<u64> {
+        let ranks: Vec<u64> = edges.iter().map(|e| self.rank(*e)).collect();
+        let mut counts: Vec<u64> = ranks.windows(2).map(|w| w[1].saturating_sub(w[0])).collect();
+        if let Some(first) = counts.first_mut() {
+            let at_edge = self.rank(edges[0]) - self.rank(edges[0].next_down());
+            *first += at_edge;
+        }
+        counts
+    }
+
     /// Percentile `q` in [0, 1] by linear interpolation (NumPy's default).
     /// NaN when the sketch is empty.
     pub fn quantile(&self, q: f64) -> f64 {
@@ -442,6 +487,21 @@ mod tests {
         assert!(!sk.is_exact());
         assert_eq!(sk.quantile(0.5), 38.0);
         assert!(sk.quantile(0.05) < 38.0);
+    }
+
+    #[test]
+    fn histogram_counts_every_value_once() {
+        let mut s = 3;
+        let mut sk = Sketch::new();
+        let xs: Vec<f64> = (0..10_000).map(|_| lcg(&mut s) * 10.0 - 2.0).collect();
+        xs.iter().for_each(|x| sk.add(*x));
+        let edges: Vec<f64> = (0..=12).map(|i| -2.0 + i as f64 * (10.0 / 12.0)).collect();
+        let h = sk.histogram(&edges);
+        assert_eq!(h.iter().sum::<u64>(), 10_000);
+        for (i, n) in h.iter().enumerate() {
+            let exact = xs.iter().filter(|x| **x > edges[i] && **x <= edges[i + 1]).count() as i64;
+            assert!((*n as i64 - exact).abs() <= 20, "bin {i}: {n} vs {exact}");
+        }
     }
 
     #[test]

@@ -94,7 +94,7 @@ rule!(
 rule!(multiple_not_positive, format!("{MINIMAL}[equity]\nstake = 0.2\nmultiple = 0\n"), ["equity.multiple", "> 0"]);
 rule!(
     normal_that_can_leave_its_range,
-    format!("{MINIMAL}[equity]\nstake = {{ dist = \"normal\", mean = 0.27, sd = 0.1 }}\nmultiple = 30\n"),
+    format!("{MINIMAL}[equity]\nstake = {{ dist = \"normal\", mean = 0.27, sd = 0.2 }}\nmultiple = 30\n"),
     ["equity.stake.sd", "outside"]
 );
 rule!(growth_of_minus_100_percent, with("growth = 0.5", "growth = -1.0"), ["revenue.growth", "-100%"]);
@@ -198,6 +198,22 @@ rule!(
     format!("{MINIMAL}[counter_share]\nrate = 0.2\n"),
     ["counter_share.base_ratio", "required"]
 );
+
+#[test]
+fn a_normal_that_rarely_leaves_its_range_runs_with_a_warning() {
+    let ws = Workspace::new();
+    ws.file(
+        "deal.toml",
+        &with("cap = 20.0", "cap = 20.0\nrate_multiplier = { dist = \"normal\", mean = 1.0, sd = 0.2 }"),
+    );
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", "1000", "--out", "out"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning"))
+        .stderr(predicate::str::contains("revenue_share.rate_multiplier"))
+        .stderr(predicate::str::contains("clamped"));
+}
 
 #[test]
 fn extends_to_a_missing_file() {
