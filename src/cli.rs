@@ -81,7 +81,7 @@ pub struct RunArgs {
 }
 
 fn parse_paths(s: &str) -> Result<u64, String> {
-    revshare::scenario::parse_count(s).ok_or_else(|| {
-        format!("`{s}` is not a path count: give a whole number ≥ 1 such as 100000, 1_000_000, 1e6 or 1M")
+    revshare::scenario::parse_count(s).filter(|n| *n <= revshare::scenario::MAX_PATHS).ok_or_else(|| {
+        format!("`{s}` is not a path count: give a whole number from 1 to 4e9 such as 100000, 1_000_000, 1e6 or 1M")
     })
 }

@@ -18,11 +18,16 @@ use std::time::{Duration, Instant};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::model::{Layout, Metric, Model, PathOutcome, Summary};
+use crate::model::{Layout, Metric, Model, Summary};
 use crate::stats::{ChunkMoments, Moments, Sketch, Stat};
 
 /// Paths per chunk. Part of what a seed means: changing it changes results.
 pub const CHUNK_PATHS: u64 = 4096;
+
+/// Paths simulated before their values are gathered, statistic by statistic
+/// (a divisor of [`CHUNK_PATHS`]; also part of what a seed means, through the
+/// order of floating-point sums).
+const BLOCK: usize = 128;
 
 /// Name of the generator, for the manifest.
 pub const GENERATOR: &str =
@@ -156,7 +161,8 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
             terminated: vec![0; layout.years],
         };
         let mut scratch = model.scratch();
-        let mut outcome = PathOutcome::new(layout);
+        let mut block = vec![0.0; slots * BLOCK];
+        let mut moments = ChunkMoments::new(slots);
         loop {
             if stop.load(Ordering::Relaxed) || opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                 break;
@@ -168,33 +174,39 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
             let first = chunk * CHUNK_PATHS;
             let n = CHUNK_PATHS.min(opts.paths - first);
             let mut rng = chunk_rng(opts.seed, chunk);
-            let mut moments = ChunkMoments::new(slots);
-            for p in 0..n {
-                model.simulate(&mut rng, &mut scratch, &mut outcome);
-                if let Some(bad) = outcome.values.iter().position(|x| !x.is_finite()) {
+            moments.reset();
+            let mut start = 0;
+            while start < n {
+                let b = BLOCK.min((n - start) as usize);
+                for j in 0..b {
+                    let events = model.simulate_into(&mut rng, &mut scratch, &mut block, BLOCK, j);
+                    if let Some(y) = events.cap_year {
+                        g.cap_years[y] += 1;
+                    }
+                    if let Some(y) = events.terminated_year {
+                        g.terminated[y] += 1;
+                    }
+                }
+                if let Some(slot) = moments.add_block(&block, BLOCK, b) {
+                    let column = &block[slot * BLOCK..slot * BLOCK + b];
+                    let j = column.iter().position(|x| !x.is_finite());
                     let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
                     if f.is_none() {
                         *f = Some(EngineError::NonFinite {
-                            quantity: describe_slot(model, bad),
-                            value: outcome.values[bad],
-                            path: first + p,
+                            quantity: describe_slot(model, slot),
+                            value: j.map_or(f64::INFINITY, |j| column[j]),
+                            path: first + start + j.unwrap_or(0) as u64,
                         });
                     }
                     stop.store(true, Ordering::Relaxed);
                     return g;
                 }
-                moments.add(&outcome.values);
-                for (s, x) in g.sketches.iter_mut().zip(&outcome.values) {
-                    s.add(*x);
+                for (s, sketch) in g.sketches.iter_mut().enumerate() {
+                    sketch.add_slice(&block[s * BLOCK..s * BLOCK + b]);
                 }
-                if let Some(y) = outcome.cap_year {
-                    g.cap_years[y] += 1;
-                }
-                if let Some(y) = outcome.terminated_year {
-                    g.terminated[y] += 1;
-                }
+                start += b as u64;
             }
-            ordered.lock().unwrap_or_else(|e| e.into_inner()).submit(chunk, moments);
+            ordered.lock().unwrap_or_else(|e| e.into_inner()).submit(chunk, moments.clone());
             let finished = done.fetch_add(n, Ordering::Relaxed) + n;
             if let Some(progress) = opts.progress {
                 progress(finished);
@@ -236,6 +248,39 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
         terminated_counts: all.terminated,
         summary_sketches,
     })
+}
+
+/// The floor of a run: draw, with the same generators, chunks and threads,
+/// exactly the random variates [`run`] consumes (per-path inputs through their
+/// inverse CDFs where the copula needs them), and do nothing else. Returns the
+/// wall time and a checksum.
+pub fn floor(model: &Model, paths: u64, seed: u64, threads: usize) -> Result<(Duration, f64), EngineError> {
+    let started = Instant::now();
+    let chunks = paths.div_ceil(CHUNK_PATHS);
+    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let threads = threads.min(chunks.max(1) as usize).max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| EngineError::Threads { threads, reason: e.to_string() })?;
+    let next_chunk = AtomicU64::new(0);
+    let sums: Vec<f64> = pool.broadcast(|_| {
+        let mut scratch = model.scratch();
+        let mut sum = 0.0;
+        loop {
+            let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
+            if chunk >= chunks {
+                break;
+            }
+            let n = CHUNK_PATHS.min(paths - chunk * CHUNK_PATHS);
+            let mut rng = chunk_rng(seed, chunk);
+            for _ in 0..n {
+                sum += model.draw_variates(&mut rng, &mut scratch);
+            }
+        }
+        sum
+    });
+    Ok((started.elapsed(), sums.iter().sum()))
 }
 
 /// "payment in period 7 (2027 Q4)"-style name of a slot, for error messages.

@@ -102,25 +102,42 @@ impl Summary {
 }
 
 /// Where each statistic lives in a path's flat vector of values: per-period
-/// metrics first (metric-major), then per-year metrics, then summaries.
+/// metrics first (metric-major), then per-year flows, then path summaries. A
+/// stock's yearly value is its value at the year's last period, so it shares
+/// that period's slot (and, with one step a year, so does a flow): nothing is
+/// gathered twice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
     pub periods: usize,
     pub years: usize,
+    pub steps_per_year: usize,
 }
+
+/// Flows in the order of their per-year slots.
+const FLOWS: [Metric; 4] = [Metric::Revenue, Metric::Payment, Metric::CounterPayment, Metric::NetPayment];
 
 impl Layout {
     pub fn period(&self, m: Metric, k: usize) -> usize {
         m as usize * self.periods + k
     }
+    /// True when yearly flows have slots of their own (more than one step a year).
+    fn yearly_flows(&self) -> bool {
+        self.steps_per_year > 1
+    }
     pub fn year(&self, m: Metric, y: usize) -> usize {
-        Metric::ALL.len() * self.periods + m as usize * self.years + y
+        if m.is_flow() && self.yearly_flows() {
+            let f = FLOWS.iter().position(|x| *x == m).expect("a flow");
+            Metric::ALL.len() * self.periods + f * self.years + y
+        } else {
+            self.period(m, (y + 1) * self.steps_per_year - 1)
+        }
     }
     pub fn summary(&self, s: Summary) -> usize {
-        Metric::ALL.len() * (self.periods + self.years) + s as usize
+        let flows = if self.yearly_flows() { FLOWS.len() * self.years } else { 0 };
+        Metric::ALL.len() * self.periods + flows + s as usize
     }
     pub fn len(&self) -> usize {
-        Metric::ALL.len() * (self.periods + self.years) + Summary::ALL.len()
+        self.summary(Summary::CapHit) + 1
     }
     pub fn is_empty(&self) -> bool {
         false
@@ -142,6 +159,15 @@ impl PathOutcome {
     pub fn new(layout: Layout) -> Self {
         PathOutcome { values: vec![0.0; layout.len()], cap_year: None, terminated_year: None }
     }
+}
+
+/// What happened on a path besides its values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PathEvents {
+    /// Index (from the first year) of the year the cap bound, if it did.
+    pub cap_year: Option<usize>,
+    /// Index of the year the share was terminated, if it was.
+    pub terminated_year: Option<usize>,
 }
 
 /// Reused buffers so that a path allocates nothing.
@@ -181,7 +207,6 @@ pub struct Model {
     counter_rate: Vec<f64>,
     accrues: Vec<bool>,
     discount: Vec<f64>,
-    multiple_weight: Vec<f64>,
     // Process constants.
     vol_sqrt_dt: f64,
     noise_sd: f64,
@@ -224,7 +249,7 @@ impl Model {
     /// Build from a validated scenario (the copula is known to exist).
     pub fn new(s: &Scenario) -> Model {
         let spy = s.steps_per_year as usize;
-        let layout = Layout { periods: s.period_count(), years: s.year_count() };
+        let layout = Layout { periods: s.period_count(), years: s.year_count(), steps_per_year: spy };
         let dt = 1.0 / spy as f64;
         let k_total = layout.periods;
         let year_of: Vec<usize> = (0..k_total).map(|k| k / spy).collect();
@@ -264,7 +289,6 @@ impl Model {
             counter_rate,
             accrues: (0..k_total).map(|k| year(k) <= s.revenue_share.until).collect(),
             discount: (0..k_total).map(|k| (1.0 + s.discount_rate).powf(-((k + 1) as f64) * dt)).collect(),
-            multiple_weight: (0..k_total).map(|k| (k + 1) as f64 / k_total as f64).collect(),
             year_of,
             vol_sqrt_dt: s.revenue.volatility * dt.sqrt(),
             noise_sd: noise.sd,
@@ -363,20 +387,34 @@ impl Model {
 
     /// Simulate one path into `out`.
     pub fn simulate<R: Rng + ?Sized>(&self, rng: &mut R, scratch: &mut PathScratch, out: &mut PathOutcome) {
+        let events = self.simulate_into(rng, scratch, &mut out.values, 1, 0);
+        out.cap_year = events.cap_year;
+        out.terminated_year = events.terminated_year;
+    }
+
+    /// Simulate one path, writing the value of slot `s` to `values[s * stride + column]`
+    /// (a block of paths stored column by column, so that aggregation reads each
+    /// statistic's values contiguously).
+    pub fn simulate_into<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        scratch: &mut PathScratch,
+        values: &mut [f64],
+        stride: usize,
+        column: usize,
+    ) -> PathEvents {
         let d = self.draw(rng, scratch);
         let lay = self.layout;
         let kk = lay.periods;
-        let v = &mut out.values;
-        for m in Metric::ALL.iter().filter(|m| m.is_flow()) {
-            let at = lay.year(*m, 0);
-            v[at..at + lay.years].fill(0.0);
-        }
-        out.cap_year = None;
-        out.terminated_year = None;
+        let yearly_flows = lay.steps_per_year > 1;
+        let mut events = PathEvents::default();
+        let v = values;
+        let at = |slot: usize| slot * stride + column;
 
         let has_equity = self.multiple.is_some();
-        let ln_m0 = d.multiple.ln();
-        let ln_mk = d.terminal_multiple.ln();
+        // M_k = M₀·(M_K/M₀)^((k+1)/K), stepped by a constant factor.
+        let multiple_step = ((d.terminal_multiple.ln() - d.multiple.ln()) / kk as f64).exp();
+        let mut multiple = d.multiple;
         let jump = -(-d.shock_size).ln_1p();
         let share_scale = d.rate_multiplier * d.base_fraction;
         let cap = d.cap;
@@ -394,15 +432,17 @@ impl Model {
         let mut terminated = false;
         let (mut total_counter, mut pv_share, mut pv_net) = (0.0, 0.0, 0.0);
         let mut equity = 0.0;
+        let mut year_flows = [0.0; 4];
 
         for k in 0..kk {
             let y = self.year_of[k];
             if k % self.steps_per_year == 0 {
                 stake *= scratch.dilution_factor[y];
+                year_flows = [0.0; 4];
             }
             if self.accrues[k] && !terminated && self.termination_p > 0.0 && rng.random::<f64>() < self.termination_p {
                 terminated = true;
-                out.terminated_year = Some(y);
+                events.terminated_year = Some(y);
             }
             // Revenue (§3).
             let mut step = (self.log_growth[k] + d.growth_shift + u) * self.dt;
@@ -430,7 +470,7 @@ impl Model {
                     let remaining = cap - cumulative;
                     if due >= remaining {
                         bound = true;
-                        out.cap_year = Some(y);
+                        events.cap_year = Some(y);
                         paid = remaining.max(0.0);
                         cumulative = cap;
                     } else {
@@ -447,7 +487,7 @@ impl Model {
 
             // Equity (§6).
             let (valuation, eq) = if has_equity {
-                let multiple = (ln_m0 + self.multiple_weight[k] * (ln_mk - ln_m0)).exp();
+                multiple = if k + 1 == kk { d.terminal_multiple } else { multiple * multiple_step };
                 let valuation = multiple * r_next;
                 (valuation, stake * valuation)
             } else {
@@ -457,13 +497,17 @@ impl Model {
             let cap_bound = if bound { 1.0 } else { 0.0 };
 
             let period = [revenue, r_next, paid, cumulative, counter, net, stake, valuation, eq, cap_bound];
-            for (m, x) in Metric::ALL.iter().zip(period) {
-                v[lay.period(*m, k)] = x;
-                let at = lay.year(*m, y);
-                if m.is_flow() {
-                    v[at] += x;
-                } else {
-                    v[at] = x;
+            for (m, x) in period.into_iter().enumerate() {
+                v[at(m * kk + k)] = x;
+            }
+            if yearly_flows {
+                for (f, x) in year_flows.iter_mut().zip([revenue, paid, counter, net]) {
+                    *f += x;
+                }
+                if (k + 1) % self.steps_per_year == 0 {
+                    for (i, f) in FLOWS.iter().enumerate() {
+                        v[at(lay.year(*f, y))] = year_flows[i];
+                    }
                 }
             }
         }
@@ -478,8 +522,60 @@ impl Model {
             pv_net + pv_equity,
             if bound { 1.0 } else { 0.0 },
         ];
-        let at = lay.summary(Summary::TotalShare);
-        v[at..at + summary.len()].copy_from_slice(&summary);
+        for (s, x) in Summary::ALL.iter().zip(summary) {
+            v[at(lay.summary(*s))] = x;
+        }
+        events
+    }
+
+    /// Draw one path's uncertain inputs and return their sum (benchmarks
+    /// measure input sampling with this).
+    pub fn sample_inputs<R: Rng + ?Sized>(&self, rng: &mut R, scratch: &mut PathScratch) -> f64 {
+        let d = self.draw(rng, scratch);
+        d.initial
+            + d.growth_shift
+            + d.shock_size
+            + d.rate_multiplier
+            + d.base_fraction
+            + d.cap.min(1e300)
+            + d.base_ratio
+            + d.stake
+            + d.multiple
+            + d.terminal_multiple
+    }
+
+    /// Draw exactly the random variates one path of [`Model::simulate_into`]
+    /// consumes, in the same order, and nothing else: the benchmark floor.
+    /// Returns their sum so that the work cannot be optimised away.
+    pub fn draw_variates<R: Rng + ?Sized>(&self, rng: &mut R, scratch: &mut PathScratch) -> f64 {
+        let d = self.draw(rng, scratch);
+        let mut sum = d.initial + d.growth_shift + d.shock_size + d.rate_multiplier + d.base_fraction;
+        sum += d.base_ratio + d.stake + d.multiple + d.terminal_multiple + scratch.dilution_factor[0];
+        if self.noise_sd > 0.0 {
+            let z: f64 = StandardNormal.sample(rng);
+            sum += z;
+        }
+        let mut terminated = false;
+        for k in 0..self.layout.periods {
+            if self.accrues[k] && !terminated && self.termination_p > 0.0 {
+                let u: f64 = rng.random();
+                terminated = u < self.termination_p;
+                sum += u;
+            }
+            if self.vol_sqrt_dt > 0.0 {
+                let z: f64 = StandardNormal.sample(rng);
+                sum += z;
+            }
+            if self.noise_sd > 0.0 {
+                let z: f64 = StandardNormal.sample(rng);
+                sum += z;
+            }
+            if self.shock_p > 0.0 {
+                let u: f64 = rng.random();
+                sum += u;
+            }
+        }
+        sum
     }
 
     /// Calendar year of a year index.

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 
 pub use error::{ScenarioError, ScenarioErrors};
-pub use reader::parse_count;
+pub use reader::{MAX_PATHS, parse_count};
 pub use source::Sources;
 
 use crate::model::dist::Dist;

@@ -51,6 +51,9 @@ const ALL_TABLES: &[(&str, &[&str])] = &[
 ];
 
 pub const STEPS: &[i64] = &[1, 2, 4, 12];
+
+/// The most paths one run may simulate (the quantile sketches count in 32 bits).
+pub const MAX_PATHS: u64 = crate::stats::sketch::MAX_COUNT;
 const YEAR_RANGE: (i64, i64) = (1900, 2200);
 
 /// Parse a path count as people write it: `100000`, `1_000_000`, `1e6`, `2.5M`,
@@ -589,14 +592,25 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
                 Value::String(s) => s.clone(),
                 other => type_name(other).to_string(),
             };
-            parse_count(&text).unwrap_or_else(|| {
-                r.error(
-                    "paths",
-                    format!("{text} is not a path count"),
-                    "give a whole number ≥ 1, e.g. 100000, 1e6 or \"1M\"",
-                );
-                1
-            })
+            match parse_count(&text) {
+                Some(n) if n <= MAX_PATHS => n,
+                Some(n) => {
+                    r.error(
+                        "paths",
+                        format!("{n} is more paths than one run can take ({MAX_PATHS})"),
+                        "give at most 4e9",
+                    );
+                    1
+                }
+                None => {
+                    r.error(
+                        "paths",
+                        format!("{text} is not a path count"),
+                        "give a whole number ≥ 1, e.g. 100000, 1e6 or \"1M\"",
+                    );
+                    1
+                }
+            }
         }
     };
     let seed = match r.integer(root, "", "seed") {

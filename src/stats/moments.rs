@@ -25,6 +25,49 @@ impl ChunkMoments {
         self.sum_sq.fill(0.0);
     }
 
+    /// Add a block of `paths` paths stored column by column: quantity `s`'s
+    /// values are `block[s * stride..s * stride + paths]`. Returns the first
+    /// quantity whose values (or their squares) are not finite, if any.
+    pub fn add_block(&mut self, block: &[f64], stride: usize, paths: usize) -> Option<usize> {
+        if paths == 0 {
+            return None;
+        }
+        if self.n == 0 {
+            for (s, c) in self.shift.iter_mut().enumerate() {
+                *c = block[s * stride];
+            }
+        }
+        self.n += paths as u64;
+        let mut bad = None;
+        for (s, ((sum, sq), c)) in self.sum.iter_mut().zip(self.sum_sq.iter_mut()).zip(&self.shift).enumerate() {
+            let col = &block[s * stride..s * stride + paths];
+            // Four lanes so the loop vectorises; the order is fixed, so the
+            // result is too.
+            let mut a = [0.0; 4];
+            let mut b = [0.0; 4];
+            let mut quads = col.chunks_exact(4);
+            for q in &mut quads {
+                for l in 0..4 {
+                    let d = q[l] - c;
+                    a[l] += d;
+                    b[l] += d * d;
+                }
+            }
+            for x in quads.remainder() {
+                let d = x - c;
+                a[0] += d;
+                b[0] += d * d;
+            }
+            let (ds, dq) = ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]));
+            if bad.is_none() && !(ds.is_finite() && dq.is_finite()) {
+                bad = Some(s);
+            }
+            *sum += ds;
+            *sq += dq;
+        }
+        bad
+    }
+
     /// Add one path's values.
     #[inline]
     pub fn add(&mut self, values: &[f64]) {

@@ -3,9 +3,14 @@
 //! relative-error guarantees", VLDB 2019), plus an exact mode for quantities
 //! with few distinct values.
 //!
-//! A positive value x goes to bucket i = ⌈ln x / ln γ⌉ with γ = (1 + α)/(1 − α);
-//! the bucket's representative 2γⁱ/(γ + 1) is within a relative α of every value
-//! in it. Negative values use a mirrored store, values with |x| < [`ZERO`] a zero
+//! A positive value x = 2ᵉ(1 + s), s ∈ [0, 1), goes to bucket i = ⌈L(x)·c⌉ where
+//! L(x) = e + P(s) is DDSketch's cubically interpolated logarithm (P(s) = As³ +
+//! Bs² + Cs with A = 6/35, B = −3/5, C = 10/7: monotone, exact at powers of two,
+//! and computed from the float's bits with three multiply-adds instead of a
+//! `ln`). The constant c is chosen from the smallest slope of L against ln x so
+//! that no bucket spans a ratio above γ = (1 + α)/(1 − α); the bucket's
+//! representative, the harmonic mean of its bounds, is then within a relative α
+//! of every value in it. Negative values use a mirrored store, values with |x| < [`ZERO`] a zero
 //! count. Bucket counts are integers, so merging in any order gives the same
 //! sketch, and hence the same percentiles for any number of threads. A store
 //! holds at most [`MAX_BUCKETS`] buckets: beyond that the smallest magnitudes
@@ -25,14 +30,45 @@ pub const RELATIVE_ACCURACY: f64 = 0.95e-3;
 pub const ZERO: f64 = 1e-15;
 /// Most buckets per store.
 pub const MAX_BUCKETS: usize = 1 << 15;
+/// Most values one sketch may hold (bucket counts are 32-bit).
+pub const MAX_COUNT: u64 = u32::MAX as u64;
 /// Distinct values kept exactly before switching to buckets.
 pub const EXACT_VALUES: usize = 4;
 
+const A: f64 = 6.0 / 35.0;
+const B: f64 = -3.0 / 5.0;
+const C: f64 = 10.0 / 7.0;
+const MANTISSA: u64 = (1 << 52) - 1;
+const ONE: u64 = 1023 << 52;
+
+/// Cubically interpolated log₂: e + P(s) for x = 2ᵉ(1 + s).
+#[inline(always)]
+fn approx_log2(x: f64) -> f64 {
+    let bits = x.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let s = f64::from_bits((bits & MANTISSA) | ONE) - 1.0;
+    ((A * s + B) * s + C) * s + e as f64
+}
+
+/// Inverse of [`approx_log2`] (for queries only): bisection on s.
+fn approx_exp2(l: f64) -> f64 {
+    let e = l.floor();
+    let target = l - e;
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if ((A * mid + B) * mid + C) * mid < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (1.0 + 0.5 * (lo + hi)) * e.exp2()
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Mapping {
-    ln_gamma: f64,
-    inv_ln_gamma: f64,
-    rep_factor: f64,
+    multiplier: f64,
 }
 
 const fn gamma() -> f64 {
@@ -41,111 +77,99 @@ const fn gamma() -> f64 {
 
 impl Mapping {
     fn new() -> Self {
-        let g = gamma();
-        let ln_gamma = g.ln();
-        Mapping { ln_gamma, inv_ln_gamma: 1.0 / ln_gamma, rep_factor: 2.0 / (1.0 + g) }
+        // dL/d(ln x) = (1 + s)·P'(s); its minimum bounds every bucket's width in ln x.
+        let min_slope = (0..=10_000)
+            .map(|i| {
+                let s = f64::from(i) / 10_000.0;
+                (1.0 + s) * ((3.0 * A * s + 2.0 * B) * s + C)
+            })
+            .fold(f64::INFINITY, f64::min);
+        Mapping { multiplier: 1.0 / (0.999 * min_slope * gamma().ln()) }
     }
 
-    #[inline]
+    #[inline(always)]
     fn index(&self, x: f64) -> i32 {
-        (x.ln() * self.inv_ln_gamma).ceil() as i32
+        // ⌈t⌉ without a call to `ceil` (not inlined on baseline x86-64).
+        let t = approx_log2(x) * self.multiplier;
+        let i = t as i32;
+        i + i32::from((i as f64) < t)
     }
 
+    /// Representative of bucket i: the harmonic mean of its bounds.
     fn value(&self, i: i32) -> f64 {
-        (f64::from(i) * self.ln_gamma).exp() * self.rep_factor
+        let lo = approx_exp2(f64::from(i - 1) / self.multiplier);
+        let hi = approx_exp2(f64::from(i) / self.multiplier);
+        2.0 * lo * hi / (lo + hi)
     }
 }
 
-/// Dense bucket counts over a sliding range of indices.
+/// Dense bucket counts over a sliding range of at most [`MAX_BUCKETS`] indices.
 #[derive(Clone, Debug, Default)]
 struct Store {
-    counts: Vec<u64>,
+    /// 32-bit counts halve the memory the hot loop touches; a bucket holds at
+    /// most one count per path, and runs are limited to [`MAX_COUNT`] paths.
+    counts: Vec<u32>,
     /// Index of `counts[0]`.
     offset: i32,
-    /// Lowest and highest indices with a count (valid when `total > 0`).
-    min_index: i32,
-    max_index: i32,
     total: u64,
 }
 
 impl Store {
-    #[inline]
-    fn add(&mut self, index: i32, n: u64) {
-        let mut i = index;
-        if self.total == 0 {
-            if self.counts.is_empty() {
-                self.counts = vec![0; 64];
-            }
-            self.offset = i - 32;
-            self.min_index = i;
-            self.max_index = i;
+    #[inline(always)]
+    fn add(&mut self, i: i32, n: u64) {
+        let pos = i.wrapping_sub(self.offset) as u32 as usize;
+        if pos < self.counts.len() {
+            // The array never spans more than MAX_BUCKETS, so an index inside
+            // it needs no folding.
+            self.counts[pos] += n as u32;
+            self.total += n;
         } else {
-            let floor = self.max_index.saturating_sub(MAX_BUCKETS as i32 - 1);
-            if i < floor {
-                i = floor;
-            }
-            if i > self.max_index {
-                self.max_index = i;
-            }
-            if i < self.min_index {
-                self.min_index = i;
-            }
-        }
-        let len = self.counts.len() as i32;
-        if i < self.offset || i >= self.offset + len {
-            self.grow(i);
-        }
-        self.counts[(i - self.offset) as usize] += n;
-        self.total += n;
-        if self.max_index - self.min_index >= MAX_BUCKETS as i32 {
-            self.collapse();
+            self.add_slow(i, n);
         }
     }
 
-    /// Make room for index `i`, with slack so that growth is amortised.
+    /// Lowest and highest indices with a count (`total` must be > 0).
+    fn bounds(&self) -> (i32, i32) {
+        let first = self.counts.iter().position(|c| *c > 0).unwrap_or(0);
+        let last = self.counts.iter().rposition(|c| *c > 0).unwrap_or(0);
+        (self.offset + first as i32, self.offset + last as i32)
+    }
+
+    /// An index outside the array: extend it (with slack, so growth is
+    /// amortised), folding indices more than MAX_BUCKETS below the highest
+    /// into the lowest kept one (a rule that depends only on the data).
     #[cold]
-    fn grow(&mut self, i: i32) {
-        let lo = self.offset.min(i);
-        let hi = (self.offset + self.counts.len() as i32 - 1).max(i);
-        let span = (hi - lo + 1) as usize;
-        let slack = (span / 2).max(64) as i32;
-        let new_lo = if i < self.offset { lo - slack } else { lo };
-        let new_hi = if i < self.offset { hi } else { hi + slack };
-        let mut counts = vec![0; (new_hi - new_lo + 1) as usize];
-        let shift = (self.offset - new_lo) as usize;
-        counts[shift..shift + self.counts.len()].copy_from_slice(&self.counts);
+    fn add_slow(&mut self, i: i32, n: u64) {
+        let max = MAX_BUCKETS as i32;
+        let (min_index, max_index) = if self.total == 0 {
+            (i, i)
+        } else {
+            let (lo, hi) = self.bounds();
+            (lo.min(i), hi.max(i))
+        };
+        let floor = max_index - (max - 1);
+        let min_index = min_index.max(floor);
+        let span = max_index - min_index + 1;
+        let slack = (span / 2).max(32);
+        let lo = (min_index - slack).max(floor);
+        let hi = (max_index + slack).min(lo + max - 1);
+        let mut counts = vec![0u32; (hi - lo + 1) as usize];
+        for (j, c) in self.counts.iter().enumerate() {
+            if *c > 0 {
+                let index = (self.offset + j as i32).max(floor);
+                counts[(index - lo) as usize] += c;
+            }
+        }
         self.counts = counts;
-        self.offset = new_lo;
-    }
-
-    /// Fold the smallest magnitudes so that at most MAX_BUCKETS remain.
-    #[cold]
-    fn collapse(&mut self) {
-        let floor = self.max_index - (MAX_BUCKETS as i32 - 1);
-        let mut folded = 0;
-        for i in self.min_index..floor {
-            let c = &mut self.counts[(i - self.offset) as usize];
-            folded += *c;
-            *c = 0;
-        }
-        self.counts[(floor - self.offset) as usize] += folded;
-        self.min_index = floor;
-        // Drop the emptied front so memory stays bounded.
-        let cut = (floor - self.offset) as usize;
-        if cut > MAX_BUCKETS / 2 {
-            self.counts.drain(..cut);
-            self.offset = floor;
-        }
+        self.offset = lo;
+        self.counts[(i.max(floor) - lo) as usize] += n as u32;
+        self.total += n;
     }
 
     fn merge(&mut self, other: &Store) {
-        if other.total == 0 {
-            return;
-        }
-        for i in other.min_index..=other.max_index {
-            let c = other.counts[(i - other.offset) as usize];
-            if c > 0 {
-                self.add(i, c);
+        for (j, c) in other.counts.iter().enumerate() {
+            if *c > 0 {
+                self.add(other.offset + j as i32, u64::from(*c));
             }
         }
     }
@@ -153,18 +177,16 @@ impl Store {
     /// Bucket index holding the `rank`-th smallest index (0-based).
     fn index_at_rank(&self, rank: u64, ascending: bool) -> i32 {
         let mut seen = 0;
-        let range: Box<dyn Iterator<Item = i32>> = if ascending {
-            Box::new(self.min_index..=self.max_index)
-        } else {
-            Box::new((self.min_index..=self.max_index).rev())
-        };
+        let (min_index, max_index) = self.bounds();
+        let range: Box<dyn Iterator<Item = i32>> =
+            if ascending { Box::new(min_index..=max_index) } else { Box::new((min_index..=max_index).rev()) };
         for i in range {
-            seen += self.counts[(i - self.offset) as usize];
+            seen += u64::from(self.counts[(i - self.offset) as usize]);
             if seen > rank {
                 return i;
             }
         }
-        self.max_index
+        max_index
     }
 }
 
@@ -239,14 +261,7 @@ impl Sketch {
     #[inline]
     pub fn add(&mut self, x: f64) {
         self.count += 1;
-        if x <= self.min {
-            self.min_count = if x == self.min { self.min_count + 1 } else { 1 };
-            self.min = x;
-        }
-        if x >= self.max {
-            self.max_count = if x == self.max { self.max_count + 1 } else { 1 };
-            self.max = x;
-        }
+        self.note_extremes(x, 1, x, 1);
         if let Some(exact) = &mut self.exact {
             if let Some(e) = exact.iter_mut().find(|e| e.0 == x) {
                 e.1 += 1;
@@ -259,6 +274,93 @@ impl Sketch {
             self.spill();
         }
         self.bucket(x, 1);
+    }
+
+    /// Add many finite values (the fast path for a block of paths).
+    pub fn add_slice(&mut self, xs: &[f64]) {
+        let Some(&first) = xs.first() else { return };
+        if let Some(exact) = &mut self.exact {
+            // A column of one value (a flag, a zero payment, a fixed stake).
+            if xs.iter().all(|x| *x == first)
+                && let Some(e) = exact.iter_mut().find(|e| e.0 == first)
+            {
+                e.1 += xs.len() as u64;
+                self.note_extremes(first, xs.len() as u64, first, xs.len() as u64);
+                self.count += xs.len() as u64;
+                return;
+            }
+            for &x in xs {
+                self.add(x);
+            }
+            return;
+        }
+        let (mut lo, mut hi) = (first, first);
+        for &x in xs {
+            lo = if x < lo { x } else { lo };
+            hi = if x > hi { x } else { hi };
+        }
+        let n_lo = if lo <= self.min { xs.iter().filter(|x| **x == lo).count() as u64 } else { 0 };
+        let n_hi = if hi >= self.max { xs.iter().filter(|x| **x == hi).count() as u64 } else { 0 };
+        self.note_extremes(lo, n_lo, hi, n_hi);
+        self.count += xs.len() as u64;
+        let mapping = self.mapping;
+        if lo > ZERO {
+            // All positive: the common case, with the store's total updated once.
+            let store = &mut self.positive;
+            let mut fast = 0;
+            let mut rest = xs;
+            while !rest.is_empty() {
+                // Locals, so the loop does not reload them after every store.
+                let offset = store.offset;
+                let counts = &mut store.counts[..];
+                let len = counts.len();
+                let mut miss = None;
+                for (n, &x) in rest.iter().enumerate() {
+                    let i = mapping.index(x);
+                    let pos = i.wrapping_sub(offset) as u32 as usize;
+                    if pos < len {
+                        counts[pos] += 1;
+                        fast += 1;
+                    } else {
+                        miss = Some((n, i));
+                        break;
+                    }
+                }
+                match miss {
+                    Some((n, i)) => {
+                        store.add_slow(i, 1);
+                        rest = &rest[n + 1..];
+                    }
+                    None => break,
+                }
+            }
+            store.total += fast;
+            return;
+        }
+        for &x in xs {
+            if x > ZERO {
+                self.positive.add(mapping.index(x), 1);
+            } else if x < -ZERO {
+                self.negative.add(mapping.index(-x), 1);
+            } else {
+                self.zeros += 1;
+            }
+        }
+    }
+
+    /// Fold a batch's smallest value `lo` (seen `n_lo` times) and largest
+    /// `hi` (`n_hi` times) into the running extremes and their counts.
+    fn note_extremes(&mut self, lo: f64, n_lo: u64, hi: f64, n_hi: u64) {
+        if lo < self.min {
+            (self.min, self.min_count) = (lo, n_lo);
+        } else if lo == self.min {
+            self.min_count += n_lo;
+        }
+        if hi > self.max {
+            (self.max, self.max_count) = (hi, n_hi);
+        } else if hi == self.max {
+            self.max_count += n_hi;
+        }
     }
 
     #[inline]
@@ -371,9 +473,15 @@ impl Sketch {
             if store.total == 0 {
                 return 0;
             }
-            (store.min_index..=store.max_index)
-                .filter(|i| if ascending_le { *i <= bound } else { *i >= bound })
-                .map(|i| store.counts[(i - store.offset) as usize])
+            store
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| {
+                    let i = store.offset + *j as i32;
+                    if ascending_le { i <= bound } else { i >= bound }
+                })
+                .map(|(_, c)| u64::from(*c))
                 .sum()
         };
         if x < -ZERO {
@@ -444,6 +552,37 @@ mod tests {
     }
 
     #[test]
+    fn every_bucket_is_narrower_than_the_accuracy() {
+        let m = Mapping::new();
+        for i in [-20_000, -3_001, -1, 0, 1, 2, 357, 1_000, 29_999] {
+            let lo = approx_exp2(f64::from(i - 1) / m.multiplier);
+            let hi = approx_exp2(f64::from(i) / m.multiplier);
+            assert!((hi - lo) / (hi + lo) <= RELATIVE_ACCURACY, "bucket {i}: [{lo}, {hi}]");
+        }
+        // Indexing agrees with the bounds.
+        for x in [1e-9, 0.37, 1.0, 1.5, 2.0, 38.0, 1234.5, 9.9e9] {
+            let i = m.index(x);
+            let lo = approx_exp2(f64::from(i - 1) / m.multiplier);
+            let hi = approx_exp2(f64::from(i) / m.multiplier);
+            assert!(lo <= x * (1.0 + 1e-12) && x <= hi * (1.0 + 1e-12), "{x} not in bucket {i} = [{lo}, {hi}]");
+            assert!((m.value(i) - x).abs() <= RELATIVE_ACCURACY * x, "{x}: {}", m.value(i));
+        }
+    }
+
+    #[test]
+    fn add_slice_equals_adding_one_by_one() {
+        let mut s = 5;
+        let xs: Vec<f64> = (0..3000).map(|_| (lcg(&mut s) * 6.0).exp() - 20.0).collect();
+        let mut a = Sketch::new();
+        xs.iter().for_each(|x| a.add(*x));
+        let mut b = Sketch::new();
+        xs.chunks(256).for_each(|c| b.add_slice(c));
+        for q in [0.0, 0.05, 0.5, 0.95, 1.0] {
+            assert_eq!(a.quantile(q).to_bits(), b.quantile(q).to_bits(), "q={q}");
+        }
+    }
+
+    #[test]
     fn merge_order_does_not_matter() {
         let mut s = 7;
         let xs: Vec<f64> = (0..5000).map(|_| lcg(&mut s) * 100.0 - 30.0).collect();
@@ -510,7 +649,7 @@ mod tests {
         for i in 0..2000 {
             sk.add(10f64.powi(i % 600 - 300));
         }
-        assert!(sk.positive.counts.len() <= MAX_BUCKETS * 2);
+        assert!(sk.positive.counts.len() <= MAX_BUCKETS);
         assert_eq!(sk.quantile(1.0), sk.max());
         assert!(sk.max() > 0.99e299);
         assert!(sk.quantile(0.5) > 0.0);

@@ -1,0 +1,134 @@
+//! Engine benchmarks (divan) on `scenarios/amended-2026.toml`: a whole run, its
+//! floor (drawing the same random variates and nothing else), and the parts of
+//! a run one at a time: input sampling, path stepping, aggregation (moments and
+//! quantile sketches) and writing the CSV files.
+//!
+//! `cargo bench --bench engine`. For whole runs at 10⁶–10⁸ paths with peak
+//! memory and the NumPy comparison, see `benches/table.py`.
+
+use std::path::Path;
+
+use divan::Bencher;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use revshare::engine::{self, RunOptions};
+use revshare::export::{Exporter, PeriodsCsv, RunReport, SummaryCsv, YearlyCsv};
+use revshare::model::Model;
+use revshare::scenario::Scenario;
+use revshare::stats::{ChunkMoments, Sketch};
+
+const PATHS: u64 = 100_000;
+const BLOCK: usize = 256;
+
+fn model() -> (Scenario, Model) {
+    let s = Scenario::load(Path::new("scenarios/amended-2026.toml")).expect("shipped scenario");
+    let m = Model::new(&s);
+    (s, m)
+}
+
+fn main() {
+    divan::main();
+}
+
+/// A whole run of 10⁵ paths (simulation and statistics, no files).
+#[divan::bench(args = [1, 2], sample_count = 10, sample_size = 1)]
+fn run(bencher: Bencher, threads: usize) {
+    let (_, m) = model();
+    bencher.bench(|| {
+        engine::run(&m, &RunOptions { paths: PATHS, seed: 1, threads, progress: None, cancel: None }).expect("run")
+    });
+}
+
+/// The floor: the same random variates, drawn with the same generators and threads.
+#[divan::bench(args = [1, 2], sample_count = 10, sample_size = 1)]
+fn floor(bencher: Bencher, threads: usize) {
+    let (_, m) = model();
+    bencher.bench(|| engine::floor(&m, PATHS, 1, threads).expect("floor"));
+}
+
+/// Drawing the per-path inputs of 4096 paths (one thread).
+#[divan::bench(sample_count = 20)]
+fn inputs(bencher: Bencher) {
+    let (_, m) = model();
+    let mut scratch = m.scratch();
+    bencher.bench_local(|| {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        (0..4096).map(|_| m.sample_inputs(&mut rng, &mut scratch)).sum::<f64>()
+    });
+}
+
+/// Stepping 4096 whole paths, inputs included, into a block (one thread, no aggregation).
+#[divan::bench(sample_count = 20)]
+fn stepping(bencher: Bencher) {
+    let (_, m) = model();
+    let mut scratch = m.scratch();
+    let mut block = vec![0.0; m.layout.len() * BLOCK];
+    bencher.bench_local(|| {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        for _ in 0..4096 / BLOCK {
+            for j in 0..BLOCK {
+                m.simulate_into(&mut rng, &mut scratch, &mut block, BLOCK, j);
+            }
+        }
+        block[0]
+    });
+}
+
+/// Gathering 4096 paths' values into moments and quantile sketches (one thread).
+#[divan::bench(sample_count = 20)]
+fn aggregation(bencher: Bencher) {
+    let (_, m) = model();
+    let slots = m.layout.len();
+    let mut scratch = m.scratch();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    let blocks: Vec<Vec<f64>> = (0..4096 / BLOCK)
+        .map(|_| {
+            let mut block = vec![0.0; slots * BLOCK];
+            for j in 0..BLOCK {
+                m.simulate_into(&mut rng, &mut scratch, &mut block, BLOCK, j);
+            }
+            block
+        })
+        .collect();
+    let mut sketches = vec![Sketch::new(); slots];
+    let mut moments = ChunkMoments::new(slots);
+    // Warm the sketches up so they are in their steady state.
+    for b in &blocks {
+        for (s, sk) in sketches.iter_mut().enumerate() {
+            sk.add_slice(&b[s * BLOCK..(s + 1) * BLOCK]);
+        }
+    }
+    bencher.bench_local(|| {
+        moments.reset();
+        for b in &blocks {
+            moments.add_block(b, BLOCK, BLOCK);
+            for (s, sk) in sketches.iter_mut().enumerate() {
+                sk.add_slice(&b[s * BLOCK..(s + 1) * BLOCK]);
+            }
+        }
+    });
+}
+
+/// Writing yearly.csv, periods.csv and summary.csv into memory.
+#[divan::bench(sample_count = 20)]
+fn output(bencher: Bencher) {
+    let (s, m) = model();
+    let result =
+        engine::run(&m, &RunOptions { paths: 10_000, seed: 1, threads: 1, progress: None, cancel: None }).expect("run");
+    let report = RunReport {
+        scenario: &s,
+        model: &m,
+        result: &result,
+        seed: 1,
+        wall: std::time::Duration::ZERO,
+        started: String::new(),
+        command: Vec::new(),
+    };
+    bencher.bench_local(|| {
+        let mut out = Vec::with_capacity(1 << 16);
+        for e in [&YearlyCsv as &dyn Exporter, &PeriodsCsv, &SummaryCsv] {
+            e.write(&report, &mut out).expect("write");
+        }
+        out.len()
+    });
+}
