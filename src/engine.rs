@@ -74,6 +74,16 @@ pub struct RunResult {
     /// The full distribution of each path summary, in [`Summary::ALL`] order
     /// (for histograms).
     pub summary_sketches: Vec<Sketch>,
+    /// Statistics whose distribution spanned too many orders of magnitude for
+    /// the sketch: their percentiles below `bound` are only upper bounds.
+    pub folded: Vec<Folded>,
+}
+
+/// A statistic whose smallest magnitudes were folded together.
+#[derive(Clone, Debug)]
+pub struct Folded {
+    pub quantity: String,
+    pub bound: f64,
 }
 
 impl RunResult {
@@ -107,6 +117,14 @@ fn splitmix64(mut z: u64) -> u64 {
 /// The generator of chunk `chunk` for `seed`.
 pub fn chunk_rng(seed: u64, chunk: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(splitmix64(splitmix64(seed) ^ splitmix64(chunk ^ 0xA076_1D64_78BD_642F)))
+}
+
+/// Buckets per quantile store, so that one thread's sketches stay within
+/// about 64 MB however many statistics a run has (a 100-year monthly run has
+/// twelve thousand).
+fn bucket_limit(slots: usize) -> usize {
+    const BUDGET: usize = 1 << 24;
+    BUDGET / slots.max(1)
 }
 
 /// What one worker thread gathers.
@@ -156,7 +174,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
 
     let gathered: Vec<Gathered> = pool.broadcast(|_| {
         let mut g = Gathered {
-            sketches: vec![Sketch::new(); slots],
+            sketches: vec![Sketch::with_limit(bucket_limit(slots)); slots],
             cap_years: vec![0; layout.years],
             terminated: vec![0; layout.years],
         };
@@ -237,6 +255,13 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     let moments = ordered.into_inner().unwrap_or_else(|e| e.into_inner()).total;
     debug_assert_eq!(moments.n, opts.paths);
     let stats = (0..slots).map(|i| Stat::new(moments.n, moments.mean[i], moments.m2[i], &all.sketches[i])).collect();
+    let folded = all
+        .sketches
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.folded())
+        .map(|(i, s)| Folded { quantity: describe_slot(model, i), bound: s.folded_below() })
+        .collect();
     let summary_sketches = all.sketches.split_off(layout.summary(Summary::ALL[0]));
     Ok(RunResult {
         layout,
@@ -247,6 +272,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
         cap_year_counts: all.cap_years,
         terminated_counts: all.terminated,
         summary_sketches,
+        folded,
     })
 }
 

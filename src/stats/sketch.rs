@@ -13,9 +13,12 @@
 //! of every value in it. Negative values use a mirrored store, values with |x| < [`ZERO`] a zero
 //! count. Bucket counts are integers, so merging in any order gives the same
 //! sketch, and hence the same percentiles for any number of threads. A store
-//! holds at most [`MAX_BUCKETS`] buckets: beyond that the smallest magnitudes
-//! are folded into the lowest kept bucket (a rule that depends only on the
-//! data, not on the order it came in).
+//! holds at most a fixed number of buckets (its *limit*, [`MAX_BUCKETS`] unless
+//! the engine asks for fewer to bound the memory of a run with many
+//! statistics): beyond that the smallest magnitudes are folded into the lowest
+//! kept bucket (a rule that depends only on the data, not on the order it came
+//! in), and the sketch remembers that it did, so that a run can say which
+//! low percentiles are only bounds.
 //!
 //! While a quantity has taken at most [`EXACT_VALUES`] distinct values (a 0/1
 //! flag, a fixed stake, a payment that is zero), the sketch keeps them exactly,
@@ -28,8 +31,11 @@
 pub const RELATIVE_ACCURACY: f64 = 0.95e-3;
 /// Magnitudes below this are counted as zero (in $B: a thousandth of a cent).
 pub const ZERO: f64 = 1e-15;
-/// Most buckets per store.
+/// Most buckets per store (a range of 2^89 between the largest and the
+/// smallest magnitude kept apart).
 pub const MAX_BUCKETS: usize = 1 << 15;
+/// Fewest buckets the engine may ask for (a range of 2^5.5 ≈ 47).
+pub const MIN_BUCKETS: usize = 1 << 11;
 /// Most values one sketch may hold (bucket counts are 32-bit).
 pub const MAX_COUNT: u64 = u32::MAX as u64;
 /// Distinct values kept exactly before switching to buckets.
@@ -103,26 +109,36 @@ impl Mapping {
     }
 }
 
-/// Dense bucket counts over a sliding range of at most [`MAX_BUCKETS`] indices.
-#[derive(Clone, Debug, Default)]
+/// Dense bucket counts over a sliding range of at most `limit` indices.
+#[derive(Clone, Debug)]
 struct Store {
-    /// 32-bit counts halve the memory the hot loop touches; a bucket holds at
-    /// most one count per path, and runs are limited to [`MAX_COUNT`] paths.
+    limit: usize,
+    /// Whether magnitudes were ever folded into the lowest bucket.
+    folded: bool,
     counts: Vec<u32>,
     /// Index of `counts[0]`.
     offset: i32,
+    /// Lowest and highest indices with a count (valid when `total > 0`).
+    min_index: i32,
+    max_index: i32,
     total: u64,
 }
 
 impl Store {
+    fn new(limit: usize) -> Self {
+        Store { limit, folded: false, counts: Vec::new(), offset: 0, min_index: 0, max_index: 0, total: 0 }
+    }
+
     #[inline(always)]
     fn add(&mut self, i: i32, n: u64) {
         let pos = i.wrapping_sub(self.offset) as u32 as usize;
         if pos < self.counts.len() {
-            // The array never spans more than MAX_BUCKETS, so an index inside
+            // The array never spans more than `limit`, so an index inside
             // it needs no folding.
             self.counts[pos] += n as u32;
             self.total += n;
+            self.min_index = self.min_index.min(i);
+            self.max_index = self.max_index.max(i);
         } else {
             self.add_slow(i, n);
         }
@@ -130,29 +146,39 @@ impl Store {
 
     /// Lowest and highest indices with a count (`total` must be > 0).
     fn bounds(&self) -> (i32, i32) {
-        let first = self.counts.iter().position(|c| *c > 0).unwrap_or(0);
-        let last = self.counts.iter().rposition(|c| *c > 0).unwrap_or(0);
-        (self.offset + first as i32, self.offset + last as i32)
+        (self.min_index, self.max_index)
     }
 
-    /// An index outside the array: extend it (with slack, so growth is
-    /// amortised), folding indices more than MAX_BUCKETS below the highest
-    /// into the lowest kept one (a rule that depends only on the data).
+    /// An index outside the array. Indices more than `limit` below the
+    /// highest are folded into the lowest kept one (a rule that depends only on
+    /// the data); the array is extended, with slack so that growth is
+    /// amortised, only when the folded index still falls outside it.
     #[cold]
     fn add_slow(&mut self, i: i32, n: u64) {
-        let max = MAX_BUCKETS as i32;
-        let (min_index, max_index) = if self.total == 0 {
-            (i, i)
+        let max = self.limit as i32;
+        if self.total == 0 {
+            self.min_index = i;
+            self.max_index = i;
         } else {
-            let (lo, hi) = self.bounds();
-            (lo.min(i), hi.max(i))
-        };
-        let floor = max_index - (max - 1);
-        let min_index = min_index.max(floor);
-        let span = max_index - min_index + 1;
+            self.min_index = self.min_index.min(i);
+            self.max_index = self.max_index.max(i);
+        }
+        let floor = self.max_index - (max - 1);
+        if self.min_index < floor {
+            self.folded = true;
+            self.min_index = floor;
+        }
+        let target = i.max(floor);
+        let pos = target.wrapping_sub(self.offset) as u32 as usize;
+        if self.total > 0 && pos < self.counts.len() && floor <= self.offset {
+            self.counts[pos] += n as u32;
+            self.total += n;
+            return;
+        }
+        let span = self.max_index - self.min_index + 1;
         let slack = (span / 2).max(32);
-        let lo = (min_index - slack).max(floor);
-        let hi = (max_index + slack).min(lo + max - 1);
+        let lo = (self.min_index - slack).max(floor);
+        let hi = (self.max_index + slack).min(lo + max - 1);
         let mut counts = vec![0u32; (hi - lo + 1) as usize];
         for (j, c) in self.counts.iter().enumerate() {
             if *c > 0 {
@@ -162,11 +188,12 @@ impl Store {
         }
         self.counts = counts;
         self.offset = lo;
-        self.counts[(i.max(floor) - lo) as usize] += n as u32;
+        self.counts[(target - lo) as usize] += n as u32;
         self.total += n;
     }
 
     fn merge(&mut self, other: &Store) {
+        self.folded |= other.folded;
         for (j, c) in other.counts.iter().enumerate() {
             if *c > 0 {
                 self.add(other.offset + j as i32, u64::from(*c));
@@ -216,11 +243,18 @@ impl Default for Sketch {
 
 impl Sketch {
     pub fn new() -> Self {
+        Self::with_limit(MAX_BUCKETS)
+    }
+
+    /// A sketch whose stores keep at most `limit` buckets (clamped to
+    /// [`MIN_BUCKETS`]..=[`MAX_BUCKETS`]).
+    pub fn with_limit(limit: usize) -> Self {
+        let limit = limit.clamp(MIN_BUCKETS, MAX_BUCKETS);
         Sketch {
             mapping: Mapping::new(),
             exact: Some(Vec::with_capacity(EXACT_VALUES)),
-            positive: Store::default(),
-            negative: Store::default(),
+            positive: Store::new(limit),
+            negative: Store::new(limit),
             zeros: 0,
             count: 0,
             min: f64::INFINITY,
@@ -243,6 +277,19 @@ impl Sketch {
     /// Largest value added (exact).
     pub fn max(&self) -> f64 {
         self.max
+    }
+
+    /// True when the smallest magnitudes had to be folded together to bound
+    /// memory: percentiles below the smallest kept magnitude are then only
+    /// upper bounds (for positive values).
+    pub fn folded(&self) -> bool {
+        self.positive.folded || self.negative.folded
+    }
+
+    /// The largest magnitude that was folded away is below this.
+    pub fn folded_below(&self) -> f64 {
+        let (lo, _) = if self.positive.folded { self.positive.bounds() } else { (i32::MIN, 0) };
+        if self.positive.folded { self.mapping.value(lo) } else { 0.0 }
     }
 
     /// True while every value is kept exactly.
@@ -314,6 +361,7 @@ impl Sketch {
                 let offset = store.offset;
                 let counts = &mut store.counts[..];
                 let len = counts.len();
+                let (mut lo_i, mut hi_i) = (store.min_index, store.max_index);
                 let mut miss = None;
                 for (n, &x) in rest.iter().enumerate() {
                     let i = mapping.index(x);
@@ -321,10 +369,15 @@ impl Sketch {
                     if pos < len {
                         counts[pos] += 1;
                         fast += 1;
+                        lo_i = lo_i.min(i);
+                        hi_i = hi_i.max(i);
                     } else {
                         miss = Some((n, i));
                         break;
                     }
+                }
+                if store.total + fast > 0 {
+                    (store.min_index, store.max_index) = (lo_i, hi_i);
                 }
                 match miss {
                     Some((n, i)) => {
@@ -650,6 +703,13 @@ mod tests {
             sk.add(10f64.powi(i % 600 - 300));
         }
         assert!(sk.positive.counts.len() <= MAX_BUCKETS);
+        assert!(sk.folded());
+        let mut small = Sketch::with_limit(MIN_BUCKETS);
+        for i in 0..2000 {
+            small.add(10f64.powi(i % 600 - 300));
+        }
+        assert!(small.positive.counts.len() <= MIN_BUCKETS);
+        assert_eq!(small.quantile(1.0), small.max());
         assert_eq!(sk.quantile(1.0), sk.max());
         assert!(sk.max() > 0.99e299);
         assert!(sk.quantile(0.5) > 0.0);

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Run the performance benchmarks of revshare and print one table.
+
+For each path count and thread count it measures, on the same machine and in
+one run:
+  - `revshare run` on a scenario (default scenarios/amended-2026.toml), the whole
+    process: simulation, statistics, CSV files (and charts unless --no-charts is
+    given to this script), with its wall time and peak RSS;
+  - the floor (`cargo bench --bench floor`): drawing exactly the random variates
+    the run consumes, with the same generators, chunks and threads;
+  - the NumPy reference (benches/numpy_reference.py), a vectorised
+    implementation of MODEL.md, at the same path count (single process).
+
+Columns: paths, threads, wall time (s), ns per path-period (wall time divided
+by paths × periods), ratio to the floor, ratio of NumPy's wall time to ours,
+peak RSS (MB).
+
+Usage:
+  python3 benches/table.py                 # 1e6 and 1e7 paths, 1 and 2 threads
+  python3 benches/table.py --paths 1e6,1e7,1e8 --threads 1,2,16
+  python3 benches/table.py --numpy-max 1e7 # NumPy up to 1e7 paths (needs ~6 GB)
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def count(text):
+    t = text.strip().replace("_", "")
+    mult = {"k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9}.get(t[-1], 1)
+    if mult != 1:
+        t = t[:-1]
+    return int(float(t) * mult)
+
+
+def measure(cmd, cwd=ROOT):
+    """Run cmd; return (wall seconds, peak RSS in MB, stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({code}):\n{err}")
+    return wall, usage.ru_maxrss / 1024.0, out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scenario", default="scenarios/amended-2026.toml")
+    ap.add_argument("--paths", default="1e6,1e7")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--numpy-max", default="1e6", help="largest path count to run the NumPy reference at")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per cell; the fastest is reported")
+    args = ap.parse_args()
+    paths = [count(p) for p in args.paths.split(",")]
+    threads = [int(t) for t in args.threads.split(",")]
+    numpy_max = count(args.numpy_max)
+
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "bench", "--bench", "floor", "--no-run", "--quiet"], cwd=ROOT, check=True,
+                   stderr=subprocess.DEVNULL)
+    binary = os.path.join(ROOT, "target", "release", "revshare")
+    out_dir = tempfile.mkdtemp(prefix="revshare-bench-")
+
+    periods = None
+    rows = []
+    for n in paths:
+        numpy_wall = None
+        if n <= numpy_max:
+            np_out = os.path.join(out_dir, "numpy")
+            numpy_wall, _, _ = measure([sys.executable, os.path.join(ROOT, "benches", "numpy_reference.py"),
+                                        args.scenario, "--paths", str(n), "--seed", "1", "--out", np_out])
+        for t in threads:
+            best = None
+            for _ in range(args.repeat):
+                wall, rss, _ = measure([binary, "run", args.scenario, "--paths", str(n), "--threads", str(t),
+                                        "--seed", "1", "--out", out_dir, "--quiet"])
+                if best is None or wall < best[0]:
+                    best = (wall, rss)
+            floor = None
+            for _ in range(args.repeat):
+                _, _, out = measure(["cargo", "bench", "--quiet", "--bench", "floor", "--", args.scenario, str(n),
+                                     str(t), "1"])
+                m = re.search(r"floor_s=([0-9.]+).*periods=(\d+)", out)
+                f = float(m.group(1))
+                periods = int(m.group(2))
+                floor = f if floor is None else min(floor, f)
+            wall, rss = best
+            rows.append((n, t, wall, wall * 1e9 / (n * periods), wall / floor,
+                         numpy_wall / wall if numpy_wall else None, rss, floor, numpy_wall))
+
+    print(f"scenario: {args.scenario} ({periods} periods); machine: {os.cpu_count()} cores")
+    print("| paths | threads | wall (s) | ns / path-period | floor (s) | ratio to floor | NumPy (s) | NumPy / revshare | peak RSS (MB) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, t, wall, ns, rf, rn, rss, floor, np_wall in rows:
+        npw = f"{np_wall:.2f}" if np_wall else "–"
+        rnp = f"{rn:.1f}×" if rn else "–"
+        print(f"| {n:.0e} | {t} | {wall:.3f} | {ns:.1f} | {floor:.3f} | {rf:.2f}× | {npw} | {rnp} | {rss:.0f} |")
+    by = {(n, t): wall for n, t, wall, *_ in rows}
+    for n in paths:
+        if (n, 1) in by and (n, 2) in by:
+            print(f"speed-up 1 → 2 threads at {n:.0e} paths: {by[(n, 1)] / by[(n, 2)]:.2f}×")
+
+
+if __name__ == "__main__":
+    main()
