@@ -113,13 +113,15 @@ pub struct DomainBox(pub Domain);
 /// for the value itself), what is wrong and how to fix it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DistError {
+    /// The validation rule (see `scenario::RULES`).
+    pub rule: &'static str,
     pub key: &'static str,
     pub message: String,
     pub fix: String,
 }
 
-fn err(key: &'static str, message: impl Into<String>, fix: impl Into<String>) -> DistError {
-    DistError { key, message: message.into(), fix: fix.into() }
+fn err(rule: &'static str, key: &'static str, message: impl Into<String>, fix: impl Into<String>) -> DistError {
+    DistError { rule, key, message: message.into(), fix: fix.into() }
 }
 
 fn check_in(domain: Domain, key: &'static str, x: f64) -> Result<(), DistError> {
@@ -127,6 +129,7 @@ fn check_in(domain: Domain, key: &'static str, x: f64) -> Result<(), DistError> 
         Ok(())
     } else {
         Err(err(
+            "out-of-range",
             key,
             format!("{x} is outside the allowed range {}", domain.describe()),
             format!("give a value in {}", domain.describe()),
@@ -137,6 +140,7 @@ fn check_in(domain: Domain, key: &'static str, x: f64) -> Result<(), DistError> 
 fn check_ordered(low: f64, high: f64) -> Result<(), DistError> {
     if low > high {
         Err(err(
+            "low-above-high",
             "low",
             format!("`low` ({low}) is above `high` ({high})"),
             "swap them, or correct the one that is wrong",
@@ -150,6 +154,7 @@ fn check_mode(low: f64, mode: f64, high: f64) -> Result<(), DistError> {
     check_ordered(low, high)?;
     if mode < low || mode > high {
         Err(err(
+            "mode-outside",
             "mode",
             format!("`mode` ({mode}) is outside [low, high] = [{low}, {high}]"),
             "the mode must lie between low and high",
@@ -190,19 +195,25 @@ impl Dist {
         let alpha = 1.0 + 4.0 * (mode - low) / range;
         let beta = 1.0 + 4.0 * (high - mode) / range;
         let sampler = rand_distr::Beta::new(alpha, beta)
-            .map_err(|e| err("mode", format!("PERT shape: {e}"), "check low, mode and high"))?;
+            .map_err(|e| err("mode-outside", "mode", format!("PERT shape: {e}"), "check low, mode and high"))?;
         Ok(Dist::Pert { low, mode, high, alpha, beta, sampler })
     }
 
     pub fn normal(mean: f64, sd: f64, domain: Domain) -> Result<Dist, DistError> {
         if sd < 0.0 {
-            return Err(err("sd", format!("`sd` ({sd}) is negative"), "give a standard deviation ≥ 0"));
+            return Err(err(
+                "negative-spread",
+                "sd",
+                format!("`sd` ({sd}) is negative"),
+                "give a standard deviation ≥ 0",
+            ));
         }
         check_in(domain, "mean", mean)?;
         let lo_ok = !domain.low.is_finite() || mean - NORMAL_MARGIN_SD * sd > domain.low;
         let hi_ok = !domain.high.is_finite() || mean + NORMAL_MARGIN_SD * sd < domain.high;
         if !(lo_ok && hi_ok) {
             return Err(err(
+                "normal-outside-range",
                 "sd",
                 format!(
                     "a normal with mean {mean} and sd {sd} can fall outside {} (its mean must be at least {NORMAL_MARGIN_SD} sd inside)",
@@ -219,14 +230,20 @@ impl Dist {
 
     pub fn lognormal(median: f64, sigma: f64, domain: Domain) -> Result<Dist, DistError> {
         if median <= 0.0 {
-            return Err(err("median", format!("`median` ({median}) must be > 0"), "give a positive median"));
+            return Err(err(
+                "median-not-positive",
+                "median",
+                format!("`median` ({median}) must be > 0"),
+                "give a positive median",
+            ));
         }
         if sigma < 0.0 {
-            return Err(err("sigma", format!("`sigma` ({sigma}) is negative"), "give a sigma ≥ 0"));
+            return Err(err("negative-spread", "sigma", format!("`sigma` ({sigma}) is negative"), "give a sigma ≥ 0"));
         }
         if domain.high.is_finite() || (domain.low.is_finite() && domain.low > 0.0) {
             if sigma > 0.0 {
                 return Err(err(
+                    "lognormal-unbounded",
                     "dist",
                     format!("a lognormal is unbounded above, but this input must lie in {}", domain.describe()),
                     "use a bounded distribution (uniform, triangular or pert)",
@@ -239,7 +256,7 @@ impl Dist {
 
     pub fn discrete(values: Vec<f64>, weights: Option<Vec<f64>>, domain: Domain) -> Result<Dist, DistError> {
         if values.is_empty() {
-            return Err(err("values", "`values` is empty", "list at least one value"));
+            return Err(err("discrete-values", "values", "`values` is empty", "list at least one value"));
         }
         for &v in &values {
             check_in(domain, "values", v)?;
@@ -247,17 +264,23 @@ impl Dist {
         let weights = weights.unwrap_or_else(|| vec![1.0; values.len()]);
         if weights.len() != values.len() {
             return Err(err(
+                "discrete-weights",
                 "weights",
                 format!("{} weights for {} values", weights.len(), values.len()),
                 "give one weight per value",
             ));
         }
         if let Some(w) = weights.iter().find(|w| **w < 0.0) {
-            return Err(err("weights", format!("weight {w} is negative"), "weights must be ≥ 0"));
+            return Err(err("discrete-weights", "weights", format!("weight {w} is negative"), "weights must be ≥ 0"));
         }
         let total: f64 = weights.iter().sum();
         if !(total > 0.0 && total.is_finite()) {
-            return Err(err("weights", "the weights add up to 0", "give at least one positive weight"));
+            return Err(err(
+                "discrete-weights",
+                "weights",
+                "the weights add up to 0",
+                "give at least one positive weight",
+            ));
         }
         let mut acc = 0.0;
         let mut cumulative: Vec<f64> = weights

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 /// One problem with a scenario file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScenarioError {
+    /// Which validation rule was broken (one of [`super::RULES`]).
+    pub rule: &'static str,
     /// The file the problem is in (the file that set the value, after `extends`).
     pub file: PathBuf,
     /// 1-based line and column, where known.

@@ -18,6 +18,59 @@ pub use source::Sources;
 
 use crate::model::dist::Dist;
 
+/// Every validation rule, by the name its errors carry. Each has a broken
+/// file in `tests/bad/` that the test suite runs; a rule cannot be added here
+/// without one.
+pub const RULES: &[&str] = &[
+    // The file itself.
+    "unreadable",
+    "not-utf8",
+    "not-toml",
+    "extends-type",
+    "extends-missing",
+    "extends-cycle",
+    // Keys and types.
+    "unknown-key",
+    "type",
+    "required",
+    "not-finite",
+    "out-of-range",
+    // Distributions.
+    "dist-missing",
+    "unknown-dist",
+    "low-above-high",
+    "mode-outside",
+    "negative-spread",
+    "normal-outside-range",
+    "median-not-positive",
+    "lognormal-unbounded",
+    "discrete-values",
+    "discrete-weights",
+    // Tables by year and years.
+    "empty-year-table",
+    "not-a-year",
+    "first-year-missing",
+    "year-outside",
+    "years-shape",
+    "years-order",
+    "years-range",
+    "steps-per-year",
+    // Top-level settings.
+    "name",
+    "name-reserved",
+    "description-lines",
+    "paths",
+    "seed",
+    "discount-rate",
+    // Correlations.
+    "correlation-unknown-input",
+    "correlation-absent-input",
+    "correlation-self",
+    "correlation-duplicate",
+    "rho-range",
+    "not-positive-definite",
+];
+
 /// Values given by calendar year, carried forward to later years (MODEL.md §3).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ByYear(pub BTreeMap<i32, f64>);

@@ -127,8 +127,8 @@ struct Reader<'s> {
 }
 
 impl<'s> Reader<'s> {
-    fn error(&mut self, key: &str, message: impl Into<String>, fix: impl Into<String>) {
-        let e = self.src.error(key, message, fix);
+    fn error(&mut self, rule: &'static str, key: &str, message: impl Into<String>, fix: impl Into<String>) {
+        let e = self.src.error(rule, key, message, fix);
         self.errors.push(e);
     }
 
@@ -151,7 +151,7 @@ impl<'s> Reader<'s> {
             } else {
                 format!("remove it; the keys allowed here are: {}", allowed.join(", "))
             };
-            self.error(&full, format!("unknown key `{key}`"), hint);
+            self.error("unknown-key", &full, format!("unknown key `{key}`"), hint);
         }
     }
 
@@ -162,6 +162,7 @@ impl<'s> Reader<'s> {
             other => {
                 let full = join(path, key);
                 self.error(
+                    "type",
                     &full,
                     format!("must be a table, not {}", type_name(other)),
                     format!("write it as a [{full}] section or an inline table {{ ... }}"),
@@ -189,11 +190,12 @@ impl<'s> Reader<'s> {
                 } else {
                     "give a plain number, e.g. 0.2".into()
                 };
-                self.error(full, format!("must be a number, not the string \"{s}\""), fix);
+                self.error("type", full, format!("must be a number, not the string \"{s}\""), fix);
                 return None;
             }
             other => {
                 self.error(
+                    "type",
                     full,
                     format!("must be a number, not {}", type_name(other)),
                     "give a plain number, e.g. 0.2",
@@ -203,6 +205,7 @@ impl<'s> Reader<'s> {
         };
         if !x.is_finite() {
             self.error(
+                "not-finite",
                 full,
                 format!("must be a finite number, not {x}"),
                 "give an ordinary number (nan and inf are not allowed)",
@@ -223,6 +226,7 @@ impl<'s> Reader<'s> {
             Some(x)
         } else {
             self.error(
+                "out-of-range",
                 full,
                 format!("{x} is out of range: it must be {}{}", domain.describe(), percent_hint(x, domain)),
                 format!("give a value in {}", domain.describe()),
@@ -241,7 +245,7 @@ impl<'s> Reader<'s> {
                     Value::Float(f) => format!("{f}"),
                     v => type_name(v).to_string(),
                 };
-                self.error(&full, format!("must be a whole number, not {shown}"), "give an integer, e.g. 2030");
+                self.error("type", &full, format!("must be a whole number, not {shown}"), "give an integer, e.g. 2030");
                 None
             }
         }
@@ -253,6 +257,7 @@ impl<'s> Reader<'s> {
             other => {
                 let full = join(path, key);
                 self.error(
+                    "type",
                     &full,
                     format!("must be a string in quotes, not {}", type_name(other)),
                     format!("write {full} = \"...\""),
@@ -267,13 +272,14 @@ impl<'s> Reader<'s> {
             return true;
         }
         let full = join(path, key);
-        self.error(&full, "is required but missing", format!("add it, e.g. {example}"));
+        self.error("required", &full, "is required but missing", format!("add it, e.g. {example}"));
         false
     }
 
     fn year_in(&mut self, full: &str, year: i64, years: [i32; 2], what: &str) -> Option<i32> {
         if year < i64::from(years[0]) || year > i64::from(years[1]) {
             self.error(
+                "year-outside",
                 full,
                 format!("{what} {year} is outside the simulated years {}–{}", years[0], years[1]),
                 format!("give a year from {} to {}, or widen `years`", years[0], years[1]),
@@ -306,7 +312,7 @@ impl<'s> Reader<'s> {
                 }
                 Some(d)
             }
-            Err(DistError { key: sub, message, fix }) => {
+            Err(DistError { rule, key: sub, message, fix }) => {
                 let at = if sub.is_empty() || (sub == "value" && !matches!(v, Value::Table(_))) {
                     full.clone()
                 } else {
@@ -323,7 +329,7 @@ impl<'s> Reader<'s> {
                         percent_hint(x, domain)
                     }
                 };
-                self.error(&at, format!("{message}{hint}"), fix);
+                self.error(rule, &at, format!("{message}{hint}"), fix);
                 None
             }
         }
@@ -332,6 +338,7 @@ impl<'s> Reader<'s> {
     fn distribution(&mut self, full: &str, d: &Table, domain: Domain) -> Option<Result<Dist, DistError>> {
         let Some(kind) = d.get("dist") else {
             self.error(
+                "dist-missing",
                 full,
                 "a distribution table needs a `dist` key",
                 format!("add dist = \"...\" (one of {}), or give a plain number", DISTS.join(", ")),
@@ -339,7 +346,7 @@ impl<'s> Reader<'s> {
             return None;
         };
         let Value::String(kind) = kind else {
-            self.error(&join(full, "dist"), "must be a string", format!("one of {}", DISTS.join(", ")));
+            self.error("type", &join(full, "dist"), "must be a string", format!("one of {}", DISTS.join(", ")));
             return None;
         };
         let keys: &[&str] = match kind.as_str() {
@@ -352,6 +359,7 @@ impl<'s> Reader<'s> {
             other => {
                 let hint = closest(other, DISTS).map_or(String::new(), |c| format!("did you mean \"{c}\"? "));
                 self.error(
+                    "unknown-dist",
                     &join(full, "dist"),
                     format!("unknown distribution \"{other}\""),
                     format!("{hint}use one of {}", DISTS.join(", ")),
@@ -421,6 +429,7 @@ impl<'s> Reader<'s> {
             }
             other => {
                 self.error(
+                    "type",
                     &full,
                     format!("must be an array of numbers, not {}", type_name(other)),
                     format!("write {full} = [1.0, 2.0]"),
@@ -439,6 +448,7 @@ impl<'s> Reader<'s> {
             Value::Table(entries) => {
                 if entries.is_empty() {
                     self.error(
+                        "empty-year-table",
                         &full,
                         "the table by year is empty",
                         format!("give at least the first year: {{ {} = ... }}", years[0]),
@@ -451,6 +461,7 @@ impl<'s> Reader<'s> {
                     let Some(year) = y.trim().parse::<i64>().ok().filter(|y| (YEAR_RANGE.0..=YEAR_RANGE.1).contains(y))
                     else {
                         self.error(
+                            "not-a-year",
                             &at,
                             format!("`{y}` is not a year"),
                             format!("keys are calendar years, e.g. {{ {} = 0.2 }}", years[0]),
@@ -477,6 +488,7 @@ impl<'s> Reader<'s> {
                 if map.range(..=years[0]).next().is_none() {
                     let first = map.keys().next().copied().unwrap_or(years[0]);
                     self.error(
+                        "first-year-missing",
                         &full,
                         format!("the first simulated year {} is not given (the table starts at {first})", years[0]),
                         format!("add {} = ... to the table (later years carry forward, earlier ones cannot)", years[0]),
@@ -506,7 +518,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     let name_ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !name_ok {
         let from_stem = !root.contains_key("name");
-        r.error(
+        r.error("name", 
             "name",
             format!(
                 "\"{name}\"{} is not a plain name: it names the output folder, so only letters, digits, `-` and `_` are allowed",
@@ -516,6 +528,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
         );
     } else if name == "comparison" {
         r.error(
+            "name-reserved",
             "name",
             "\"comparison\" is reserved for the side-by-side output of several scenarios",
             "choose another name",
@@ -523,7 +536,12 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     }
     let description = r.string(root, "", "description").unwrap_or_default();
     if description.contains('\n') {
-        r.error("description", "must be one line", "shorten it to one line; put details in comments (# ...)");
+        r.error(
+            "description-lines",
+            "description",
+            "must be one line",
+            "shorten it to one line; put details in comments (# ...)",
+        );
     }
 
     // Time grid.
@@ -544,12 +562,14 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
                         let in_range = |y: i64| (YEAR_RANGE.0..=YEAR_RANGE.1).contains(&y);
                         if !in_range(s) || !in_range(e) {
                             r.error(
+                                "years-range",
                                 "years",
                                 format!("[{s}, {e}] lies outside {}–{}", YEAR_RANGE.0, YEAR_RANGE.1),
                                 "give calendar years, e.g. years = [2026, 2030]",
                             );
                         } else if e < s {
                             r.error(
+                                "years-order",
                                 "years",
                                 format!("the end {e} is before the start {s}"),
                                 format!("write years = [{e}, {s}]"),
@@ -559,7 +579,12 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
                             years_ok = true;
                         }
                     }
-                    _ => r.error("years", "both years must be whole numbers", "write years = [2026, 2030]"),
+                    _ => r.error(
+                        "years-shape",
+                        "years",
+                        "both years must be whole numbers",
+                        "write years = [2026, 2030]",
+                    ),
                 }
             }
             other => {
@@ -567,7 +592,12 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
                     Value::Array(a) => format!("an array of {} values", a.len()),
                     v => type_name(v).to_string(),
                 };
-                r.error("years", format!("must be [start, end], not {what}"), "write years = [2026, 2030]");
+                r.error(
+                    "years-shape",
+                    "years",
+                    format!("must be [start, end], not {what}"),
+                    "write years = [2026, 2030]",
+                );
             }
         }
     }
@@ -575,6 +605,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
         Some(s) if STEPS.contains(&s) => s as u32,
         Some(s) => {
             r.error(
+                "steps-per-year",
                 "steps_per_year",
                 format!("{s} is not allowed"),
                 "use 1 (yearly), 2, 4 (quarterly) or 12 (monthly)",
@@ -597,6 +628,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
                 Some(n) => {
                     r.error(
                         "paths",
+                        "paths",
                         format!("{n} is more paths than one run can take ({MAX_PATHS})"),
                         "give at most 4e9",
                     );
@@ -604,6 +636,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
                 }
                 None => {
                     r.error(
+                        "paths",
                         "paths",
                         format!("{text} is not a path count"),
                         "give a whole number ≥ 1, e.g. 100000, 1e6 or \"1M\"",
@@ -616,7 +649,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     let seed = match r.integer(root, "", "seed") {
         Some(s) if s >= 0 => s as u64,
         Some(s) => {
-            r.error("seed", format!("{s} is negative"), "give a whole number ≥ 0");
+            r.error("seed", "seed", format!("{s} is negative"), "give a whole number ≥ 0");
             1
         }
         None => 1,
@@ -626,6 +659,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
         Some(x) => {
             let why = if x > 1.0 { " (it looks like a percentage: write 0.10 for 10%)" } else { "" };
             r.error(
+                "discount-rate",
                 "discount_rate",
                 format!("{x} is out of range: it must be in (-1, 1]{why}"),
                 "give an annual rate as a fraction, e.g. 0.10",
@@ -700,7 +734,12 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     // The copula matrix must be positive definite.
     if let Err(e) = Copula::new(&scenario) {
         return Err(src
-            .error("correlation", e.to_string(), "lower the |rho| values so that the correlations can hold together")
+            .error(
+                "not-positive-definite",
+                "correlation",
+                e.to_string(),
+                "lower the |rho| values so that the correlations can hold together",
+            )
             .into());
     }
     Ok(scenario)
@@ -807,6 +846,7 @@ fn read_equity(r: &mut Reader<'_>, t: &Table, years: [i32; 2]) -> Equity {
                 let q = format!("equity.dilution[{i}]");
                 let Value::Table(d) = item else {
                     r.error(
+                        "type",
                         &q,
                         format!("must be a table, not {}", type_name(item)),
                         "write each event as [[equity.dilution]] with year, fraction and probability",
@@ -831,6 +871,7 @@ fn read_equity(r: &mut Reader<'_>, t: &Table, years: [i32; 2]) -> Equity {
             }
         }
         Some(other) => r.error(
+            "type",
             "equity.dilution",
             format!("must be an array of tables, not {}", type_name(other)),
             "write each event as [[equity.dilution]] with year, fraction and probability",
@@ -859,6 +900,7 @@ fn read_correlations(
         Some(Value::Array(items)) => items,
         Some(other) => {
             r.error(
+                "type",
                 "correlation",
                 format!("must be an array of tables, not {}", type_name(other)),
                 "write each entry as [[correlation]] with a, b and rho",
@@ -909,7 +951,12 @@ fn read_correlations(
     for (i, item) in items.iter().enumerate() {
         let q = format!("correlation[{i}]");
         let Value::Table(c) = item else {
-            r.error(&q, format!("must be a table, not {}", type_name(item)), "write [[correlation]] with a, b and rho");
+            r.error(
+                "type",
+                &q,
+                format!("must be a table, not {}", type_name(item)),
+                "write [[correlation]] with a, b and rho",
+            );
             continue;
         };
         r.known_keys(c, &q, CORRELATION_KEYS);
@@ -923,6 +970,7 @@ fn read_correlations(
                 None => {
                     let hint = closest(&s, &name_refs).map_or(String::new(), |c| format!("did you mean \"{c}\"? "));
                     r.error(
+                        "correlation-unknown-input",
                         &at,
                         format!("\"{s}\" is not an uncertain input"),
                         format!("{hint}name one of: {}, equity.dilution[N].fraction", names.join(", ")),
@@ -933,6 +981,7 @@ fn read_correlations(
                     Ok(()) => Some(inp),
                     Err(why) => {
                         r.error(
+                            "correlation-absent-input",
                             &at,
                             format!("\"{s}\" cannot be correlated: {why}"),
                             "name an input this scenario sets",
@@ -950,6 +999,7 @@ fn read_correlations(
                     Some(x)
                 } else {
                     r.error(
+                        "rho-range",
                         &format!("{q}.rho"),
                         format!("{x} is out of range: |rho| must be ≤ 1"),
                         "give a correlation between -1 and 1",
@@ -962,9 +1012,15 @@ fn read_correlations(
         };
         if let (Some(a), Some(b), Some(rho)) = (a, b, rho) {
             if a == b {
-                r.error(&format!("{q}.b"), format!("correlates {} with itself", a.key()), "name two different inputs");
+                r.error(
+                    "correlation-self",
+                    &format!("{q}.b"),
+                    format!("correlates {} with itself", a.key()),
+                    "name two different inputs",
+                );
             } else if out.iter().any(|c| (c.a == a && c.b == b) || (c.a == b && c.b == a)) {
                 r.error(
+                    "correlation-duplicate",
                     &q,
                     format!("{} and {} are correlated twice", a.key(), b.key()),
                     "keep one [[correlation]] entry per pair",

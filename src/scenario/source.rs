@@ -56,8 +56,9 @@ fn tidy(path: &Path) -> PathBuf {
     if out.as_os_str().is_empty() { PathBuf::from(".") } else { out }
 }
 
-fn whole_file(path: &Path, message: impl Into<String>, fix: impl Into<String>) -> ScenarioError {
+fn whole_file(rule: &'static str, path: &Path, message: impl Into<String>, fix: impl Into<String>) -> ScenarioError {
     ScenarioError {
+        rule,
         file: path.to_path_buf(),
         position: None,
         key: String::new(),
@@ -87,31 +88,39 @@ fn record_value(path: &str, value: &DeValue<'_>, span: Range<usize>, spans: &mut
 }
 
 /// Read and parse one file (no `extends` yet).
-fn read_one(path: &Path) -> Result<(SourceFile, toml::Table), ScenarioError> {
+fn read_one(path: &Path) -> Result<(SourceFile, toml::Table), ScenarioErrors> {
     let bytes = std::fs::read(path).map_err(|e| {
         let fix = if e.kind() == std::io::ErrorKind::NotFound {
             "check the path; `revshare list` shows the scenarios in a folder"
         } else {
             "check that the file is readable"
         };
-        whole_file(path, format!("cannot read the file: {e}"), fix)
+        ScenarioErrors::from(whole_file("unreadable", path, format!("cannot read the file: {e}"), fix))
     })?;
     let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-    let text = String::from_utf8(bytes)
-        .map_err(|_| whole_file(path, "is not a text file (it is not UTF-8)", "give a TOML scenario file"))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        ScenarioErrors::from(whole_file(
+            "not-utf8",
+            path,
+            "is not a text file (it is not UTF-8)",
+            "give a TOML scenario file",
+        ))
+    })?;
     let mut file = SourceFile { path: path.to_path_buf(), sha256, text, spans: HashMap::new() };
     let table: toml::Table = match toml::from_str(&file.text) {
         Ok(t) => t,
         Err(e) => {
             let position = e.span().map(|s| file.position(s.start));
             return Err(ScenarioError {
+                rule: "not-toml",
                 file: path.to_path_buf(),
                 position,
                 key: String::new(),
                 message: format!("is not valid TOML: {}", e.message().trim()),
                 fix: "correct the TOML syntax at that position (a scenario is a TOML file: key = value, [tables])"
                     .into(),
-            });
+            }
+            .into());
         }
     };
     if let Ok(de) = DeTable::parse(&file.text) {
@@ -160,7 +169,8 @@ impl Sources {
             tables.push(table);
             let Some(extends) = extends else { break };
             let here = files.last().expect("just pushed");
-            let locate = |message: String, fix: &str| ScenarioError {
+            let locate = |rule: &'static str, message: String, fix: &str| ScenarioError {
+                rule,
                 file: here.path.clone(),
                 position: here.spans.get("extends").map(|s| here.position(s.start)),
                 key: "extends".into(),
@@ -169,6 +179,7 @@ impl Sources {
             };
             let toml::Value::String(target) = extends else {
                 return Err(locate(
+                    "extends-type",
                     format!("must be a file name in quotes, not {}", type_name(&extends)),
                     "write extends = \"other.toml\" (relative to this file)",
                 )
@@ -178,6 +189,7 @@ impl Sources {
             let next = tidy(&dir.join(&target));
             if !next.is_file() {
                 return Err(locate(
+                    "extends-missing",
                     format!("extends \"{target}\", but {} does not exist", next.display()),
                     "give the path of an existing scenario file, relative to this file",
                 )
@@ -187,6 +199,7 @@ impl Sources {
             if seen.contains(&canon) {
                 let chain: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
                 return Err(locate(
+                    "extends-cycle",
                     format!("extends forms a cycle: {} → {}", chain.join(" → "), next.display()),
                     "remove the `extends` that points back to a file already in the chain",
                 )
@@ -220,9 +233,16 @@ impl Sources {
     }
 
     /// Build an error about `key`, placed where that key was written.
-    pub fn error(&self, key: &str, message: impl Into<String>, fix: impl Into<String>) -> ScenarioError {
+    pub fn error(
+        &self,
+        rule: &'static str,
+        key: &str,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> ScenarioError {
+        debug_assert!(super::RULES.contains(&rule), "validation rule `{rule}` is not listed in RULES");
         let (file, position) = self.locate(key);
-        ScenarioError { file, position, key: key.to_string(), message: message.into(), fix: fix.into() }
+        ScenarioError { rule, file, position, key: key.to_string(), message: message.into(), fix: fix.into() }
     }
 }
 

@@ -1,7 +1,9 @@
 //! Integration tests: one binary (faster to build than many), one module per area.
 
 mod common;
+mod corpus;
 mod extends;
+mod fuzz;
 mod known_answers;
 mod properties;
 mod run;

@@ -1,0 +1,238 @@
+//! Hostile input: arbitrary bytes, arbitrary TOML, and valid scenarios with
+//! extreme numbers in every field. Nothing may panic or hang: every input is
+//! either refused with a message or runs to finite numbers (or stops with an
+//! overflow error naming the quantity).
+//!
+//! Bounded for CI (256 cases each, proptest's default); run longer with
+//! `PROPTEST_CASES=100000 cargo test --release --test cli fuzz`.
+
+use proptest::prelude::*;
+use revshare::engine::{self, EngineError, RunOptions};
+use revshare::model::Model;
+use revshare::scenario::Scenario;
+
+use crate::common::Workspace;
+
+/// Every key a scenario may have, with a valid value to start from.
+const BASE: &str = r#"
+years = [2026, 2028]
+steps_per_year = 4
+paths = 100
+seed = 1
+discount_rate = 0.1
+[revenue]
+initial = 20.0
+growth = { 2026 = 0.5, 2027 = 0.3 }
+growth_shift = { dist = "normal", mean = 0.0, sd = 0.1 }
+volatility = 0.2
+growth_noise = { sd = 0.1, persistence = 0.5 }
+shock = { rate = 0.1, size = { dist = "uniform", low = 0.1, high = 0.3 } }
+[revenue_share]
+rate = 0.2
+rate_multiplier = 1.0
+base_fraction = 1.0
+until = 2028
+cap = 20.0
+termination_rate = 0.05
+[counter_share]
+rate = 0.2
+base_ratio = 0.3
+[equity]
+stake = 0.27
+multiple = 30.0
+terminal_multiple = { dist = "lognormal", median = 10.0, sigma = 0.2 }
+[[equity.dilution]]
+year = 2027
+fraction = 0.1
+probability = 0.5
+[[correlation]]
+a = "revenue.growth_shift"
+b = "equity.terminal_multiple"
+rho = 0.5
+"#;
+
+const KEYS: &[&str] = &[
+    "years",
+    "steps_per_year",
+    "paths",
+    "seed",
+    "discount_rate",
+    "name",
+    "revenue.initial",
+    "revenue.growth",
+    "revenue.growth.2027",
+    "revenue.growth_shift",
+    "revenue.growth_shift.sd",
+    "revenue.volatility",
+    "revenue.growth_noise.sd",
+    "revenue.growth_noise.persistence",
+    "revenue.shock.rate",
+    "revenue.shock.size",
+    "revenue.shock.size.high",
+    "revenue_share.rate",
+    "revenue_share.rate_multiplier",
+    "revenue_share.base_fraction",
+    "revenue_share.until",
+    "revenue_share.cap",
+    "revenue_share.termination_rate",
+    "counter_share.rate",
+    "counter_share.base_ratio",
+    "equity.stake",
+    "equity.multiple",
+    "equity.terminal_multiple",
+    "equity.terminal_multiple.median",
+    "equity.terminal_multiple.sigma",
+    "correlation",
+    "equity.dilution",
+];
+
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("0".to_string()),
+        Just("0.0".to_string()),
+        Just("-0.0".to_string()),
+        Just("1e-300".to_string()),
+        Just("5e-324".to_string()),
+        Just("1e-9".to_string()),
+        Just("1e12".to_string()),
+        Just("1e300".to_string()),
+        Just("1.7976931348623157e308".to_string()),
+        Just("-1".to_string()),
+        Just("-1e300".to_string()),
+        Just("nan".to_string()),
+        Just("inf".to_string()),
+        Just("-inf".to_string()),
+        Just("9223372036854775807".to_string()),
+        Just("-9223372036854775808".to_string()),
+        Just("\"text\"".to_string()),
+        Just("true".to_string()),
+        Just("[]".to_string()),
+        Just("[1900, 2200]".to_string()),
+        Just("[2200, 2200]".to_string()),
+        Just("{}".to_string()),
+        Just("{ dist = \"uniform\", low = 0, high = 1e300 }".to_string()),
+        Just("{ dist = \"pert\", low = 0, mode = 0, high = 1 }".to_string()),
+        Just("{ dist = \"lognormal\", median = 1e-300, sigma = 1e3 }".to_string()),
+        Just("{ dist = \"normal\", mean = 0, sd = 1e300 }".to_string()),
+        Just("{ dist = \"discrete\", values = [1, 1e300], weights = [1e-300, 1e300] }".to_string()),
+        Just("{ dist = \"triangular\", low = 1, mode = 1, high = 1 }".to_string()),
+        Just("{ 2026 = 1e300 }".to_string()),
+        Just("[{ a = \"revenue.initial\", b = \"equity.stake\", rho = 1 }]".to_string()),
+        Just("[{ year = 2026, fraction = 1, probability = 1 }]".to_string()),
+        any::<f64>().prop_map(|x| format!("{x:?}")),
+        (-5i64..5000).prop_map(|i| i.to_string()),
+        (0.0..1.0f64).prop_map(|x| x.to_string()),
+    ]
+}
+
+/// Set `path` in `table` to `value` (a TOML value written as text).
+fn set(table: &mut toml::Table, path: &str, value: &str) {
+    let Ok(parsed) = toml::from_str::<toml::Table>(&format!("v = {value}")) else { return };
+    let v = parsed["v"].clone();
+    let mut t = table;
+    let parts: Vec<&str> = path.split('.').collect();
+    for p in &parts[..parts.len() - 1] {
+        let entry = t.entry(p.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        t = entry.as_table_mut().expect("table");
+    }
+    t.insert(parts[parts.len() - 1].to_string(), v);
+}
+
+/// Load and, if valid, simulate a few paths: never a panic, and valid runs
+/// give finite statistics or a named overflow.
+fn load_and_run(text: &str) {
+    let ws = Workspace::new();
+    let f = ws.file("fuzz.toml", text);
+    let Ok(s) = Scenario::load(&f) else { return };
+    let m = Model::new(&s);
+    match engine::run(&m, &RunOptions { paths: 64, seed: 1, threads: 1, progress: None, cancel: None }) {
+        Ok(r) => {
+            for st in &r.stats {
+                assert!(st.mean.is_finite() && st.sd.is_finite(), "non-finite statistic in\n{text}");
+                assert!(st.percentiles.iter().all(|p| p.is_finite()), "non-finite percentile in\n{text}");
+            }
+        }
+        Err(EngineError::NonFinite { quantity, .. }) => assert!(!quantity.is_empty()),
+        Err(e) => panic!("unexpected engine error {e} for\n{text}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_are_refused_or_run(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let ws = Workspace::new();
+        let f = ws.dir.path().join("bytes.toml");
+        std::fs::write(&f, &bytes).unwrap();
+        let _ = Scenario::load(&f);
+    }
+
+    #[test]
+    fn arbitrary_text_is_refused_or_run(text in "[a-z_\\[\\]=.\"0-9 \n{},-]{0,300}") {
+        load_and_run(&text);
+    }
+
+    #[test]
+    fn extreme_values_in_any_field_are_refused_or_run(
+        edits in proptest::collection::vec((0..KEYS.len(), value()), 1..4)
+    ) {
+        let mut table: toml::Table = toml::from_str(BASE).unwrap();
+        for (k, v) in &edits {
+            set(&mut table, KEYS[*k], v);
+        }
+        let text = toml::to_string(&table).unwrap_or_default();
+        load_and_run(&text);
+    }
+}
+
+/// The extreme but valid scenarios of the hardening issue run to finite
+/// numbers or stop with an error that names the quantity and the period.
+#[test]
+fn extreme_valid_scenarios_never_give_nan() {
+    let cases = [
+        (
+            "growth of 50x a year",
+            "years = [2026, 2030]\n[revenue]\ninitial = 22\ngrowth = 50.0\n[revenue_share]\nrate = 0.2\ncap = 1e12\n",
+        ),
+        (
+            "volatility 3.0",
+            "years = [2026, 2030]\n[revenue]\ninitial = 22\ngrowth = 0.5\nvolatility = 3.0\n[revenue_share]\nrate = 0.2\ncap = 38\n[equity]\nstake = 0.27\nmultiple = 35\n",
+        ),
+        (
+            "monthly over 100 years",
+            "years = [2026, 2125]\nsteps_per_year = 12\n[revenue]\ninitial = 22\ngrowth = 0.3\nvolatility = 0.5\n[revenue_share]\nrate = 0.2\ncap = 1e-9\n",
+        ),
+        (
+            "a tiny cap",
+            "years = [2026, 2030]\n[revenue]\ninitial = 22\ngrowth = 0.5\n[revenue_share]\nrate = 0.2\ncap = 1e-9\n",
+        ),
+        (
+            "an enormous cap",
+            "years = [2026, 2030]\n[revenue]\ninitial = 22\ngrowth = 0.5\n[revenue_share]\nrate = 0.2\ncap = 1e12\n",
+        ),
+        (
+            "overflowing growth",
+            "years = [2026, 2125]\nsteps_per_year = 12\n[revenue]\ninitial = 22\ngrowth = 50.0\nvolatility = 3.0\n[revenue_share]\nrate = 0.2\n",
+        ),
+    ];
+    for (what, text) in cases {
+        let ws = Workspace::new();
+        let f = ws.file("extreme.toml", text);
+        let s = Scenario::load(&f).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let m = Model::new(&s);
+        match engine::run(&m, &RunOptions { paths: 2000, seed: 1, threads: 2, progress: None, cancel: None }) {
+            Ok(r) => assert!(
+                r.stats.iter().all(|st| st.mean.is_finite() && st.percentiles.iter().all(|p| p.is_finite())),
+                "{what}"
+            ),
+            Err(EngineError::NonFinite { quantity, .. }) => {
+                assert!(quantity.contains("period") || quantity.contains("20"), "{what}: {quantity}");
+            }
+            Err(e) => panic!("{what}: {e}"),
+        }
+    }
+}
