@@ -78,6 +78,31 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Size of the charts in pixels, WIDTHxHEIGHT (from 400x300 to 8000x8000).
+    #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_chart_size)]
+    pub chart_size: (u32, u32),
+
+    /// Chart formats, comma-separated: png, svg or png,svg.
+    #[arg(long, value_name = "FORMATS", value_enum, value_delimiter = ',', default_value = "png")]
+    pub format: Vec<ChartFormatArg>,
+
+    /// Draw no charts (report.md and the CSV files are still written).
+    #[arg(long, conflicts_with_all = ["chart_size", "format"])]
+    pub no_charts: bool,
+}
+
+/// A chart file format on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChartFormatArg {
+    /// Bitmap (the default); the same run gives the same bytes.
+    Png,
+    /// Vector graphics, with text as text.
+    Svg,
+}
+
+fn parse_chart_size(s: &str) -> Result<(u32, u32), String> {
+    revshare::export::charts::parse_chart_size(s)
 }
 
 fn parse_paths(s: &str) -> Result<u64, String> {

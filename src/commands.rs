@@ -8,11 +8,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use revshare::engine::{self, EngineError, RunOptions};
-use revshare::export::{self, OutputError, RunReport, Staging};
+use revshare::export::charts::{self, ChartError};
+use revshare::export::{
+    self, ChartFormat, ChartOptions, OutputError, RunReport, ScenarioDigest, ScenarioReport, Staging,
+};
 use revshare::model::{Model, Summary};
 use revshare::scenario::{Scenario, ScenarioErrors};
 
-use crate::cli::RunArgs;
+use crate::cli::{ChartFormatArg, RunArgs};
 
 /// Everything that can stop a command.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +26,8 @@ pub enum AppError {
     Usage { message: String, fix: String },
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Chart(#[from] ChartError),
     #[error("{scenario}: {source}")]
     Engine { scenario: String, source: EngineError },
     #[error(transparent)]
@@ -134,8 +139,11 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         }
     }
     export::check_output_root(&args.out)?;
+    let chart_options = chart_options(args);
     let command: Vec<String> = std::env::args().collect();
     let mut stdout = io::stdout().lock();
+    let compare = scenarios.len() >= 2;
+    let mut digests: Vec<ScenarioDigest> = Vec::new();
     for s in &mut scenarios {
         if let Some(p) = args.paths {
             s.paths = p;
@@ -172,13 +180,76 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         for e in &exporters {
             staging.write(e.as_ref(), &report)?;
         }
+        let mut files: Vec<String> = exporters.iter().map(|e| e.file_name().to_string()).collect();
+        let (chart_files, embedded) = match &chart_options {
+            Some(opts) => export::scenario_charts(&report, opts)?,
+            None => (Vec::new(), Vec::new()),
+        };
+        for f in &chart_files {
+            charts::write_file(staging.dir(), &f.name, &f.bytes)?;
+            files.push(f.name.clone());
+        }
+        let md = ScenarioReport { charts: &embedded };
+        staging.write(&md, &report)?;
+        files.push(export::Exporter::file_name(&md).to_string());
         let dir = staging.commit()?;
         if !args.quiet {
-            let files: Vec<&str> = exporters.iter().map(|e| e.file_name()).collect();
             print_summary(&mut stdout, &report, &dir, &files)?;
+        }
+        if compare {
+            digests.push(ScenarioDigest::new(&report));
+        }
+    }
+    if compare {
+        let (dir, files) = write_comparison(&args.out, &digests, chart_options.as_ref())?;
+        if !args.quiet {
+            writeln!(stdout, "\ncomparison of {} scenarios", digests.len())?;
+            writeln!(stdout, "  wrote {}/ ({})", dir.display(), files.join(", "))?;
         }
     }
     Ok(())
+}
+
+/// The chart options of `run`, or `None` with `--no-charts`.
+fn chart_options(args: &RunArgs) -> Option<ChartOptions> {
+    if args.no_charts {
+        return None;
+    }
+    let formats: Vec<ChartFormat> = args
+        .format
+        .iter()
+        .map(|f| match f {
+            ChartFormatArg::Png => ChartFormat::Png,
+            ChartFormatArg::Svg => ChartFormat::Svg,
+        })
+        .collect();
+    Some(ChartOptions::new(args.chart_size.0, args.chart_size.1, &formats))
+}
+
+/// Write `<out>/comparison/` (comparison.csv, charts, report.md) atomically;
+/// returns the folder and the files written.
+fn write_comparison(
+    out: &Path,
+    digests: &[ScenarioDigest],
+    chart_options: Option<&ChartOptions>,
+) -> Result<(PathBuf, Vec<String>), AppError> {
+    let staging = Staging::new(out, "comparison")?;
+    let mut files = Vec::new();
+    let csv = export::comparison_csv(digests)?;
+    charts::write_file(staging.dir(), "comparison.csv", &csv)?;
+    files.push("comparison.csv".to_string());
+    let (chart_files, embedded) = match chart_options {
+        Some(opts) => export::comparison_charts(digests, opts)?,
+        None => (Vec::new(), Vec::new()),
+    };
+    for f in &chart_files {
+        charts::write_file(staging.dir(), &f.name, &f.bytes)?;
+        files.push(f.name.clone());
+    }
+    let md = export::comparison_markdown(digests, &embedded);
+    charts::write_file(staging.dir(), "report.md", md.as_bytes())?;
+    files.push("report.md".to_string());
+    Ok((staging.commit()?, files))
 }
 
 fn money(x: f64) -> String {
@@ -186,7 +257,7 @@ fn money(x: f64) -> String {
 }
 
 /// The short table printed after each scenario.
-fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[&str]) -> io::Result<()> {
+fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[String]) -> io::Result<()> {
     let s = r.scenario;
     let res = r.result;
     writeln!(out)?;

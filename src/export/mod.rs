@@ -4,8 +4,10 @@
 //! file is complete, so a failed or interrupted run never leaves a
 //! half-written file and never destroys the previous results.
 
+pub mod charts;
 mod csv;
 mod manifest;
+mod report;
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -16,8 +18,10 @@ use crate::engine::RunResult;
 use crate::model::Model;
 use crate::scenario::Scenario;
 
+pub use self::charts::{ChartFormat, ChartOptions, ScenarioDigest, comparison_charts, scenario_charts};
 pub use self::csv::{PeriodsCsv, SummaryCsv, YearlyCsv, format_number};
 pub use self::manifest::{ManifestJson, utc_timestamp};
+pub use self::report::{ScenarioReport, comparison_csv, comparison_markdown, scenario_markdown};
 
 /// Everything an exporter may need about one finished run.
 pub struct RunReport<'a> {

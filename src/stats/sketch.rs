@@ -509,9 +509,11 @@ impl Sketch {
         v.clamp(self.min, self.max)
     }
 
-    /// Approximate number of values ≤ `x` (exact in exact mode; otherwise whole
-    /// buckets are counted, so the count is right to within one bucket of
-    /// relative width α around `x`).
+    /// Approximate number of values ≤ `x`: exact in exact mode; otherwise the
+    /// buckets below `x` plus, for the bucket holding `x`, the share of it that
+    /// lies below `x` (assuming values spread evenly in log scale inside a
+    /// bucket; the values piled exactly at the minimum or maximum are placed
+    /// exactly), so that histograms show no aliasing with the buckets.
     pub fn rank(&self, x: f64) -> u64 {
         if self.count == 0 || x < self.min {
             return 0;
@@ -522,29 +524,51 @@ impl Sketch {
         if let Some(sorted) = self.exact_values() {
             return sorted.iter().filter(|(v, _)| *v <= x).map(|(_, n)| n).sum();
         }
-        let below = |store: &Store, bound: i32, ascending_le: bool| -> u64 {
-            if store.total == 0 {
-                return 0;
+        let m = self.mapping;
+        // Count of magnitudes in `store` strictly below bucket `b`, and in it.
+        let split = |store: &Store, b: i32| -> (u64, u64) {
+            let mut below = 0;
+            let mut inside = 0;
+            for (j, c) in store.counts.iter().enumerate() {
+                let i = store.offset + j as i32;
+                if i < b {
+                    below += u64::from(*c);
+                } else if i == b {
+                    inside = u64::from(*c);
+                }
             }
-            store
-                .counts
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| {
-                    let i = store.offset + *j as i32;
-                    if ascending_le { i <= bound } else { i >= bound }
-                })
-                .map(|(_, c)| u64::from(*c))
-                .sum()
+            (below, inside)
         };
-        if x < -ZERO {
+        // Fraction of bucket b's log-width below magnitude `a`.
+        let fraction = |b: i32, a: f64| -> f64 {
+            let lo = approx_exp2(f64::from(b - 1) / m.multiplier);
+            let hi = approx_exp2(f64::from(b) / m.multiplier);
+            ((a / lo).ln() / (hi / lo).ln()).clamp(0.0, 1.0)
+        };
+        let estimate = if x < -ZERO {
             // Negative values ≤ x are those with magnitude ≥ |x|.
-            below(&self.negative, self.mapping.index(-x), false)
+            let b = m.index(-x);
+            let (below, inside) = split(&self.negative, b);
+            let above = self.negative.total - below - inside;
+            above as f64 + inside as f64 * (1.0 - fraction(b, -x))
         } else if x <= ZERO {
-            self.negative.total + if x >= 0.0 { self.zeros } else { 0 }
+            (self.negative.total + if x >= 0.0 { self.zeros } else { 0 }) as f64
         } else {
-            self.negative.total + self.zeros + below(&self.positive, self.mapping.index(x), true)
-        }
+            let b = m.index(x);
+            let (below, mut inside) = split(&self.positive, b);
+            let mut exact = 0;
+            // The pile at the maximum lies above x; the pile at the minimum below.
+            if self.max > ZERO && m.index(self.max) == b {
+                inside -= self.max_count.min(inside);
+            }
+            if self.min > ZERO && m.index(self.min) == b {
+                let pile = self.min_count.min(inside);
+                inside -= pile;
+                exact += pile;
+            }
+            (self.negative.total + self.zeros + below + exact) as f64 + inside as f64 * fraction(b, x)
+        };
+        (estimate.round() as u64).min(self.count)
     }
 
     /// Counts of values in consecutive bins with the given ascending edges:

@@ -1,0 +1,160 @@
+//! `cap_probability.png`: the probability that the cap has bound by the end
+//! of each period (the mean of `cap_bound`, MODEL.md §8), as a step line
+//! from 0, with the 50% line and the median binding date marked.
+
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, DrawingBackend};
+use plotters::style::text_anchor::HPos;
+
+use super::axes::{Axes, Reserve, Unit, VMarker, XAxis, marker_rows, marker_space};
+use super::canvas::{Canvas, DrawResult, LABEL_BOLD, LegendItem, Shape, Stroke, Swatch, TextMode};
+use super::palette::{self, GREEN, MUTED, VERMILLION};
+use super::{Heading, money, percent, period_label, scenario_heading};
+use crate::export::RunReport;
+use crate::model::Metric;
+
+/// The cap-probability chart, ready to draw.
+#[derive(Clone, Debug)]
+pub(crate) struct CapChart {
+    pub heading: Heading,
+    pub first_year: i32,
+    pub last_year: i32,
+    /// Length of a period in years.
+    pub period: f64,
+    /// (calendar time at the end of period k, probability bound by then).
+    pub steps: Vec<(f64, f64)>,
+    /// The end of the first period by which at least half the paths have
+    /// hit the cap, and its label.
+    pub median: Option<(f64, String)>,
+    pub markers: Vec<VMarker>,
+    pub note: Option<String>,
+}
+
+/// Build from a run.
+pub(crate) fn probability(r: &RunReport<'_>) -> CapChart {
+    let s = r.scenario;
+    let first = f64::from(s.first_year());
+    let steps: Vec<(f64, f64)> = (0..r.result.layout.periods)
+        .map(|k| (first + r.model.time(k), r.result.period(Metric::CapBound, k).mean.clamp(0.0, 1.0)))
+        .collect();
+    let median = steps.iter().position(|(_, p)| *p >= 0.5).map(|k| {
+        (steps[k].0, format!("half the paths by the end of {}", period_label(s.first_year(), s.steps_per_year, k)))
+    });
+    let mut markers = Vec::new();
+    if let Some((x, label)) = &median {
+        markers.push(VMarker {
+            x: *x,
+            label: label.clone(),
+            color: VERMILLION,
+            width: 2.5,
+            dash: Stroke::Dashed,
+            bold: true,
+        });
+    }
+    let until = s.revenue_share.until;
+    if until >= s.first_year() && until < s.last_year() {
+        markers.push(VMarker {
+            x: f64::from(until) + 1.0,
+            label: format!("share period ends (end of {until})"),
+            color: MUTED,
+            width: 2.0,
+            dash: Stroke::DashDot,
+            bold: false,
+        });
+    }
+    let cap_text = match &s.revenue_share.cap {
+        Some(d) if d.is_fixed() => format!("a {} cap", money(d.quantile(0.5))),
+        Some(d) => format!("an uncertain cap (median {})", money(d.quantile(0.5))),
+        None => String::new(),
+    };
+    let last = s.last_year();
+    let note = match &s.revenue_share.cap {
+        None => Some("No cap in this scenario: there is nothing to bind.".to_string()),
+        Some(_) if steps.last().is_none_or(|(_, p)| *p == 0.0) => {
+            Some(format!("The cap never binds by the end of {last} on any path."))
+        }
+        Some(_) => None,
+    };
+    let subtitle = if s.description.is_empty() {
+        let mut c = cap_text.chars();
+        c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+    } else if cap_text.is_empty() {
+        s.description.clone()
+    } else {
+        format!("{} · {cap_text}", s.description)
+    };
+    let mut heading = scenario_heading(r, "probability that the cap has bound");
+    heading.subtitle = subtitle;
+    CapChart {
+        heading,
+        first_year: s.first_year(),
+        last_year: last,
+        period: 1.0 / f64::from(s.steps_per_year.max(1)),
+        steps,
+        median,
+        markers,
+        note,
+    }
+}
+
+impl CapChart {
+    /// Draw on the whole image.
+    pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, mode: TextMode) -> DrawResult<DB> {
+        let c = Canvas::new(root, mode);
+        c.clear()?;
+        let top = c.heading(&self.heading)?;
+        let bottom = c.footer(&self.heading.footer)?;
+        let line = palette::shade(GREEN, 0.15);
+        let mut legend = vec![LegendItem::new(
+            Swatch::LineMarker(line, 3.5, Stroke::Solid, Shape::Circle),
+            "probability the cap has bound by the end of the period",
+        )];
+        legend.push(LegendItem::new(Swatch::Line(MUTED, 1.5, Stroke::Dotted), "50%"));
+        let top = if self.note.is_some() { top } else { c.legend(&legend, top)? };
+
+        let final_p = self.steps.last().map_or(0.0, |s| s.1);
+        let final_label = percent(final_p);
+        let x = XAxis::Years { first: self.first_year, last: self.last_year };
+        let y_title = "Probability (% of paths)";
+        let mut reserve = Reserve { top: 0.0, right: c.text_width(&final_label, LABEL_BOLD) + c.px(16.0) };
+        let probe = Axes::layout(&c, top, bottom, x.clone(), 0.0, 1.0, Unit::Percent, "", y_title, reserve);
+        let (x0, x1) = (f64::from(self.first_year), f64::from(self.last_year) + 1.0);
+        reserve.top = marker_space(&c, marker_rows(&c, &self.markers, probe.left, probe.right, x0, x1));
+        let axes = Axes::layout(&c, top, bottom, x, 0.0, 1.0, Unit::Percent, "", y_title, reserve);
+        axes.grid(&c)?;
+        if self.note.is_none() && !self.steps.is_empty() {
+            let half = axes.ys.px(0.5);
+            c.path(&[(axes.left, half), (axes.right, half)], MUTED, 1.5, Stroke::Dotted)?;
+            // Right-continuous in spirit: the value of period k ("bound by its
+            // end") is drawn across period k, rising from 0 at the start.
+            let mut pts = vec![axes.at(x0, 0.0)];
+            for (t, p) in &self.steps {
+                let start = t - self.period;
+                pts.push(axes.at(start, *p));
+                pts.push(axes.at(*t, *p));
+            }
+            c.path(&pts, line, 3.5, Stroke::Solid)?;
+            if self.steps.len() <= 60 {
+                for (t, p) in &self.steps {
+                    let (px, py) = axes.at(*t, *p);
+                    c.marker(Shape::Circle, px, py, 4.5, line)?;
+                }
+            }
+            let (px, py) = axes.at(x1, final_p);
+            let fy = c.font_px(LABEL_BOLD);
+            c.text(&final_label, px + c.px(12.0), py + fy * 0.36, LABEL_BOLD, palette::shade(GREEN, 0.35), HPos::Left)?;
+        }
+        axes.frame(&c)?;
+        if self.note.is_none() {
+            axes.vertical_markers(&c, &self.markers)?;
+            if self.median.is_none() {
+                let msg = format!("Fewer than half the paths hit the cap by the end of {}.", self.last_year);
+                c.note(&msg, (axes.left + axes.right) / 2.0, axes.ys.px(0.75), axes.right - axes.left)?;
+            }
+        }
+        if let Some(note) = &self.note {
+            c.note(note, (axes.left + axes.right) / 2.0, (axes.top + axes.bottom) / 2.0, axes.right - axes.left)?;
+        }
+        Ok(())
+    }
+}

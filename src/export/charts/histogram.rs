@@ -1,0 +1,331 @@
+//! Histograms of a path summary (MODEL.md §7: `pv_total`, `total_share`):
+//! the share of paths in each bin, from the run's full summary sketch, with
+//! the P5, median, P95 and mean marked and labelled with their values.
+
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, DrawingBackend};
+use plotters::style::RGBColor;
+use plotters::style::text_anchor::HPos;
+
+use super::axes::{Axes, Reserve, Unit, VMarker, ValueAxis, XAxis, marker_rows, marker_space, nice_step};
+use super::canvas::{Canvas, DrawResult, LABEL, LABEL_BOLD, LegendItem, Stroke, Swatch, TextMode};
+use super::palette::{self, BLUE, INK, MUTED, SKY_BLUE, VERMILLION, WHITE};
+use super::{Heading, grouped, money, percent, scenario_heading};
+use crate::export::RunReport;
+use crate::model::Summary;
+use crate::stats::Sketch;
+
+/// A histogram, ready to draw.
+#[derive(Clone, Debug)]
+pub(crate) struct HistogramChart {
+    pub stem: &'static str,
+    pub heading: Heading,
+    pub x_title: String,
+    /// Bins as (low edge, high edge, share of all paths).
+    pub bins: Vec<(f64, f64, f64)>,
+    /// The x range shown.
+    pub range: (f64, f64),
+    pub markers: Vec<VMarker>,
+    /// A remark on a bar: (x value inside the bar, text).
+    pub spike: Option<(f64, String)>,
+    /// Said in the plot's corner (paths outside the range shown).
+    pub remark: Option<String>,
+}
+
+/// Bins are the nice width at or above the range over this many: between
+/// about 35 and 75 bins.
+const BINS: f64 = 75.0;
+
+/// Bins of a distribution and the x range to show them in.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Bins {
+    /// (low edge, high edge, share of all paths).
+    pub bins: Vec<(f64, f64, f64)>,
+    /// Share of paths outside the bins.
+    pub outside: f64,
+    /// The x range to show.
+    pub range: (f64, f64),
+}
+
+/// Bins of a sketch: edges at multiples of a nice width covering the data
+/// (or up to P0.5 and P99.5 when the tails are long, extended to `must_show`),
+/// and the share of paths in each. A single value gets one narrow bar in
+/// the middle of a range around it.
+pub(crate) fn bins(sketch: &Sketch, must_show: &[f64]) -> Bins {
+    let n = sketch.count();
+    if n == 0 {
+        return Bins { bins: Vec::new(), outside: 0.0, range: (0.0, 1.0) };
+    }
+    let (min, max) = (sketch.min(), sketch.max());
+    if min == max {
+        let v = min;
+        let pad = if v == 0.0 { 1.0 } else { v.abs() * 0.1 };
+        let (lo, hi) = if v >= 0.0 && v - pad < 0.0 { (0.0, v + pad) } else { (v - pad, v + pad) };
+        let w = nice_step((hi - lo) / BINS);
+        let bar = if v - w / 2.0 < lo { (lo, lo + w, 1.0) } else { (v - w / 2.0, v + w / 2.0, 1.0) };
+        return Bins { bins: vec![bar], outside: 0.0, range: (lo, hi) };
+    }
+    // Long tails would squash the bars into a corner: each side stops at
+    // P0.5 or P99.5 when the extreme lies much further out.
+    let (q_lo, q_hi) = (sketch.quantile(0.005), sketch.quantile(0.995));
+    let core = q_hi - q_lo;
+    let mut lo = if core > 0.0 && q_lo - min > 0.25 * core { q_lo } else { min };
+    let mut hi = if core > 0.0 && max - q_hi > 0.25 * core { q_hi } else { max };
+    for v in must_show.iter().filter(|v| v.is_finite()) {
+        lo = lo.min(*v);
+        hi = hi.max(*v);
+    }
+    let step = nice_step((hi - lo) / BINS);
+    let first = (lo / step).floor();
+    let mut count = ((hi / step).ceil() - first).max(1.0);
+    if first * step + count * step < hi {
+        count += 1.0;
+    }
+    let count = count.min(400.0) as usize;
+    let edges: Vec<f64> = (0..=count).map(|i| (first + i as f64) * step).collect();
+    let counts = sketch.histogram(&edges);
+    let total = n as f64;
+    let inside: u64 = counts.iter().sum();
+    let out = edges.windows(2).zip(&counts).map(|(e, c)| (e[0], e[1], *c as f64 / total)).collect();
+    let range = (edges[0], edges[edges.len() - 1]);
+    Bins { bins: out, outside: n.saturating_sub(inside) as f64 / total, range }
+}
+
+/// Build the histogram of summary `s` (`pv_total` or `total_share`).
+pub(crate) fn summary(r: &RunReport<'_>, s: Summary) -> HistogramChart {
+    let sc = r.scenario;
+    let stat = r.result.summary(s);
+    let sketch = r.result.summary_sketch(s);
+    let p = stat.percentiles;
+    let Bins { bins, outside, range } = bins(sketch, &[p[0], p[6], stat.mean]);
+    let rate = percent(sc.discount_rate);
+    let (stem, quantity, x_title) = match s {
+        Summary::PvTotal => (
+            "pv_total",
+            "present value of everything the holder gets",
+            if sc.discount_rate > 0.0 {
+                format!("Net revenue-share payments plus final equity exposure, discounted at {rate} a year ($B)")
+            } else {
+                "Net revenue-share payments plus final equity exposure, not discounted ($B)".to_string()
+            },
+        ),
+        _ => (
+            "total_share",
+            "total revenue-share payments",
+            format!(
+                "Paid over {}–{}, not discounted ($B)",
+                sc.first_year(),
+                sc.revenue_share.until.min(sc.last_year())
+            ),
+        ),
+    };
+    let markers = value_markers(&[
+        ("P5", p[0], MUTED, 2.0, Stroke::Dashed, 0),
+        ("median", p[3], palette::shade(BLUE, 0.25), 3.0, Stroke::Solid, 2),
+        ("P95", p[6], MUTED, 2.0, Stroke::Dashed, 0),
+        ("mean", stat.mean, VERMILLION, 2.5, Stroke::DashDot, 1),
+    ]);
+    let spike = match (&sc.revenue_share.cap, s) {
+        (Some(cap), Summary::TotalShare) if cap.is_fixed() => {
+            let hit = r.result.summary(Summary::CapHit).mean;
+            let v = cap.quantile(0.5);
+            (hit > 0.0).then(|| (v, format!("{} of paths pay the full {} cap", percent(hit), money(v))))
+        }
+        _ => None,
+    };
+    let spike = spike.or_else(|| {
+        (sketch.min() == sketch.max()).then(|| {
+            let all = if r.result.paths == 1 {
+                "the only path".to_string()
+            } else {
+                format!("all {} paths", grouped(r.result.paths))
+            };
+            (sketch.min(), format!("{all}: {}", money(sketch.min())))
+        })
+    });
+    let remark = (outside > 0.0).then(|| format!("{} of paths lie beyond the range shown", percent(outside)));
+    HistogramChart { stem, heading: scenario_heading(r, quantity), x_title, bins, range, markers, spike, remark }
+}
+
+/// Labelled markers for (name, value, colour, width, dash, priority); values
+/// that read the same (`$38B`) share one line, labelled `P5, median $38B`
+/// and drawn in the style of the highest priority.
+fn value_markers(items: &[(&str, f64, RGBColor, f64, Stroke, u8)]) -> Vec<VMarker> {
+    let mut merged: Vec<(Vec<&str>, f64, usize)> = Vec::new();
+    for (i, (name, value, ..)) in items.iter().enumerate() {
+        match merged.iter_mut().find(|m| money(m.1) == money(*value)) {
+            Some(m) => {
+                m.0.push(name);
+                if items[i].5 > items[m.2].5 {
+                    m.2 = i;
+                }
+            }
+            None => merged.push((vec![name], *value, i)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(names, value, style)| {
+            let (_, _, color, width, dash, priority) = items[style];
+            VMarker {
+                x: value,
+                label: format!("{} {}", names.join(", "), money(value)),
+                color,
+                width,
+                dash,
+                bold: priority == 2,
+            }
+        })
+        .collect()
+}
+
+impl HistogramChart {
+    /// Draw on the whole image.
+    pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, mode: TextMode) -> DrawResult<DB> {
+        let c = Canvas::new(root, mode);
+        c.clear()?;
+        let top = c.heading(&self.heading)?;
+        let bottom = c.footer(&self.heading.footer)?;
+        let bar = SKY_BLUE;
+        let width = self.bins.first().map_or(1.0, |b| b.1 - b.0);
+        let legend = vec![
+            LegendItem::new(Swatch::Band(bar), format!("share of paths per {} bin", money(width))),
+            LegendItem::new(Swatch::Line(palette::shade(BLUE, 0.25), 3.0, Stroke::Solid), "median"),
+            LegendItem::new(Swatch::Line(VERMILLION, 2.5, Stroke::DashDot), "mean"),
+            LegendItem::new(Swatch::Line(MUTED, 2.0, Stroke::Dashed), "P5 and P95"),
+        ];
+        let top = c.legend(&legend, top)?;
+        let (x_lo, x_hi) = self.range;
+        // One bar far above the rest (a pile at the cap) is cut short, so
+        // that the rest of the distribution shows; its share is written.
+        let tallest = (0..self.bins.len()).max_by(|a, b| self.bins[*a].2.total_cmp(&self.bins[*b].2));
+        let top_share = tallest.map_or(0.0, |i| self.bins[i].2);
+        let second =
+            self.bins.iter().enumerate().filter(|(i, _)| Some(*i) != tallest).map(|(_, b)| b.2).fold(0.0, f64::max);
+        let cut = top_share > 0.25 && second > 0.0 && top_share > 4.0 * second;
+        let y_hi = if cut { second * 1.5 } else { top_share };
+        let y_title = "Share of paths (%)";
+        let probe_x = XAxis::Values(ValueAxis::new(x_lo, x_hi, 9, Unit::Money));
+        let mut reserve = Reserve::default();
+        let probe = Axes::layout(&c, top, bottom, probe_x, 0.0, y_hi, Unit::Percent, &self.x_title, y_title, reserve);
+        let max_x_ticks = ((probe.right - probe.left) / c.px(110.0)).floor().clamp(3.0, 10.0) as usize;
+        let x = ValueAxis::new(x_lo, x_hi, max_x_ticks, Unit::Money);
+        reserve.top = marker_space(&c, marker_rows(&c, &self.markers, probe.left, probe.right, x.lo, x.hi));
+        let axes =
+            Axes::layout(&c, top, bottom, XAxis::Values(x), 0.0, y_hi, Unit::Percent, &self.x_title, y_title, reserve);
+        axes.grid(&c)?;
+        let gap = c.px(1.0);
+        for (i, (lo, hi, share)) in self.bins.iter().enumerate() {
+            if *share <= 0.0 {
+                continue;
+            }
+            let (x0, y0) = axes.at(*lo, share.min(axes.y.hi));
+            let (x1, y1) = axes.at(*hi, 0.0);
+            let (x0, x1) = if x1 - x0 > 4.0 * gap { (x0 + gap, x1 - gap) } else { (x0, x1) };
+            // A bar holding a handful of paths still shows.
+            let y0 = y0.min(y1 - 1.0);
+            c.fill_rect((x0, y0), (x1, y1), bar)?;
+            if cut && Some(i) == tallest {
+                // A break: a white slanted gap near the top of the bar.
+                let y = axes.top + (axes.bottom - axes.top) * 0.12;
+                let d = c.px(7.0);
+                let pad = c.px(4.0);
+                c.polygon(
+                    &[
+                        (x0 - pad, y + d),
+                        (x1 + pad, y - d),
+                        (x1 + pad, y - d + c.px(7.0)),
+                        (x0 - pad, y + d + c.px(7.0)),
+                    ],
+                    WHITE,
+                )?;
+            }
+        }
+        axes.frame(&c)?;
+        axes.vertical_markers(&c, &self.markers)?;
+        let tall = tallest.map(|i| self.bins[i]);
+        let annotation = match (&self.spike, cut) {
+            (Some((_, text)), true) => Some(format!("{text} (bar cut short)")),
+            (Some((_, text)), false) => Some(text.clone()),
+            (None, true) => Some(format!("{} of paths in this bar (cut short)", percent(top_share))),
+            (None, false) => None,
+        };
+        let right_half = tall.is_some_and(|b| axes.xs.px(b.0) > (axes.left + axes.right) / 2.0);
+        if let (Some(text), Some(b)) = (annotation, tall) {
+            let (xl, yt) = axes.at(b.0, b.2.min(axes.y.hi));
+            let xr = axes.xs.px(b.1);
+            let y = (yt + c.font_px(LABEL_BOLD) * 1.6).min(axes.bottom - c.px(10.0));
+            let w = c.text_width(&text, LABEL_BOLD);
+            let (x, h, left) = if right_half {
+                (xl - c.px(12.0), HPos::Right, xl - c.px(12.0) - w)
+            } else {
+                (xr + c.px(12.0), HPos::Left, xr + c.px(12.0))
+            };
+            let em = c.font_px(LABEL_BOLD);
+            c.fill_rect((left - c.px(4.0), y - em), (left + w + c.px(4.0), y + em * 0.3), WHITE)?;
+            c.text(&text, x, y, LABEL_BOLD, INK, h)?;
+        }
+        if let Some(remark) = &self.remark {
+            // In the top corner away from the tallest bar.
+            let y = axes.top + c.font_px(LABEL) * 1.3;
+            let t = c.fit(remark, LABEL, (axes.right - axes.left) / 2.0);
+            if right_half {
+                c.text(&t, axes.left + c.px(10.0), y, LABEL, MUTED, HPos::Left)?;
+            } else {
+                c.text(&t, axes.right - c.px(10.0), y, LABEL, MUTED, HPos::Right)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_hold_every_path_and_the_cap_pile() {
+        let mut s = Sketch::new();
+        for i in 0..1000 {
+            s.add(if i < 400 { 38.0 } else { 10.0 + f64::from(i) * 0.02 });
+        }
+        let Bins { bins: b, outside, range } = bins(&s, &[]);
+        assert_eq!(outside, 0.0);
+        assert!(range.0 <= 18.0 && range.1 >= 38.0);
+        let total: f64 = b.iter().map(|x| x.2).sum();
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+        let at_cap = b.iter().find(|x| x.0 < 38.0 && 38.0 <= x.1).unwrap();
+        assert!(at_cap.2 >= 0.4);
+        assert!(b.len() >= 20 && b.len() <= 120, "{}", b.len());
+    }
+
+    #[test]
+    fn equal_values_share_a_marker() {
+        let m = value_markers(&[
+            ("P5", 38.0, MUTED, 2.0, Stroke::Dashed, 0),
+            ("median", 38.0, BLUE, 3.0, Stroke::Solid, 2),
+            ("P95", 38.0, MUTED, 2.0, Stroke::Dashed, 0),
+            ("mean", 37.9, VERMILLION, 2.5, Stroke::DashDot, 1),
+        ]);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].label, "P5, median, P95 $38B");
+        assert_eq!(m[0].dash, Stroke::Solid);
+        assert_eq!(m[1].label, "mean $37.9B");
+    }
+
+    #[test]
+    fn one_value_still_gets_a_bin() {
+        let mut s = Sketch::new();
+        s.add(5.0);
+        let one = bins(&s, &[5.0]);
+        assert_eq!(one.outside, 0.0);
+        assert_eq!(one.bins.len(), 1);
+        assert!(one.range.0 < 5.0 && one.range.1 > 5.0);
+        let mut z = Sketch::new();
+        z.add(0.0);
+        z.add(0.0);
+        let zero = bins(&z, &[0.0]);
+        assert_eq!(zero.bins.iter().map(|x| x.2).sum::<f64>(), 1.0);
+        assert_eq!(zero.range.0, 0.0);
+    }
+}

@@ -1,0 +1,218 @@
+//! `report.md`, one page per scenario: its name and description, the headline
+//! numbers the run prints, every chart embedded by relative path, and a line
+//! of provenance; and for a run of several scenarios, `comparison/report.md`
+//! and `comparison/comparison.csv` (the `summary.csv` columns, one row per
+//! scenario and path summary).
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::charts::{EmbeddedChart, ScenarioDigest};
+use super::{Exporter, RunReport, format_number};
+use crate::model::Summary;
+use crate::stats::{PERCENTILE_COLUMNS, Stat};
+
+/// The path summaries of the headline table, with what they mean.
+const HEADLINE: [(Summary, &str); 4] = [
+    (Summary::TotalShare, "revenue-share payments, total"),
+    (Summary::PvShare, "revenue-share payments, discounted to the start"),
+    (Summary::EquityEnd, "equity exposure at the end"),
+    (Summary::PvTotal, "net payments plus final equity, discounted"),
+];
+
+/// Text safe to put in Markdown prose or a table cell: characters that
+/// would start formatting, a table column or inline maths are escaped.
+pub fn markdown_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '$' | '~') {
+            out.push('\\');
+        }
+        if ch == '\n' || ch == '\r' {
+            out.push(' ');
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// A money amount as the run prints it ($B, two decimals).
+fn money(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+/// `report.md` of one scenario.
+pub struct ScenarioReport<'a> {
+    /// The charts written beside it, in the order to show them.
+    pub charts: &'a [EmbeddedChart],
+}
+
+impl Exporter for ScenarioReport<'_> {
+    fn file_name(&self) -> &'static str {
+        "report.md"
+    }
+    fn write(&self, r: &RunReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(scenario_markdown(r, self.charts).as_bytes())
+    }
+}
+
+/// The cap sentence as the run prints it.
+fn cap_sentence(has_cap: bool, hit: f64, modal: Option<i32>, last: i32) -> String {
+    if !has_cap {
+        return "No cap: the share is never capped.".to_string();
+    }
+    match modal {
+        Some(y) => format!("The cap binds by the end of {last} in {:.1}% of paths, most often in {y}.", hit * 100.0),
+        None => format!("The cap never binds by the end of {last}."),
+    }
+}
+
+/// The text of a scenario's `report.md`.
+pub fn scenario_markdown(r: &RunReport<'_>, charts: &[EmbeddedChart]) -> String {
+    let s = r.scenario;
+    let res = r.result;
+    let mut md = String::new();
+    let _ = writeln!(md, "# {}\n", markdown_text(&s.name));
+    if !s.description.is_empty() {
+        let _ = writeln!(md, "{}\n", markdown_text(&s.description));
+    }
+    let _ = writeln!(
+        md,
+        "{}–{}, {} steps a year, discount rate {}% a year; {} paths.\n",
+        s.first_year(),
+        s.last_year(),
+        s.steps_per_year,
+        format_number(s.discount_rate * 100.0),
+        res.paths
+    );
+    let _ = writeln!(md, "| $B | | median | P5 | P95 |");
+    let _ = writeln!(md, "|:--|:--|--:|--:|--:|");
+    for (m, meaning) in HEADLINE {
+        let st = res.summary(m);
+        let _ = writeln!(
+            md,
+            "| `{}` | {meaning} | {} | {} | {} |",
+            m.name(),
+            money(st.median()),
+            money(st.percentiles[0]),
+            money(st.percentiles[6])
+        );
+    }
+    let last = r.model.year(res.layout.years - 1);
+    let modal = res.modal_cap_year().map(|y| r.model.year(y));
+    let hit = res.summary(Summary::CapHit).mean;
+    let _ = writeln!(md, "\n{}\n", cap_sentence(s.revenue_share.cap.is_some(), hit, modal, last));
+    if !charts.is_empty() {
+        let _ = writeln!(md, "## Charts\n");
+        for c in charts {
+            let _ = writeln!(md, "![{}]({})\n", markdown_text(&c.alt), c.file);
+        }
+    }
+    let _ = writeln!(md, "---\n");
+    let _ = writeln!(
+        md,
+        "Scenario file `{}` · {} paths · seed {} · revshare {} · run started {} · files: `yearly.csv`, `periods.csv`, `summary.csv`, `manifest.json`",
+        s.file.display(),
+        res.paths,
+        r.seed,
+        env!("CARGO_PKG_VERSION"),
+        r.started
+    );
+    md
+}
+
+fn interval(st: &Stat) -> String {
+    format!("{} ({}–{})", money(st.median()), money(st.percentiles[0]), money(st.percentiles[6]))
+}
+
+/// The text of `comparison/report.md`.
+pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# Scenarios compared\n");
+    let _ = writeln!(
+        md,
+        "{} scenarios. Amounts in $B: the median, and in brackets the P5–P95 range of the simulated paths.\n",
+        runs.len()
+    );
+    let _ = writeln!(
+        md,
+        "| scenario | total_share | pv_share | pv_equity | pv_total | cap binds by the end | most often in |"
+    );
+    let _ = writeln!(md, "|:--|--:|--:|--:|--:|--:|--:|");
+    for r in runs {
+        let (hit, modal) = if r.has_cap {
+            (
+                format!("{:.1}% by {}", r.summary(Summary::CapHit).mean * 100.0, r.last_year),
+                r.modal_cap_year.map_or("never".to_string(), |y| y.to_string()),
+            )
+        } else {
+            ("no cap".to_string(), "–".to_string())
+        };
+        let _ = writeln!(
+            md,
+            "| [{}](../{}/report.md) | {} | {} | {} | {} | {hit} | {modal} |",
+            markdown_text(&r.name),
+            r.name,
+            interval(r.summary(Summary::TotalShare)),
+            interval(r.summary(Summary::PvShare)),
+            interval(r.summary(Summary::PvEquity)),
+            interval(r.summary(Summary::PvTotal)),
+        );
+    }
+    let described: Vec<&ScenarioDigest> = runs.iter().filter(|r| !r.description.is_empty()).collect();
+    if !described.is_empty() {
+        md.push('\n');
+        for r in described {
+            let _ = writeln!(md, "- **{}**: {}", markdown_text(&r.name), markdown_text(&r.description));
+        }
+    }
+    if !charts.is_empty() {
+        let _ = writeln!(md, "\n## Charts\n");
+        for c in charts {
+            let _ = writeln!(md, "![{}]({})\n", markdown_text(&c.alt), c.file);
+        }
+    }
+    let _ = writeln!(md, "\n---\n");
+    for r in runs {
+        let _ = writeln!(
+            md,
+            "- `{}`: scenario file `{}` · {} paths · seed {} · run started {}",
+            r.name, r.file, r.paths, r.seed, r.started
+        );
+    }
+    let _ = writeln!(md, "\nrevshare {} · table also in `comparison.csv`", env!("CARGO_PKG_VERSION"));
+    md
+}
+
+/// `comparison.csv`: scenario,metric,mean,sd,se,p5…p95, one row per scenario
+/// and path summary, numbers written as in `summary.csv`.
+pub fn comparison_csv(runs: &[ScenarioDigest]) -> io::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let mut header = vec!["scenario", "metric", "mean", "sd", "se"];
+    header.extend(PERCENTILE_COLUMNS);
+    w.write_record(&header)?;
+    for r in runs {
+        for m in Summary::ALL {
+            let st = r.summary(m);
+            let mut row = vec![r.name.clone(), m.name().to_string()];
+            row.extend([st.mean, st.sd, st.se].iter().map(|x| format_number(*x)));
+            row.extend(st.percentiles.iter().map(|x| format_number(*x)));
+            w.write_record(&row)?;
+        }
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown_text;
+
+    #[test]
+    fn markdown_is_escaped() {
+        assert_eq!(markdown_text("from $30B to $50B"), "from \\$30B to \\$50B");
+        assert_eq!(markdown_text("a|b *c* <d>"), "a\\|b \\*c\\* \\<d\\>");
+        assert_eq!(markdown_text("two\nlines"), "two lines");
+        assert_eq!(markdown_text("20% through 2030"), "20% through 2030");
+    }
+}
