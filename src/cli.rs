@@ -26,7 +26,7 @@ Examples:
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run scenarios and write yearly.csv, periods.csv, summary.csv and manifest.json.
+    /// Run scenarios and write yearly.csv, periods.csv, summary.csv, manifest.json, charts and report.md.
     #[command(after_help = "\
 Examples:
   revshare run                                 every *.toml in ./scenarios

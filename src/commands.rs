@@ -3,7 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -139,6 +143,10 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         }
     }
     export::check_output_root(&args.out)?;
+    for s in &scenarios {
+        export::check_target(&args.out, &s.name)?;
+    }
+    let cancel = interrupt_flag();
     let chart_options = chart_options(args);
     let command: Vec<String> = std::env::args().collect();
     let mut stdout = io::stdout().lock();
@@ -158,15 +166,26 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         let clock = Instant::now();
         let staging = Staging::new(&args.out, &s.name)?;
         let model = Model::new(s);
+        let progress = Progress::new(&s.name, s.paths, args.quiet);
+        let on_progress = |done: u64| progress.update(done);
         let options = RunOptions {
             paths: s.paths,
             seed: s.seed,
             threads: args.threads.map_or(0, usize::from),
-            progress: None,
-            cancel: None,
+            progress: Some(&on_progress),
+            cancel: Some(cancel),
         };
-        let result = engine::run(&model, &options)
-            .map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
+        let result = engine::run(&model, &options);
+        progress.finish();
+        let result = result.map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
+        for w in result.folded.iter().filter(|_| !args.quiet) {
+            eprintln!(
+                "warning: {}: {} spans too many orders of magnitude for the percentile sketch; its percentiles below {:.3e} are only upper bounds",
+                s.file.display(),
+                w.quantity,
+                w.bound
+            );
+        }
         let report = RunReport {
             scenario: s,
             model: &model,
@@ -192,6 +211,8 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         let md = ScenarioReport { charts: &embedded };
         staging.write(&md, &report)?;
         files.push(export::Exporter::file_name(&md).to_string());
+        // Interrupted while writing: drop the staged files, keep earlier scenarios.
+        interrupted(cancel, s)?;
         let dir = staging.commit()?;
         if !args.quiet {
             print_summary(&mut stdout, &report, &dir, &files)?;
@@ -201,6 +222,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         }
     }
     if compare {
+        interrupted(cancel, &scenarios[scenarios.len() - 1])?;
         let (dir, files) = write_comparison(&args.out, &digests, chart_options.as_ref())?;
         if !args.quiet {
             writeln!(stdout, "\ncomparison of {} scenarios", digests.len())?;
@@ -208,6 +230,67 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+/// Set by Ctrl-C (SIGINT) or SIGTERM: the run stops at the next chunk of
+/// paths, drops what it had staged, and exits with 130.
+fn interrupt_flag() -> &'static AtomicBool {
+    static FLAG: OnceLock<&'static AtomicBool> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+        // If a handler cannot be installed (one already is), signals keep their default action.
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+        flag
+    })
+}
+
+/// `Err(Cancelled)` once an interrupt has arrived.
+fn interrupted(cancel: &AtomicBool, s: &Scenario) -> Result<(), AppError> {
+    if cancel.load(Ordering::SeqCst) {
+        Err(AppError::Engine { scenario: s.file.display().to_string(), source: EngineError::Cancelled })
+    } else {
+        Ok(())
+    }
+}
+
+/// A progress bar on stderr, shown only on a terminal, without `--quiet`,
+/// and once a run has taken more than half a second.
+struct Progress {
+    bar: Option<ProgressBar>,
+    start: Instant,
+    shown: AtomicBool,
+}
+
+impl Progress {
+    fn new(name: &str, paths: u64, quiet: bool) -> Progress {
+        let bar = (!quiet && io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(paths), ProgressDrawTarget::hidden());
+            let style = ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {human_pos}/{human_len} paths · {per_sec} · {eta} left",
+            )
+            .map(|s| s.progress_chars("=> "))
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_prefix(name.to_string());
+            bar
+        });
+        Progress { bar, start: Instant::now(), shown: AtomicBool::new(false) }
+    }
+
+    fn update(&self, done: u64) {
+        let Some(bar) = &self.bar else { return };
+        if !self.shown.load(Ordering::Relaxed) && self.start.elapsed().as_secs_f64() > 0.5 {
+            self.shown.store(true, Ordering::Relaxed);
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        bar.set_position(done);
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// The chart options of `run`, or `None` with `--no-charts`.

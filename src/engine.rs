@@ -54,7 +54,7 @@ pub enum EngineError {
     NonFinite { quantity: String, value: f64, path: u64 },
     #[error("cannot start {threads} worker threads: {reason}")]
     Threads { threads: usize, reason: String },
-    #[error("interrupted")]
+    #[error("interrupted before it finished: its results were not written (scenarios that had finished keep theirs)")]
     Cancelled,
 }
 

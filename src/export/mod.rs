@@ -90,6 +90,20 @@ pub fn check_output_root(root: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// Refuse, before any simulation, a file standing where a scenario's output
+/// folder `<root>/<name>` should go (it is never silently replaced).
+pub fn check_target(root: &Path, name: &str) -> Result<(), OutputError> {
+    let target = root.join(name);
+    if target.exists() && !target.is_dir() {
+        return Err(output_error(
+            &target,
+            "cannot write the results here",
+            io::Error::new(io::ErrorKind::AlreadyExists, "a file, not a folder, has this name"),
+        ));
+    }
+    Ok(())
+}
+
 /// A scenario's output folder being written: `<root>/.<name>.partial-<pid>`
 /// until [`Staging::commit`] renames it to `<root>/<name>`. Dropped without a
 /// commit, it removes itself.

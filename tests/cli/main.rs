@@ -8,4 +8,5 @@ mod fuzz;
 mod known_answers;
 mod properties;
 mod run;
+mod signals;
 mod validation;

@@ -114,6 +114,32 @@ fn a_file_where_the_output_folder_should_be() {
 }
 
 #[test]
+fn a_file_where_a_scenario_folder_should_be() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    ws.file("out/deal", "a file named like the scenario");
+    ws.cmd()
+        .args(["run", "deal.toml", "--out", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("out/deal"))
+        .stderr(predicate::str::contains("fix:"));
+    assert_eq!(std::fs::read_to_string(ws.path().join("out/deal")).unwrap(), "a file named like the scenario");
+}
+
+#[test]
+fn an_output_folder_that_cannot_be_created() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    ws.cmd()
+        .args(["run", "deal.toml", "--out", "/proc/revshare-cannot-write-here"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/proc/revshare-cannot-write-here"))
+        .stderr(predicate::str::contains("fix:"));
+}
+
+#[test]
 fn an_unwritable_output_folder() {
     let ws = Workspace::new();
     ws.file("deal.toml", MINIMAL);
