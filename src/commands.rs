@@ -7,7 +7,7 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -266,9 +266,13 @@ impl Progress {
         let bar = (!quiet && io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(Some(paths), ProgressDrawTarget::hidden());
             let style = ProgressStyle::with_template(
-                "{prefix} [{bar:30}] {human_pos}/{human_len} paths · {per_sec} · {eta} left",
+                "{prefix} [{bar:30}] {human_pos}/{human_len} paths · {rate} · {eta} left",
             )
-            .map(|s| s.progress_chars("=> "))
+            .map(|s| {
+                s.progress_chars("=> ").with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.2}M paths/s", state.per_sec() / 1e6);
+                })
+            })
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.set_prefix(name.to_string());
