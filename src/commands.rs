@@ -263,21 +263,22 @@ struct Progress {
 
 impl Progress {
     fn new(name: &str, paths: u64, quiet: bool) -> Progress {
-        let bar = (!quiet && io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(paths), ProgressDrawTarget::hidden());
-            let style = ProgressStyle::with_template(
-                "{prefix} [{bar:30}] {human_pos}/{human_len} paths · {rate} · {eta} left",
-            )
-            .map(|s| {
-                s.progress_chars("=> ").with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.2}M paths/s", state.per_sec() / 1e6);
+        let bar =
+            (!quiet && io::stderr().is_terminal()).then(|| {
+                let bar = ProgressBar::with_draw_target(Some(paths), ProgressDrawTarget::hidden());
+                let style = ProgressStyle::with_template(
+                    "{prefix} [{bar:30}] {human_pos}/{human_len} paths · {rate} · {eta} left",
+                )
+                .map(|s| {
+                    s.progress_chars("=> ").with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.2}M paths/s", state.per_sec() / 1e6);
+                    })
                 })
-            })
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-            bar.set_style(style);
-            bar.set_prefix(name.to_string());
-            bar
-        });
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+                bar.set_style(style);
+                bar.set_prefix(name.to_string());
+                bar
+            });
         Progress { bar, start: Instant::now(), shown: AtomicBool::new(false) }
     }
 

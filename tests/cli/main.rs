@@ -1,5 +1,6 @@
 //! Integration tests: one binary (faster to build than many), one module per area.
 
+mod accuracy;
 mod charts;
 mod common;
 mod corpus;
