@@ -151,20 +151,25 @@ impl Ordered {
     }
 }
 
-/// Run `opts.paths` paths of `model`.
-pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineError> {
-    let started = Instant::now();
-    let layout = model.layout;
-    let slots = layout.len();
-    let chunks = opts.paths.div_ceil(CHUNK_PATHS);
-    let threads =
-        if opts.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { opts.threads };
+/// A pool of `threads` workers (0: one per core), never more than there are chunks.
+fn thread_pool(threads: usize, chunks: u64) -> Result<(rayon::ThreadPool, usize), EngineError> {
+    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
     let threads = threads.min(chunks.max(1) as usize).max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("revshare-{i}"))
         .build()
         .map_err(|e| EngineError::Threads { threads, reason: e.to_string() })?;
+    Ok((pool, threads))
+}
+
+/// Run `opts.paths` paths of `model`.
+pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineError> {
+    let started = Instant::now();
+    let layout = model.layout;
+    let slots = layout.len();
+    let chunks = opts.paths.div_ceil(CHUNK_PATHS);
+    let (pool, threads) = thread_pool(opts.threads, chunks)?;
 
     let next_chunk = AtomicU64::new(0);
     let done = AtomicU64::new(0);
@@ -283,12 +288,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
 pub fn floor(model: &Model, paths: u64, seed: u64, threads: usize) -> Result<(Duration, f64), EngineError> {
     let started = Instant::now();
     let chunks = paths.div_ceil(CHUNK_PATHS);
-    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
-    let threads = threads.min(chunks.max(1) as usize).max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| EngineError::Threads { threads, reason: e.to_string() })?;
+    let (pool, _) = thread_pool(threads, chunks)?;
     let next_chunk = AtomicU64::new(0);
     let sums: Vec<f64> = pool.broadcast(|_| {
         let mut scratch = model.scratch();

@@ -546,7 +546,6 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
 
     // Time grid.
     let mut years = [2026, 2030];
-    let mut years_ok = false;
     if r.require(root, "", "years", "years = [2026, 2030]") {
         match &root["years"] {
             Value::Array(a) if a.len() == 2 => {
@@ -576,7 +575,6 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
                             );
                         } else {
                             years = [s as i32, e as i32];
-                            years_ok = true;
                         }
                     }
                     _ => r.error(
@@ -707,9 +705,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     let equity = r.table(root, "", "equity").map(|t| read_equity(&mut r, t, years));
 
     // Correlations (§2).
-    let correlations =
-        read_correlations(&mut r, root, &revenue, &revenue_share, counter_share.as_ref(), equity.as_ref());
-    let _ = years_ok;
+    let correlations = read_correlations(&mut r, root, &revenue_share, counter_share.as_ref(), equity.as_ref());
 
     if !r.errors.is_empty() {
         return Err(ScenarioErrors(r.errors));
@@ -888,12 +884,10 @@ fn read_equity(r: &mut Reader<'_>, t: &Table, years: [i32; 2]) -> Equity {
 fn read_correlations(
     r: &mut Reader<'_>,
     root: &Table,
-    revenue: &Revenue,
     share: &RevenueShare,
     counter: Option<&CounterShare>,
     equity: Option<&Equity>,
 ) -> Vec<Correlation> {
-    let _ = revenue;
     let mut out: Vec<Correlation> = Vec::new();
     let items = match root.get("correlation") {
         None => return out,

@@ -51,17 +51,7 @@ pub(crate) fn probability(r: &RunReport<'_>) -> CapChart {
             bold: true,
         });
     }
-    let until = s.revenue_share.until;
-    if until >= s.first_year() && until < s.last_year() {
-        markers.push(VMarker {
-            x: f64::from(until) + 1.0,
-            label: format!("share period ends (end of {until})"),
-            color: MUTED,
-            width: 2.0,
-            dash: Stroke::DashDot,
-            bold: false,
-        });
-    }
+    markers.extend(super::fan::share_end_marker(r));
     let cap_text = match &s.revenue_share.cap {
         Some(d) if d.is_fixed() => format!("a {} cap", money(d.quantile(0.5))),
         Some(d) => format!("an uncertain cap (median {})", money(d.quantile(0.5))),

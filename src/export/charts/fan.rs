@@ -103,7 +103,7 @@ pub(crate) fn revenue(r: &RunReport<'_>) -> FanChart {
 }
 
 /// The end of the share period as a marker (start of the year after `until`).
-fn share_end_marker(r: &RunReport<'_>) -> Option<VMarker> {
+pub(super) fn share_end_marker(r: &RunReport<'_>) -> Option<VMarker> {
     let s = r.scenario;
     let until = s.revenue_share.until;
     if until < s.first_year() || until > s.last_year() {
