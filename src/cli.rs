@@ -43,6 +43,9 @@ of the same scenario only once the new one has finished.")]
         /// Scenario files to check.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Override a key after `extends`, as with `run --set`.
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+        set: Vec<(String, String)>,
     },
     /// List the scenarios in a folder: name, description, years and file.
     #[command(after_help = "Example:\n  revshare list scenarios")]
@@ -79,6 +82,12 @@ pub struct RunArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
+    /// Override a key of every scenario after `extends`, validated like the file
+    /// (repeatable): --set revenue_share.cap=45,
+    /// --set 'revenue.initial={dist="uniform",low=18,high=26}'.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    pub set: Vec<(String, String)>,
+
     /// Size of the charts in pixels, WIDTHxHEIGHT (from 400x300 to 8000x8000).
     #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_chart_size)]
     pub chart_size: (u32, u32),
@@ -103,6 +112,13 @@ pub enum ChartFormatArg {
 
 fn parse_chart_size(s: &str) -> Result<(u32, u32), String> {
     revshare::export::charts::parse_chart_size(s)
+}
+
+fn parse_override(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("`{s}` is not KEY=VALUE: write e.g. --set revenue_share.cap=45")),
+    }
 }
 
 fn parse_paths(s: &str) -> Result<u64, String> {

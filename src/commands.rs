@@ -106,11 +106,11 @@ fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
 }
 
 /// Load every file; all problems in all files are reported together.
-fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, AppError> {
+fn load_all(files: &[PathBuf], overrides: &[(String, String)]) -> Result<Vec<Scenario>, AppError> {
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for f in files {
-        match Scenario::load(f) {
+        match Scenario::load_with(f, overrides) {
             Ok(s) => scenarios.push(s),
             Err(e) => errors.push(e),
         }
@@ -127,7 +127,7 @@ fn print_warnings(s: &Scenario) {
 /// `revshare run`.
 pub fn run(args: &RunArgs) -> Result<(), AppError> {
     let files = collect_inputs(&args.inputs)?;
-    let mut scenarios = load_all(&files)?;
+    let mut scenarios = load_all(&files, &args.set)?;
     let mut names: BTreeMap<&str, &Path> = BTreeMap::new();
     for s in &scenarios {
         if let Some(other) = names.insert(&s.name, &s.file) {
@@ -395,15 +395,18 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
 }
 
 /// `revshare check`.
-pub fn check(files: &[PathBuf]) -> Result<(), AppError> {
+pub fn check(files: &[PathBuf], overrides: &[(String, String)]) -> Result<(), AppError> {
     let mut errors = Vec::new();
     let mut stdout = io::stdout().lock();
     for f in files {
-        match Scenario::load(f) {
+        match Scenario::load_with(f, overrides) {
             Ok(s) => {
                 print_warnings(&s);
                 let chain: Vec<String> = s.sources.iter().map(|x| x.path.display().to_string()).collect();
                 writeln!(stdout, "# {}: valid", f.display())?;
+                for (k, v) in &s.overrides {
+                    writeln!(stdout, "# --set {k}={v}")?;
+                }
                 if chain.len() > 1 {
                     writeln!(stdout, "# extends: {}", chain[1..].join(" → "))?;
                 }

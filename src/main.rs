@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => commands::run(&args),
-        Command::Check { files } => commands::check(&files),
+        Command::Check { files, set } => commands::check(&files, &set),
         Command::List { dir } => commands::list(dir.as_deref()),
     };
     match result {

@@ -53,6 +53,7 @@ impl Exporter for ManifestJson {
                 "sha256": s.sources.first().map(|f| f.sha256.clone()),
                 "files": s.sources.iter().map(|f| json!({"path": f.path.display().to_string(), "sha256": f.sha256})).collect::<Vec<_>>(),
             },
+            "overrides": s.overrides.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
             "resolved": s,
             "paths": r.result.paths,
             "seed": r.seed,

@@ -69,6 +69,8 @@ pub const RULES: &[&str] = &[
     "correlation-duplicate",
     "rho-range",
     "not-positive-definite",
+    // Command-line overrides.
+    "override",
 ];
 
 /// Values given by calendar year, carried forward to later years (MODEL.md §3).
@@ -266,12 +268,22 @@ pub struct Scenario {
     /// Things that are allowed but probably not meant (printed, not fatal).
     #[serde(skip)]
     pub warnings: Vec<String>,
+    /// `--set KEY=VALUE` overrides applied on top of the files, in order.
+    #[serde(skip)]
+    pub overrides: Vec<(String, String)>,
 }
 
 impl Scenario {
     /// Read, merge and validate a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
-        let sources = Sources::load(path)?;
+        Self::load_with(path, &[])
+    }
+
+    /// Read and merge a scenario file, apply `--set KEY=VALUE` overrides on
+    /// top, and validate the result exactly as a file would be.
+    pub fn load_with(path: &Path, overrides: &[(String, String)]) -> Result<Scenario, ScenarioErrors> {
+        let mut sources = Sources::load(path)?;
+        sources.apply_overrides(overrides)?;
         reader::read(&sources)
     }
 

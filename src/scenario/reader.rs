@@ -102,6 +102,16 @@ fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     {
         return Some(c);
     }
+    // Swapped letters (`cpa` for `cap`).
+    let mut sorted: Vec<char> = lower.chars().collect();
+    sorted.sort_unstable();
+    if let Some(c) = candidates.iter().find(|c| {
+        let mut k: Vec<char> = c.chars().collect();
+        k.sort_unstable();
+        k == sorted && distance(&lower, c) <= 2
+    }) {
+        return Some(c);
+    }
     candidates
         .iter()
         .map(|c| (distance(&word.to_lowercase(), c), *c))
@@ -726,6 +736,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
         equity,
         correlations,
         warnings: r.warnings,
+        overrides: src.overrides.clone(),
     };
     // The copula matrix must be positive definite.
     if let Err(e) = Copula::new(&scenario) {
@@ -1051,5 +1062,6 @@ mod tests {
         assert_eq!(closest("volatilty", REVENUE_KEYS), Some("volatility"));
         assert_eq!(closest("rte", SHARE_KEYS), Some("rate"));
         assert_eq!(closest("zzzzzz", SHARE_KEYS), None);
+        assert_eq!(closest("cpa", SHARE_KEYS), Some("cap"));
     }
 }

@@ -39,6 +39,8 @@ pub struct Sources {
     pub files: Vec<SourceFile>,
     /// The merged table: parents first, each child's values winning.
     pub merged: toml::Table,
+    /// Keys set on the command line (`--set KEY=VALUE`), which win over every file.
+    pub overrides: Vec<(String, String)>,
 }
 
 /// Lexically tidy a path (`a/./b/../c` → `a/c`) without touching the disk.
@@ -211,12 +213,46 @@ impl Sources {
         for t in tables.into_iter().rev() {
             merge(&mut merged, t);
         }
-        Ok(Sources { files, merged })
+        Ok(Sources { files, merged, overrides: Vec::new() })
     }
 
-    /// The file and position where `key` was set: the most derived file that
-    /// sets it, or else sets its closest enclosing table; else the first file.
+    /// Apply `--set KEY=VALUE` overrides after `extends`: VALUE is read as a
+    /// TOML value (`45`, `"text"`, `{ dist = "uniform", low = 1, high = 2 }`),
+    /// or as a plain string if it is not one; KEY is a dotted path, with `[i]`
+    /// for an element of an array of tables (`equity.dilution[0].fraction`).
+    pub fn apply_overrides(&mut self, overrides: &[(String, String)]) -> Result<(), ScenarioErrors> {
+        let mut errors = Vec::new();
+        for (key, text) in overrides {
+            let value = match toml::from_str::<toml::Table>(&format!("v = {text}")) {
+                Ok(mut t) => t.remove("v").expect("parsed"),
+                Err(_) => toml::Value::String(text.clone()),
+            };
+            if let Err(message) = set_path(&mut self.merged, key, value) {
+                errors.push(ScenarioError {
+                    rule: "override",
+                    file: PathBuf::from(format!("--set {key}={text}")),
+                    position: None,
+                    key: key.clone(),
+                    message,
+                    fix: "write --set KEY=VALUE with a dotted key such as revenue_share.cap=45".into(),
+                });
+            }
+            self.overrides.push((key.clone(), text.clone()));
+        }
+        if errors.is_empty() { Ok(()) } else { Err(ScenarioErrors(errors)) }
+    }
+
+    /// The file and position where `key` was set: `--set` if the key (or a
+    /// table holding it) was overridden, else the most derived file that sets
+    /// it, or else sets its closest enclosing table; else the first file.
     pub fn locate(&self, key: &str) -> (PathBuf, Option<(usize, usize)>) {
+        if let Some((k, v)) =
+            self.overrides.iter().rev().find(|(k, _)| {
+                key == k || key.strip_prefix(k.as_str()).is_some_and(|rest| rest.starts_with(['.', '[']))
+            })
+        {
+            return (PathBuf::from(format!("--set {k}={v}")), None);
+        }
         let mut k = key;
         loop {
             for f in &self.files {
@@ -244,6 +280,59 @@ impl Sources {
         let (file, position) = self.locate(key);
         ScenarioError { rule, file, position, key: key.to_string(), message: message.into(), fix: fix.into() }
     }
+}
+
+/// Set `value` at a dotted `path` (`a.b[0].c`), creating tables on the way.
+fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
+    let parts: Vec<&str> = path.split('.').collect();
+    if path.is_empty() || parts.iter().any(|p| p.is_empty()) {
+        return Err(format!("`{path}` is not a key path"));
+    }
+    let mut table = root;
+    for (n, part) in parts.iter().enumerate() {
+        let (name, index) = match part.split_once('[') {
+            Some((name, rest)) => {
+                let i = rest.strip_suffix(']').and_then(|i| i.parse::<usize>().ok());
+                match i {
+                    Some(i) => (name, Some(i)),
+                    None => return Err(format!("`{part}` is not `name[index]`")),
+                }
+            }
+            None => (*part, None),
+        };
+        let last = n + 1 == parts.len();
+        match (index, last) {
+            (None, true) => {
+                table.insert(name.to_string(), value);
+                return Ok(());
+            }
+            (None, false) => {
+                let entry = table.entry(name.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                if !entry.is_table() {
+                    *entry = toml::Value::Table(toml::Table::new());
+                }
+                table = entry.as_table_mut().expect("a table");
+            }
+            (Some(i), _) => {
+                let Some(toml::Value::Array(items)) = table.get_mut(name) else {
+                    return Err(format!("`{name}` is not an array of tables in this scenario"));
+                };
+                let count = items.len();
+                let Some(item) = items.get_mut(i) else {
+                    return Err(format!("`{name}` has {count} entries (counted from 0), so [{i}] does not exist"));
+                };
+                if last {
+                    *item = value;
+                    return Ok(());
+                }
+                let Some(t) = item.as_table_mut() else {
+                    return Err(format!("`{name}[{i}]` is not a table"));
+                };
+                table = t;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The TOML type of a value, for messages ("a string", "a table").

@@ -26,6 +26,15 @@ fn rule_of(path: &Path) -> String {
     stem.split("--").next().unwrap().to_string()
 }
 
+/// `--set` overrides from a `# set: KEY=VALUE` line (for the rule `override`).
+fn overrides(path: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read(path).map(|b| String::from_utf8_lossy(&b).to_string()).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("# set:"))
+        .filter_map(|kv| kv.trim().split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect()
+}
+
 /// The fragments on the file's `# expect:` line (`unreadable.toml`, a dangling link, expects "cannot read").
 fn expected(path: &Path) -> Vec<String> {
     if !path.exists() {
@@ -52,7 +61,8 @@ fn every_rule_has_a_broken_file() {
 #[test]
 fn every_broken_file_breaks_its_rule() {
     for path in corpus() {
-        let errors = Scenario::load(&path).expect_err(&format!("{} was accepted", path.display()));
+        let errors =
+            Scenario::load_with(&path, &overrides(&path)).expect_err(&format!("{} was accepted", path.display()));
         let rule = rule_of(&path);
         assert!(
             errors.0.iter().any(|e| e.rule == rule),
@@ -67,21 +77,25 @@ fn every_broken_file_breaks_its_rule() {
 fn every_broken_file_is_refused_with_its_message_and_writes_nothing() {
     for path in corpus() {
         let out = tempfile::tempdir().unwrap();
+        let sets: Vec<String> =
+            overrides(&path).iter().flat_map(|(k, v)| ["--set".to_string(), format!("{k}={v}")]).collect();
         let result = revshare(&repo())
             .args(["run", path.to_str().unwrap(), "--out", out.path().join("o").to_str().unwrap(), "--paths", "10"])
+            .args(&sets)
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&result.stderr);
         let name = path.file_name().unwrap().to_string_lossy();
         assert_eq!(result.status.code(), Some(2), "{name}: {stderr}");
-        assert!(stderr.contains(name.as_ref()), "{name}: the message does not name the file:\n{stderr}");
+        let names_source = stderr.contains(name.as_ref()) || (!sets.is_empty() && stderr.contains("--set"));
+        assert!(names_source, "{name}: the message does not name the file:\n{stderr}");
         assert!(stderr.contains("fix:"), "{name}: no fix:\n{stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
         for fragment in expected(&path) {
             assert!(stderr.contains(&fragment), "{name}: `{fragment}` missing from:\n{stderr}");
         }
         assert!(!out.path().join("o").exists(), "{name}: an output folder was created");
-        let check = revshare(&repo()).args(["check", path.to_str().unwrap()]).output().unwrap();
+        let check = revshare(&repo()).args(["check", path.to_str().unwrap()]).args(&sets).output().unwrap();
         assert_eq!(check.status.code(), Some(2), "{name}: check accepted it");
     }
 }

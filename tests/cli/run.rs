@@ -197,3 +197,33 @@ fn shipped_scenarios_are_valid_and_listed() {
     cmd.assert().success();
     revshare(&root).args(["list"]).assert().success().stdout(predicate::str::contains("old-terms"));
 }
+
+#[test]
+fn set_overrides_keys_after_extends_and_the_manifest_records_them() {
+    let ws = Workspace::new();
+    ws.file("base.toml", MINIMAL);
+    ws.file("deal.toml", "extends = \"base.toml\"\n[revenue_share]\ncap = 25.0\n");
+    ws.cmd()
+        .args(["run", "deal.toml", "-q", "--paths", "2000", "--no-charts"])
+        .args(["--set", "revenue_share.cap=45"])
+        .args(["--set", "revenue.initial={dist=\"uniform\",low=18,high=26}"])
+        .assert()
+        .success();
+    let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("output/deal/manifest.json"))).unwrap();
+    assert_eq!(m["resolved"]["revenue_share"]["cap"], 45.0);
+    assert_eq!(m["resolved"]["revenue"]["initial"]["dist"], "uniform");
+    assert_eq!(m["overrides"][0], "revenue_share.cap=45");
+    // Overridden values are validated like the file, and the message says where they came from.
+    ws.cmd()
+        .args(["run", "deal.toml", "--out", "bad", "--set", "revenue_share.cap={dist=\"uniform\",low=50,high=30}"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--set revenue_share.cap="))
+        .stderr(predicate::str::contains("`low` (50) is above `high` (30)"));
+    assert!(!ws.path().join("bad").exists());
+    ws.cmd()
+        .args(["check", "deal.toml", "--set", "revenue_share.cap=45"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("cap = 45.0"));
+}
