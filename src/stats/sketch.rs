@@ -36,6 +36,8 @@ pub const ZERO: f64 = 1e-15;
 pub const MAX_BUCKETS: usize = 1 << 15;
 /// Fewest buckets the engine may ask for (a range of 2^5.5 ≈ 47).
 pub const MIN_BUCKETS: usize = 1 << 11;
+/// Longest slice [`Sketch::add_slice`] indexes in one go (on the stack).
+const SLICE: usize = 512;
 /// Most values one sketch may hold (bucket counts are 32-bit).
 pub const MAX_COUNT: u64 = u32::MAX as u64;
 /// Distinct values kept exactly before switching to buckets.
@@ -326,21 +328,6 @@ impl Sketch {
     /// Add many finite values (the fast path for a block of paths).
     pub fn add_slice(&mut self, xs: &[f64]) {
         let Some(&first) = xs.first() else { return };
-        if let Some(exact) = &mut self.exact {
-            // A column of one value (a flag, a zero payment, a fixed stake).
-            if xs.iter().all(|x| *x == first)
-                && let Some(e) = exact.iter_mut().find(|e| e.0 == first)
-            {
-                e.1 += xs.len() as u64;
-                self.note_extremes(first, xs.len() as u64, first, xs.len() as u64);
-                self.count += xs.len() as u64;
-                return;
-            }
-            for &x in xs {
-                self.add(x);
-            }
-            return;
-        }
         let (mut lo, mut hi) = (first, first);
         for &x in xs {
             lo = if x < lo { x } else { lo };
@@ -350,44 +337,56 @@ impl Sketch {
         let n_hi = if hi >= self.max { xs.iter().filter(|x| **x == hi).count() as u64 } else { 0 };
         self.note_extremes(lo, n_lo, hi, n_hi);
         self.count += xs.len() as u64;
-        let mapping = self.mapping;
-        if lo > ZERO {
-            // All positive: the common case, with the store's total updated once.
-            let store = &mut self.positive;
-            let mut fast = 0;
-            let mut rest = xs;
-            while !rest.is_empty() {
-                // Locals, so the loop does not reload them after every store.
-                let offset = store.offset;
-                let counts = &mut store.counts[..];
-                let len = counts.len();
-                let (mut lo_i, mut hi_i) = (store.min_index, store.max_index);
-                let mut miss = None;
-                for (n, &x) in rest.iter().enumerate() {
-                    let i = mapping.index(x);
-                    let pos = i.wrapping_sub(offset) as u32 as usize;
-                    if pos < len {
-                        counts[pos] += 1;
-                        fast += 1;
-                        lo_i = lo_i.min(i);
-                        hi_i = hi_i.max(i);
-                    } else {
-                        miss = Some((n, i));
-                        break;
-                    }
-                }
-                if store.total + fast > 0 {
-                    (store.min_index, store.max_index) = (lo_i, hi_i);
-                }
-                match miss {
-                    Some((n, i)) => {
-                        store.add_slow(i, 1);
-                        rest = &rest[n + 1..];
-                    }
-                    None => break,
+        if let Some(exact) = &mut self.exact {
+            // Few distinct values (a flag, a zero payment, a fixed stake).
+            let mut rest = None;
+            for (n, &x) in xs.iter().enumerate() {
+                if let Some(e) = exact.iter_mut().find(|e| e.0 == x) {
+                    e.1 += 1;
+                } else if exact.len() < EXACT_VALUES {
+                    exact.push((x, 1));
+                } else {
+                    rest = Some(n);
+                    break;
                 }
             }
-            store.total += fast;
+            let Some(n) = rest else { return };
+            self.spill();
+            for &x in &xs[n..] {
+                self.bucket(x, 1);
+            }
+            return;
+        }
+        let mapping = self.mapping;
+        if lo > ZERO && xs.len() <= SLICE {
+            // All positive, the common case: indices first (a loop the
+            // compiler can vectorise), then the counts, with one range check.
+            let mut buffer = [0i32; SLICE];
+            let index = &mut buffer[..xs.len()];
+            for (i, &x) in index.iter_mut().zip(xs) {
+                *i = mapping.index(x);
+            }
+            let (mut lo_i, mut hi_i) = (index[0], index[0]);
+            for &i in index.iter() {
+                lo_i = lo_i.min(i);
+                hi_i = hi_i.max(i);
+            }
+            let store = &mut self.positive;
+            let len = store.counts.len() as i32;
+            if store.total > 0 && lo_i >= store.offset && hi_i < store.offset + len {
+                let offset = store.offset;
+                let counts = &mut store.counts[..];
+                for &i in index.iter() {
+                    counts[(i - offset) as usize] += 1;
+                }
+                store.total += xs.len() as u64;
+                store.min_index = store.min_index.min(lo_i);
+                store.max_index = store.max_index.max(hi_i);
+            } else {
+                for &i in index.iter() {
+                    store.add(i, 1);
+                }
+            }
             return;
         }
         for &x in xs {
