@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use revshare::engine::SeTarget;
+use revshare::model::Summary;
 
 /// Monte Carlo simulator for capped revenue-share deals.
 ///
@@ -88,6 +90,15 @@ pub struct RunArgs {
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
     pub set: Vec<(String, String)>,
 
+    /// Add paths until the standard error of a summary's mean is at most a
+    /// target, in $B (pv_total=0.5) or relative to the mean (pv_total=0.1%).
+    #[arg(long, value_name = "METRIC=SE", value_parser = parse_target_se)]
+    pub target_se: Option<(Summary, SeTarget)>,
+
+    /// The most paths --target-se may use.
+    #[arg(long, value_name = "N", value_parser = parse_paths, default_value = "100M")]
+    pub max_paths: u64,
+
     /// Size of the charts in pixels, WIDTHxHEIGHT (from 400x300 to 8000x8000).
     #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_chart_size)]
     pub chart_size: (u32, u32),
@@ -112,6 +123,26 @@ pub enum ChartFormatArg {
 
 fn parse_chart_size(s: &str) -> Result<(u32, u32), String> {
     revshare::export::charts::parse_chart_size(s)
+}
+
+fn parse_target_se(s: &str) -> Result<(Summary, SeTarget), String> {
+    let names: Vec<&str> = Summary::ALL.iter().map(|m| m.name()).collect();
+    let (metric, value) =
+        s.split_once('=').ok_or_else(|| format!("`{s}` is not METRIC=SE: write e.g. pv_total=0.5 or pv_total=0.1%"))?;
+    let summary = Summary::ALL
+        .into_iter()
+        .find(|m| m.name() == metric.trim())
+        .ok_or_else(|| format!("`{metric}` is not a path summary: use one of {}", names.join(", ")))?;
+    let value = value.trim();
+    let (number, relative) = match value.strip_suffix('%') {
+        Some(v) => (v.trim(), true),
+        None => (value, false),
+    };
+    let x: f64 = number.parse().map_err(|_| format!("`{value}` is not a number: write e.g. 0.5 ($B) or 0.1%"))?;
+    if !(x.is_finite() && x > 0.0) {
+        return Err(format!("the target standard error must be > 0, not {value}"));
+    }
+    Ok((summary, if relative { SeTarget::Relative(x / 100.0) } else { SeTarget::Absolute(x) }))
 }
 
 fn parse_override(s: &str) -> Result<(String, String), String> {

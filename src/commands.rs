@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use revshare::engine::{self, EngineError, RunOptions};
+use revshare::engine::{self, EngineError, Precision, RunOptions};
 use revshare::export::charts::{self, ChartError};
 use revshare::export::{
     self, ChartFormat, ChartOptions, OutputError, RunReport, ScenarioDigest, ScenarioReport, Staging,
@@ -175,9 +175,17 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             progress: Some(&on_progress),
             cancel: Some(cancel),
         };
-        let result = engine::run(&model, &options);
+        let outcome = match args.target_se {
+            Some((summary, target)) => {
+                let precision = Precision { summary, target, max_paths: args.max_paths };
+                engine::run_to_precision(&model, &options, precision).map(|(r, o)| (r, Some((summary, o))))
+            }
+            None => engine::run(&model, &options).map(|r| (r, None)),
+        };
         progress.finish();
-        let result = result.map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
+        let (result, precision) =
+            outcome.map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
+        s.paths = result.paths;
         for w in result.folded.iter().filter(|_| !args.quiet) {
             eprintln!(
                 "warning: {}: {} spans too many orders of magnitude for the percentile sketch; its percentiles below {:.3e} are only upper bounds",
@@ -216,6 +224,18 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         let dir = staging.commit()?;
         if !args.quiet {
             print_summary(&mut stdout, &report, &dir, &files)?;
+            if let Some((summary, o)) = precision {
+                let verdict = if o.met { "reached" } else { "NOT reached (raise --max-paths)" };
+                writeln!(
+                    stdout,
+                    "  precision: se of mean {} = {:.4} for a target of {:.4}: {verdict} with {} paths (rerun with --paths {} for the same numbers)",
+                    summary.name(),
+                    o.se,
+                    o.target,
+                    result.paths,
+                    result.paths
+                )?;
+            }
         }
         if compare {
             digests.push(ScenarioDigest::new(&report));

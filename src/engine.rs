@@ -151,6 +151,60 @@ impl Ordered {
     }
 }
 
+/// A precision to reach: the standard error of one path summary's mean.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Precision {
+    pub summary: Summary,
+    pub target: SeTarget,
+    /// Never simulate more paths than this.
+    pub max_paths: u64,
+}
+
+/// A standard error in $B, or relative to the mean (0.001 = 0.1%).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SeTarget {
+    Absolute(f64),
+    Relative(f64),
+}
+
+/// How a precision target came out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PrecisionOutcome {
+    /// The standard error reached, and the target it was held to ($B).
+    pub se: f64,
+    pub target: f64,
+    pub met: bool,
+}
+
+/// Run with more and more paths until the standard error of
+/// `precision.summary`'s mean is at most the target, or `max_paths` is reached.
+/// Each attempt is a whole run, so the result depends only on the seed and the
+/// final path count: `run` with that many paths gives the same numbers. The
+/// path count grows to what the last attempt's standard error says is needed
+/// (with 10% to spare), in whole chunks, at least doubling each time.
+pub fn run_to_precision(
+    model: &Model,
+    opts: &RunOptions<'_>,
+    precision: Precision,
+) -> Result<(RunResult, PrecisionOutcome), EngineError> {
+    let mut paths = opts.paths.min(precision.max_paths).max(1);
+    loop {
+        let result = run(model, &RunOptions { paths, ..*opts })?;
+        let (se, mean) = (result.summary(precision.summary).se, result.summary(precision.summary).mean);
+        let target = match precision.target {
+            SeTarget::Absolute(t) => t,
+            SeTarget::Relative(r) => r * mean.abs(),
+        };
+        let met = se <= target;
+        if met || paths >= precision.max_paths {
+            return Ok((result, PrecisionOutcome { se, target, met }));
+        }
+        let needed = if target > 0.0 { paths as f64 * (se / target).powi(2) * 1.1 } else { f64::INFINITY };
+        let next = needed.max(2.0 * paths as f64).min(precision.max_paths as f64) as u64;
+        paths = next.div_ceil(CHUNK_PATHS).saturating_mul(CHUNK_PATHS).min(precision.max_paths);
+    }
+}
+
 /// A pool of `threads` workers (0: one per core), never more than there are chunks.
 fn thread_pool(threads: usize, chunks: u64) -> Result<(rayon::ThreadPool, usize), EngineError> {
     let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };

@@ -227,3 +227,49 @@ fn set_overrides_keys_after_extends_and_the_manifest_records_them() {
         .success()
         .stdout(predicate::str::contains("cap = 45.0"));
 }
+
+#[test]
+fn target_se_adds_paths_until_met_and_the_result_depends_only_on_the_final_count() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4"));
+    let out = ws
+        .cmd()
+        .args(["run", "deal.toml", "--paths", "1000", "--no-charts", "--out", "a", "--target-se", "pv_share=0.2%"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains("precision: se of mean pv_share"), "{stdout}");
+    assert!(stdout.contains("reached with"), "{stdout}");
+    let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("a/deal/manifest.json"))).unwrap();
+    let n = m["paths"].as_u64().unwrap();
+    assert!(n > 1000, "it should have needed more paths than it started with");
+    let summary = String::from_utf8(read(&ws.path().join("a/deal/summary.csv"))).unwrap();
+    let row = summary.lines().find(|l| l.starts_with("deal,pv_share,")).unwrap();
+    let f: Vec<f64> = row.split(',').skip(2).map(|x| x.parse().unwrap()).collect();
+    assert!(f[2] <= 0.002 * f[0], "se {} above 0.2% of the mean {}", f[2], f[0]);
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", &n.to_string(), "--no-charts", "--out", "b", "-q"])
+        .assert()
+        .success();
+    for file in ["summary.csv", "yearly.csv", "periods.csv"] {
+        assert_eq!(read(&ws.path().join("a/deal").join(file)), read(&ws.path().join("b/deal").join(file)), "{file}");
+    }
+    // A cap on paths that is too low is reported, not hidden.
+    ws.cmd()
+        .args([
+            "run",
+            "deal.toml",
+            "--paths",
+            "1000",
+            "--no-charts",
+            "--out",
+            "c",
+            "--target-se",
+            "pv_share=0.0001",
+            "--max-paths",
+            "5000",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("NOT reached"));
+}
