@@ -95,6 +95,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "METRIC=SE", value_parser = parse_target_se)]
     pub target_se: Option<(Summary, SeTarget)>,
 
+    /// Also write paths.csv: the first N paths, one row per path and period,
+    /// with every per-period quantity and the path's sampled inputs.
+    #[arg(long, value_name = "N", value_parser = parse_paths)]
+    pub export_paths: Option<u64>,
+
     /// The most paths --target-se may use.
     #[arg(long, value_name = "N", value_parser = parse_paths, default_value = "100M")]
     pub max_paths: u64,

@@ -208,6 +208,11 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             staging.write(e.as_ref(), &report)?;
         }
         let mut files: Vec<String> = exporters.iter().map(|e| e.file_name().to_string()).collect();
+        if let Some(n) = args.export_paths {
+            let paths = export::PathsCsv { paths: n };
+            staging.write(&paths, &report)?;
+            files.push(export::Exporter::file_name(&paths).to_string());
+        }
         let (chart_files, embedded) = match &chart_options {
             Some(opts) => export::scenario_charts(&report, opts)?,
             None => (Vec::new(), Vec::new()),

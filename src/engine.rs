@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::model::{Layout, Metric, Model, Summary};
+use crate::model::{Layout, Metric, Model, PathEvents, PathScratch, Summary};
 use crate::stats::{ChunkMoments, Moments, Sketch, Stat};
 
 /// Paths per chunk. Part of what a seed means: changing it changes results.
@@ -147,6 +147,26 @@ impl Ordered {
         while let Some(m) = self.pending.remove(&self.next) {
             self.total.merge(&m);
             self.next += 1;
+        }
+    }
+}
+
+/// Simulate the first `paths` paths of a run again, one by one, exactly as
+/// [`run`] does (the same chunk streams, in order), and hand each to `f` with
+/// its index, its values (indexed by [`Layout`]), its events and the scratch
+/// holding its sampled inputs. For `paths.csv` and for tests.
+pub fn replay<F>(model: &Model, seed: u64, paths: u64, mut f: F)
+where
+    F: FnMut(u64, &[f64], PathEvents, &PathScratch),
+{
+    let mut scratch = model.scratch();
+    let mut values = vec![0.0; model.layout.len()];
+    for chunk in 0..paths.div_ceil(CHUNK_PATHS) {
+        let mut rng = chunk_rng(seed, chunk);
+        let first = chunk * CHUNK_PATHS;
+        for p in first..(first + CHUNK_PATHS).min(paths) {
+            let events = model.simulate_into(&mut rng, &mut scratch, &mut values, 1, 0);
+            f(p, &values, events, &scratch);
         }
     }
 }

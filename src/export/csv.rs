@@ -98,6 +98,64 @@ impl Exporter for SummaryCsv {
     }
 }
 
+/// `paths.csv`: the first `paths` paths of the run, one row per path and
+/// period, with every per-period quantity of MODEL.md and the path's sampled
+/// inputs (repeated on each of its rows, so a spreadsheet can filter by them).
+pub struct PathsCsv {
+    pub paths: u64,
+}
+
+impl Exporter for PathsCsv {
+    fn file_name(&self) -> &'static str {
+        "paths.csv"
+    }
+    fn write(&self, r: &RunReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let m = r.model;
+        let lay = m.layout;
+        let dilutions = r.scenario.equity.as_ref().map_or(0, |e| e.dilution.len());
+        let mut w = writer(out);
+        let mut header: Vec<String> = ["path", "period", "time", "year"].iter().map(|s| s.to_string()).collect();
+        header.extend(Metric::ALL.iter().map(|x| x.name().to_string()));
+        header.extend(crate::model::Draws::default().columns().iter().map(|(n, _)| format!("input_{n}")));
+        for i in 0..dilutions {
+            header.push(format!("input_dilution_{i}_fraction"));
+            header.push(format!("input_dilution_{i}_happened"));
+        }
+        w.write_record(&header)?;
+        let mut failure = None;
+        crate::engine::replay(m, r.seed, self.paths.min(r.result.paths), |p, values, _, scratch| {
+            if failure.is_some() {
+                return;
+            }
+            let inputs: Vec<String> = scratch
+                .inputs
+                .columns()
+                .iter()
+                .map(|(_, v)| if v.is_finite() { format_number(*v) } else { String::new() })
+                .chain(scratch.dilutions.iter().flat_map(|(f, h)| [format_number(*f), u8::from(*h).to_string()]))
+                .collect();
+            for k in 0..lay.periods {
+                let mut row = vec![
+                    p.to_string(),
+                    k.to_string(),
+                    format_number(m.time(k)),
+                    m.year(k / lay.steps_per_year).to_string(),
+                ];
+                row.extend(Metric::ALL.iter().map(|x| format_number(values[lay.period(*x, k)])));
+                row.extend(inputs.iter().cloned());
+                if let Err(e) = w.write_record(&row) {
+                    failure = Some(e);
+                    return;
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        finish(w)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::format_number;

@@ -175,6 +175,9 @@ pub struct PathEvents {
 pub struct PathScratch {
     normals: Vec<f64>,
     dilution_factor: Vec<f64>,
+    /// The last path's inputs, and each dilution event's fraction and whether it happened.
+    pub inputs: Draws,
+    pub dilutions: Vec<(f64, bool)>,
 }
 
 /// A dilution event with its year as an index.
@@ -230,19 +233,38 @@ pub struct Model {
     sources: Vec<(Input, Source)>,
 }
 
-/// The per-path draws of every uncertain input.
-#[derive(Clone, Copy, Debug, Default)]
-struct Draws {
-    initial: f64,
-    growth_shift: f64,
-    shock_size: f64,
-    rate_multiplier: f64,
-    base_fraction: f64,
-    cap: f64,
-    base_ratio: f64,
-    stake: f64,
-    multiple: f64,
-    terminal_multiple: f64,
+/// The per-path draws of every uncertain input (`cap` is infinite without a
+/// cap; absent tables give 0).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Draws {
+    pub initial: f64,
+    pub growth_shift: f64,
+    pub shock_size: f64,
+    pub rate_multiplier: f64,
+    pub base_fraction: f64,
+    pub cap: f64,
+    pub base_ratio: f64,
+    pub stake: f64,
+    pub multiple: f64,
+    pub terminal_multiple: f64,
+}
+
+impl Draws {
+    /// Column names and values, for `paths.csv`.
+    pub fn columns(&self) -> [(&'static str, f64); 10] {
+        [
+            ("initial", self.initial),
+            ("growth_shift", self.growth_shift),
+            ("shock_size", self.shock_size),
+            ("rate_multiplier", self.rate_multiplier),
+            ("base_fraction", self.base_fraction),
+            ("cap", self.cap),
+            ("base_ratio", self.base_ratio),
+            ("stake", self.stake),
+            ("multiple", self.multiple),
+            ("terminal_multiple", self.terminal_multiple),
+        ]
+    }
 }
 
 impl Model {
@@ -325,7 +347,12 @@ impl Model {
 
     /// Buffers for [`Model::simulate`].
     pub fn scratch(&self) -> PathScratch {
-        PathScratch { normals: vec![0.0; self.copula.dim()], dilution_factor: vec![1.0; self.layout.years] }
+        PathScratch {
+            normals: vec![0.0; self.copula.dim()],
+            dilution_factor: vec![1.0; self.layout.years],
+            inputs: Draws::default(),
+            dilutions: vec![(0.0, false); self.dilution.len()],
+        }
     }
 
     fn dist(&self, input: Input) -> Option<&Dist> {
@@ -376,12 +403,14 @@ impl Model {
                     if happens {
                         scratch.dilution_factor[event.year] *= 1.0 - x;
                     }
+                    scratch.dilutions[*i] = (x, happens);
                 }
             }
         }
         if self.terminal_multiple.is_none() {
             d.terminal_multiple = d.multiple;
         }
+        scratch.inputs = d;
         d
     }
 

@@ -1,10 +1,9 @@
 //! The percentile sketch against exact percentiles (MODEL.md §8: relative
-//! error at most 1e-3) on 10⁵ paths of the shipped scenario: the same paths
-//! are replayed one by one with the engine's own chunk generators, every value
-//! kept, and NumPy-style exact percentiles compared with the run's.
+//! error at most 1e-3) on 10⁵ paths of a shipped scenario: the same paths
+//! are replayed one by one (`engine::replay`), every value kept, and NumPy-style exact percentiles compared with the run's.
 
-use revshare::engine::{self, CHUNK_PATHS, RunOptions};
-use revshare::model::{Metric, Model, PathOutcome, Summary};
+use revshare::engine::{self, RunOptions};
+use revshare::model::{Metric, Model, Summary};
 use revshare::scenario::Scenario;
 use revshare::stats::{PERCENTILES, exact_percentile};
 
@@ -31,17 +30,11 @@ fn sketch_percentiles_are_within_a_thousandth_of_exact_ones() {
         }
     }
     let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(paths as usize); slots.len()];
-    let mut scratch = m.scratch();
-    let mut out = PathOutcome::new(lay);
-    for chunk in 0..paths.div_ceil(CHUNK_PATHS) {
-        let mut rng = engine::chunk_rng(5, chunk);
-        for _ in 0..CHUNK_PATHS.min(paths - chunk * CHUNK_PATHS) {
-            m.simulate(&mut rng, &mut scratch, &mut out);
-            for (v, slot) in values.iter_mut().zip(&slots) {
-                v.push(out.values[*slot]);
-            }
+    engine::replay(&m, 5, paths, |_, path, _, _| {
+        for (v, slot) in values.iter_mut().zip(&slots) {
+            v.push(path[*slot]);
         }
-    }
+    });
     for (v, slot) in values.iter_mut().zip(&slots) {
         v.sort_by(f64::total_cmp);
         let st = &r.stats[*slot];

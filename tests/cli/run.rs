@@ -273,3 +273,40 @@ fn target_se_adds_paths_until_met_and_the_result_depends_only_on_the_final_count
         .success()
         .stdout(predicate::str::contains("NOT reached"));
 }
+
+#[test]
+fn export_paths_writes_the_runs_own_paths_with_their_inputs() {
+    let ws = Workspace::new();
+    ws.file(
+        "deal.toml",
+        &format!(
+            "{}[equity]\nstake = 0.3\nmultiple = 20\n[[equity.dilution]]\nyear = 2027\nfraction = {{ dist = \"uniform\", low = 0.1, high = 0.2 }}\nprobability = 0.5\n",
+            MINIMAL.replace("initial = 20.0", "initial = { dist = \"uniform\", low = 15, high = 25 }").replace("growth = 0.5", "growth = 0.5\nvolatility = 0.3")
+        ),
+    );
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", "600", "--export-paths", "600", "--no-charts", "-q"])
+        .assert()
+        .success();
+    let paths = String::from_utf8(read(&ws.path().join("output/deal/paths.csv"))).unwrap();
+    let mut lines = paths.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&header[..5], ["path", "period", "time", "year", "revenue"]);
+    assert!(header.contains(&"input_initial") && header.contains(&"input_dilution_0_happened"));
+    let rows: Vec<Vec<String>> = lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
+    assert_eq!(rows.len(), 600 * 12, "one row per path and period");
+    // The exported paths are the run's own: their mean matches periods.csv.
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let first_period: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "0").collect();
+    let mean: f64 = first_period.iter().map(|r| r[col("revenue")].parse::<f64>().unwrap()).sum::<f64>() / 600.0;
+    let periods = String::from_utf8(read(&ws.path().join("output/deal/periods.csv"))).unwrap();
+    let row = periods.lines().find(|l| l.starts_with("deal,revenue,0,")).unwrap();
+    let expected: f64 = row.split(',').nth(4).unwrap().parse().unwrap();
+    assert!((mean - expected).abs() < 1e-9 * expected, "{mean} vs {expected}");
+    // Inputs are drawn per path and lie in their ranges.
+    for r in &first_period {
+        let initial: f64 = r[col("input_initial")].parse().unwrap();
+        assert!((15.0..=25.0).contains(&initial));
+        assert!(r[col("input_dilution_0_happened")] == "0" || r[col("input_dilution_0_happened")] == "1");
+    }
+}
