@@ -39,6 +39,17 @@ Examples:
 Results go to <OUT>/<name>/ (default output/<name>/), replacing an earlier run
 of the same scenario only once the new one has finished.")]
     Run(RunArgs),
+    /// Run one scenario at every combination of values of one or more keys, with
+    /// common random numbers, and write sweep.csv (and sweep.png for one key).
+    #[command(after_help = "\
+Examples:
+  revshare sweep scenarios/amended-2026.toml --vary revenue_share.cap=20,30,38,50,80
+  revshare sweep scenarios/bull.toml --vary discount_rate=0.08..0.12:5 --vary revenue_share.cap=30,38
+
+Values are TOML values, or a range a..b:n of n evenly spaced numbers from a to b.
+Every combination runs with the same seed, so differences between them are the
+effect of the varied keys, not noise. Results go to OUT/<name>-sweep/.")]
+    Sweep(SweepArgs),
     /// Validate scenario files and print each one resolved (after `extends`, defaults filled in).
     #[command(after_help = "Example:\n  revshare check scenarios/bull.toml")]
     Check {
@@ -128,6 +139,45 @@ pub enum ChartFormatArg {
 
 fn parse_chart_size(s: &str) -> Result<(u32, u32), String> {
     revshare::export::charts::parse_chart_size(s)
+}
+
+/// `revshare sweep`: one scenario, keys to vary, and the options of `run`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// A key and its values: KEY=v1,v2,... or KEY=a..b:n (repeatable; every combination runs).
+    #[arg(long, required = true, value_name = "KEY=VALUES", value_parser = parse_vary)]
+    pub vary: Vec<(String, Vec<String>)>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+fn parse_vary(s: &str) -> Result<(String, Vec<String>), String> {
+    let (key, values) = s
+        .split_once('=')
+        .filter(|(k, _)| !k.trim().is_empty())
+        .ok_or_else(|| format!("`{s}` is not KEY=VALUES: write e.g. revenue_share.cap=20,30,38"))?;
+    let values = values.trim();
+    let list: Vec<String> = if let Some((range, n)) = values.split_once(':').filter(|(r, _)| r.contains("..")) {
+        let (a, b) = range.split_once("..").expect("checked");
+        let (a, b): (f64, f64) = match (a.trim().parse(), b.trim().parse()) {
+            (Ok(a), Ok(b)) => (a, b),
+            _ => return Err(format!("`{range}` is not a range of numbers a..b")),
+        };
+        let n: usize = n.trim().parse().ok().filter(|n| (2..=1000).contains(n)).ok_or_else(|| {
+            format!("`{n}` is not a number of values from 2 to 1000 (write a..b:n, e.g. 0.08..0.12:5)")
+        })?;
+        if !(a.is_finite() && b.is_finite()) {
+            return Err(format!("`{range}` must have finite ends"));
+        }
+        (0..n).map(|i| revshare::export::format_number(a + (b - a) * i as f64 / (n - 1) as f64)).collect()
+    } else {
+        values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
+    };
+    if list.is_empty() {
+        return Err(format!("`{s}` gives no values"));
+    }
+    Ok((key.trim().to_string(), list))
 }
 
 fn parse_target_se(s: &str) -> Result<(Summary, SeTarget), String> {

@@ -19,7 +19,7 @@ use revshare::export::{
 use revshare::model::{Model, Summary};
 use revshare::scenario::{Scenario, ScenarioErrors};
 
-use crate::cli::{ChartFormatArg, RunArgs};
+use crate::cli::{ChartFormatArg, RunArgs, SweepArgs};
 
 /// Everything that can stop a command.
 #[derive(Debug, thiserror::Error)]
@@ -467,4 +467,155 @@ pub fn list(dir: Option<&Path>) -> Result<(), AppError> {
         writeln!(stdout, "{}  {}  {}  {}", pad(0), pad(1), pad(2), r[3])?;
     }
     if errors.is_empty() { Ok(()) } else { Err(AppError::Scenarios(errors)) }
+}
+
+/// `revshare sweep`.
+pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
+    let run = &args.run;
+    let [file] = &run.inputs[..] else {
+        return Err(usage(
+            format!("sweep takes one scenario file, not {}", run.inputs.len()),
+            "give one file: revshare sweep scenarios/amended-2026.toml --vary revenue_share.cap=30,38,50",
+        ));
+    };
+    if run.target_se.is_some() || run.export_paths.is_some() {
+        return Err(usage("--target-se and --export-paths do not apply to sweep", "run them with `revshare run`"));
+    }
+    // Every combination, as --set overrides after the user's own.
+    let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    for (key, values) in &args.vary {
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                values.iter().map(move |v| {
+                    let mut c = c.clone();
+                    c.push((key.clone(), v.clone()));
+                    c
+                })
+            })
+            .collect();
+    }
+    let mut scenarios = Vec::new();
+    let mut errors = Vec::new();
+    for combo in &combos {
+        let overrides: Vec<(String, String)> = run.set.iter().chain(combo).cloned().collect();
+        match Scenario::load_with(file, &overrides) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Scenarios(errors));
+    }
+    let name = format!("{}-sweep", scenarios[0].name);
+    export::check_output_root(&run.out)?;
+    export::check_target(&run.out, &name)?;
+    let cancel = interrupt_flag();
+    let staging = Staging::new(&run.out, &name)?;
+    let mut results = Vec::new();
+    for s in &mut scenarios {
+        if let Some(p) = run.paths {
+            s.paths = p;
+        }
+        if let Some(seed) = run.seed {
+            s.seed = seed;
+        }
+        let model = Model::new(s);
+        let options = RunOptions {
+            paths: s.paths,
+            seed: s.seed,
+            threads: run.threads.map_or(0, usize::from),
+            progress: None,
+            cancel: Some(cancel),
+        };
+        let result = engine::run(&model, &options)
+            .map_err(|source| AppError::Engine { scenario: file.display().to_string(), source })?;
+        results.push(result);
+    }
+    let keys: Vec<&str> = args.vary.iter().map(|(k, _)| k.as_str()).collect();
+    // sweep.csv: the summary.csv columns plus one column per varied key.
+    let mut csv = String::from("scenario,metric,mean,sd,se,p5,p10,p25,p50,p75,p90,p95");
+    for k in &keys {
+        csv.push(',');
+        csv.push_str(k);
+    }
+    csv.push('\n');
+    for ((s, r), combo) in scenarios.iter().zip(&results).zip(&combos) {
+        for m in Summary::ALL {
+            let st = r.summary(m);
+            let mut fields = vec![s.name.clone(), m.name().to_string()];
+            fields.extend([st.mean, st.sd, st.se].iter().chain(&st.percentiles).map(|x| export::format_number(*x)));
+            fields.extend(combo.iter().map(|(_, v)| {
+                if v.contains([',', '"']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.clone() }
+            }));
+            csv.push_str(&fields.join(","));
+            csv.push('\n');
+        }
+    }
+    charts::write_file(staging.dir(), "sweep.csv", csv.as_bytes())?;
+    let mut files = vec!["sweep.csv".to_string()];
+    // sweep.png for one numeric key.
+    let numeric: Option<Vec<f64>> = combos.iter().map(|c| c[0].1.parse::<f64>().ok()).collect();
+    if let (1, Some(values), Some(opts)) = (keys.len(), numeric, chart_options(run)) {
+        let mut points: Vec<charts::SweepPoint> = values
+            .iter()
+            .zip(&results)
+            .map(|(v, r)| charts::SweepPoint {
+                value: *v,
+                pv_share: r.summary(Summary::PvShare).clone(),
+                pv_equity: r.summary(Summary::PvEquity).clone(),
+                pv_total: r.summary(Summary::PvTotal).clone(),
+            })
+            .collect();
+        points.sort_by(|a, b| a.value.total_cmp(&b.value));
+        let digest = charts::SweepDigest {
+            name: scenarios[0].name.clone(),
+            description: scenarios[0].description.clone(),
+            key: keys[0].to_string(),
+            paths: results[0].paths,
+            seed: scenarios[0].seed,
+            points,
+        };
+        for f in charts::sweep_charts(&digest, &opts)? {
+            charts::write_file(staging.dir(), &f.name, &f.bytes)?;
+            files.push(f.name.clone());
+        }
+    }
+    interrupted(cancel, &scenarios[0])?;
+    let dir = staging.commit()?;
+    if !run.quiet {
+        let mut stdout = io::stdout().lock();
+        writeln!(
+            stdout,
+            "\n{} — {} combinations · {} paths each · seed {} (common random numbers)",
+            name,
+            combos.len(),
+            results[0].paths,
+            scenarios[0].seed
+        )?;
+        let head: Vec<String> = keys.iter().map(|k| format!("{k:>22}")).collect();
+        writeln!(
+            stdout,
+            "  {} {:>12} {:>12} {:>12} {:>10}",
+            head.join(" "),
+            "pv_share p50",
+            "pv_total p50",
+            "total p50",
+            "cap binds"
+        )?;
+        for (combo, r) in combos.iter().zip(&results) {
+            let vals: Vec<String> = combo.iter().map(|(_, v)| format!("{v:>22}")).collect();
+            writeln!(
+                stdout,
+                "  {} {:>12.2} {:>12.2} {:>12.2} {:>9.1}%",
+                vals.join(" "),
+                r.summary(Summary::PvShare).median(),
+                r.summary(Summary::PvTotal).median(),
+                r.summary(Summary::TotalShare).median(),
+                r.summary(Summary::CapHit).mean * 100.0
+            )?;
+        }
+        writeln!(stdout, "  wrote {}/ ({})", dir.display(), files.join(", "))?;
+    }
+    Ok(())
 }

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => commands::run(&args),
+        Command::Sweep(args) => commands::sweep(&args),
         Command::Check { files, set } => commands::check(&files, &set),
         Command::List { dir } => commands::list(dir.as_deref()),
     };

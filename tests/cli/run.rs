@@ -310,3 +310,56 @@ fn export_paths_writes_the_runs_own_paths_with_their_inputs() {
         assert!(r[col("input_dilution_0_happened")] == "0" || r[col("input_dilution_0_happened")] == "1");
     }
 }
+
+#[test]
+fn sweep_matches_separate_runs_at_each_value() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.3"));
+    ws.cmd()
+        .args(["sweep", "deal.toml", "--vary", "revenue_share.cap=10,20,40", "--paths", "3000", "--out", "s", "-q"])
+        .assert()
+        .success();
+    let sweep = String::from_utf8(read(&ws.path().join("s/deal-sweep/sweep.csv"))).unwrap();
+    let mut lines = sweep.lines();
+    assert_eq!(lines.next(), Some("scenario,metric,mean,sd,se,p5,p10,p25,p50,p75,p90,p95,revenue_share.cap"));
+    assert_eq!(sweep.lines().count(), 1 + 3 * 8);
+    for cap in ["10", "20", "40"] {
+        let out = format!("r{cap}");
+        ws.cmd()
+            .args(["run", "deal.toml", "--paths", "3000", "--no-charts", "-q", "--out", &out])
+            .args(["--set", &format!("revenue_share.cap={cap}")])
+            .assert()
+            .success();
+        let summary = String::from_utf8(read(&ws.path().join(&out).join("deal/summary.csv"))).unwrap();
+        for row in summary.lines().skip(1) {
+            let expected = format!("{row},{cap}");
+            assert!(sweep.lines().any(|l| l == expected), "sweep lacks `{expected}`");
+        }
+    }
+}
+
+#[test]
+fn sweep_ranges_and_several_keys_run_every_combination() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    ws.cmd()
+        .args(["sweep", "deal.toml", "--vary", "discount_rate=0..0.1:3", "--vary", "revenue_share.rate=0.1,0.2"])
+        .args(["--paths", "500", "--out", "s", "-q"])
+        .assert()
+        .success();
+    let sweep = String::from_utf8(read(&ws.path().join("s/deal-sweep/sweep.csv"))).unwrap();
+    assert!(
+        sweep.starts_with("scenario,metric,mean,sd,se,p5,p10,p25,p50,p75,p90,p95,discount_rate,revenue_share.rate\n")
+    );
+    assert_eq!(sweep.lines().count(), 1 + 6 * 8);
+    for (d, r) in [("0", "0.1"), ("0.05", "0.2"), ("0.1", "0.1")] {
+        assert!(sweep.lines().any(|l| l.ends_with(&format!(",{d},{r}"))), "missing {d},{r}");
+    }
+    // A bad value is refused before anything runs.
+    ws.cmd()
+        .args(["sweep", "deal.toml", "--vary", "revenue_share.cap=10,-5", "--out", "bad"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--set revenue_share.cap=-5"));
+    assert!(!ws.path().join("bad").exists());
+}

@@ -20,6 +20,9 @@ mod cap;
 mod comparison;
 mod fan;
 mod histogram;
+mod sweep;
+
+pub use self::sweep::{SweepDigest, SweepPoint, sweep_charts};
 
 use std::fs;
 use std::io::Write;
