@@ -320,6 +320,7 @@ fn sweep_matches_separate_runs_at_each_value() {
         .assert()
         .success();
     let sweep = String::from_utf8(read(&ws.path().join("s/deal-sweep/sweep.csv"))).unwrap();
+    assert!(ws.path().join("s/deal-sweep/sweep.png").is_file(), "one numeric key draws sweep.png");
     let mut lines = sweep.lines();
     assert_eq!(lines.next(), Some("scenario,metric,mean,sd,se,p5,p10,p25,p50,p75,p90,p95,revenue_share.cap"));
     assert_eq!(sweep.lines().count(), 1 + 3 * 8);
