@@ -111,6 +111,17 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = parse_paths)]
     pub export_paths: Option<u64>,
 
+    /// Also analyse sensitivity: each uncertain input's rank correlation with
+    /// pv_total, pv_share and equity_end (sensitivity.csv), and the medians with
+    /// it held at its P10 and P90 (swing.csv, tornado.png). Two extra runs per input.
+    #[arg(long)]
+    pub sensitivity: bool,
+
+    /// How to draw the per-path inputs, overriding each file's `sampling`:
+    /// mc (plain Monte Carlo) or lhs (Latin hypercube within each chunk).
+    #[arg(long, value_name = "METHOD", value_parser = ["mc", "lhs"])]
+    pub sampling: Option<String>,
+
     /// The most paths --target-se may use.
     #[arg(long, value_name = "N", value_parser = parse_paths, default_value = "100M")]
     pub max_paths: u64,

@@ -17,7 +17,8 @@ use revshare::export::{
     self, ChartFormat, ChartOptions, OutputError, RunReport, ScenarioDigest, ScenarioReport, Staging,
 };
 use revshare::model::{Model, Summary};
-use revshare::scenario::{Scenario, ScenarioErrors};
+use revshare::scenario::{Sampling, Scenario, ScenarioErrors};
+use revshare::sensitivity::{self, Sensitivity};
 
 use crate::cli::{ChartFormatArg, RunArgs, SweepArgs};
 
@@ -159,6 +160,11 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         if let Some(seed) = args.seed {
             s.seed = seed;
         }
+        match args.sampling.as_deref() {
+            Some("lhs") => s.sampling = Sampling::LatinHypercube,
+            Some("mc") => s.sampling = Sampling::MonteCarlo,
+            _ => {}
+        }
         if !args.quiet {
             print_warnings(s);
         }
@@ -224,11 +230,33 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         let md = ScenarioReport { charts: &embedded };
         staging.write(&md, &report)?;
         files.push(export::Exporter::file_name(&md).to_string());
+        let mut analysed = None;
+        if args.sensitivity {
+            let analysis =
+                sensitivity::analyse(&model, &RunOptions { paths: result.paths, progress: None, ..options }, &result)
+                    .map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
+            for (file, text) in
+                [("sensitivity.csv", sensitivity_csv(&s.name, &analysis)), ("swing.csv", swing_csv(&s.name, &analysis))]
+            {
+                charts::write_file(staging.dir(), file, text.as_bytes())?;
+                files.push(file.to_string());
+            }
+            if let Some(opts) = &chart_options {
+                for f in charts::tornado_charts(&tornado_digest(s, &result, &analysis), opts)? {
+                    charts::write_file(staging.dir(), &f.name, &f.bytes)?;
+                    files.push(f.name.clone());
+                }
+            }
+            analysed = Some(analysis);
+        }
         // Interrupted while writing: drop the staged files, keep earlier scenarios.
         interrupted(cancel, s)?;
         let dir = staging.commit()?;
         if !args.quiet {
             print_summary(&mut stdout, &report, &dir, &files)?;
+            if let Some(a) = &analysed {
+                print_sensitivity(&mut stdout, a)?;
+            }
             if let Some((summary, o)) = precision {
                 let verdict = if o.met { "reached" } else { "NOT reached (raise --max-paths)" };
                 writeln!(
@@ -467,6 +495,91 @@ pub fn list(dir: Option<&Path>) -> Result<(), AppError> {
         writeln!(stdout, "{}  {}  {}  {}", pad(0), pad(1), pad(2), r[3])?;
     }
     if errors.is_empty() { Ok(()) } else { Err(AppError::Scenarios(errors)) }
+}
+
+/// `sensitivity.csv`: scenario,input,output,spearman,paths.
+fn sensitivity_csv(name: &str, a: &Sensitivity) -> String {
+    let mut out = String::from("scenario,input,output,spearman,paths\n");
+    for i in &a.inputs {
+        for (o, s) in sensitivity::OUTPUTS.iter().enumerate() {
+            out.push_str(&format!(
+                "{name},{},{},{},{}\n",
+                i.input.key(),
+                s.name(),
+                export::format_number(i.spearman[o]),
+                a.rank_paths
+            ));
+        }
+    }
+    out
+}
+
+/// `swing.csv`: one row per output and input, largest swing first.
+fn swing_csv(name: &str, a: &Sensitivity) -> String {
+    let mut out =
+        String::from("scenario,input,output,low_value,high_value,median_at_low,median_at_high,base_median,swing\n");
+    for (o, s) in sensitivity::OUTPUTS.iter().enumerate() {
+        let mut rows: Vec<&sensitivity::InputSensitivity> = a.inputs.iter().collect();
+        rows.sort_by(|x, y| y.swing(o).total_cmp(&x.swing(o)));
+        for i in rows {
+            let f = export::format_number;
+            out.push_str(&format!(
+                "{name},{},{},{},{},{},{},{},{}\n",
+                i.input.key(),
+                s.name(),
+                f(i.low_value),
+                f(i.high_value),
+                f(i.at_low[o]),
+                f(i.at_high[o]),
+                f(a.base[o]),
+                f(i.swing(o))
+            ));
+        }
+    }
+    out
+}
+
+/// The tornado chart's data: pv_total's swings, largest first.
+fn tornado_digest(s: &Scenario, r: &engine::RunResult, a: &Sensitivity) -> charts::TornadoDigest {
+    let mut bars: Vec<&sensitivity::InputSensitivity> = a.inputs.iter().collect();
+    bars.sort_by(|x, y| y.swing(0).total_cmp(&x.swing(0)));
+    charts::TornadoDigest {
+        name: s.name.clone(),
+        description: s.description.clone(),
+        output: Summary::PvTotal.name().to_string(),
+        output_label: "Median present value of everything the holder gets ($B)".to_string(),
+        base: a.base[0],
+        bars: bars
+            .iter()
+            .map(|i| charts::SwingBar {
+                input: i.input.key(),
+                low_value: i.low_value,
+                high_value: i.high_value,
+                at_low: i.at_low[0],
+                at_high: i.at_high[0],
+            })
+            .collect(),
+        paths: r.paths,
+        seed: s.seed,
+    }
+}
+
+/// The inputs that move pv_total's median most.
+fn print_sensitivity(out: &mut dyn Write, a: &Sensitivity) -> io::Result<()> {
+    let mut rows: Vec<&sensitivity::InputSensitivity> = a.inputs.iter().collect();
+    rows.sort_by(|x, y| y.swing(0).total_cmp(&x.swing(0)));
+    writeln!(out, "  sensitivity of median pv_total (base {:.2}):", a.base[0])?;
+    for i in rows.iter().take(5) {
+        writeln!(
+            out,
+            "    {:<32} P10 → {:>9.2}   P90 → {:>9.2}   rank corr {:>6.3}",
+            i.input.key(),
+            i.at_low[0],
+            i.at_high[0],
+            i.spearman[0]
+        )?;
+    }
+    Ok(())
 }
 
 /// `revshare sweep`.

@@ -19,6 +19,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::model::{Layout, Metric, Model, PathEvents, PathScratch, Summary};
+use crate::scenario::Sampling;
 use crate::stats::{ChunkMoments, Moments, Sketch, Stat};
 
 /// Paths per chunk. Part of what a seed means: changing it changes results.
@@ -151,24 +152,47 @@ impl Ordered {
     }
 }
 
-/// Simulate the first `paths` paths of a run again, one by one, exactly as
-/// [`run`] does (the same chunk streams, in order), and hand each to `f` with
+/// Simulate the first `paths` paths of a run of `run_paths` paths again, one
+/// by one, exactly as [`run`] does (the same chunk streams, in order, and the
+/// same Latin hypercube strata), and hand each to `f` with
 /// its index, its values (indexed by [`Layout`]), its events and the scratch
 /// holding its sampled inputs. For `paths.csv` and for tests.
-pub fn replay<F>(model: &Model, seed: u64, paths: u64, mut f: F)
+pub fn replay<F>(model: &Model, seed: u64, run_paths: u64, paths: u64, mut f: F)
 where
     F: FnMut(u64, &[f64], PathEvents, &PathScratch),
 {
     let mut scratch = model.scratch();
+    let mut strata = Vec::new();
     let mut values = vec![0.0; model.layout.len()];
     for chunk in 0..paths.div_ceil(CHUNK_PATHS) {
         let mut rng = chunk_rng(seed, chunk);
         let first = chunk * CHUNK_PATHS;
+        // The whole chunk is stratified, as in `run`, even if fewer paths are replayed.
+        let in_chunk = CHUNK_PATHS.min(run_paths.max(paths) - first) as usize;
+        stratify(model, &mut rng, in_chunk, &mut strata);
         for p in first..(first + CHUNK_PATHS).min(paths) {
+            take_stratum(&strata, in_chunk, (p - first) as usize, &mut scratch);
             let events = model.simulate_into(&mut rng, &mut scratch, &mut values, 1, 0);
             f(p, &values, events, &scratch);
         }
     }
+}
+
+/// Latin hypercube strata for a chunk of `n` paths, drawn first from the
+/// chunk's own generator (nothing for plain Monte Carlo).
+fn stratify(model: &Model, rng: &mut Xoshiro256PlusPlus, n: usize, strata: &mut Vec<f64>) {
+    if model.sampling == Sampling::LatinHypercube {
+        model.fill_strata(rng, n, strata);
+    }
+}
+
+/// Put path `j`'s stratified uniforms (of a chunk of `n`) into the scratch.
+fn take_stratum(strata: &[f64], n: usize, j: usize, scratch: &mut PathScratch) {
+    if strata.is_empty() {
+        return;
+    }
+    scratch.strata.clear();
+    scratch.strata.extend(strata.iter().skip(j).step_by(n));
 }
 
 /// A precision to reach: the standard error of one path summary's mean.
@@ -258,6 +282,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
             terminated: vec![0; layout.years],
         };
         let mut scratch = model.scratch();
+        let mut strata = Vec::new();
         let mut block = vec![0.0; slots * BLOCK];
         let mut moments = ChunkMoments::new(slots);
         loop {
@@ -271,11 +296,13 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
             let first = chunk * CHUNK_PATHS;
             let n = CHUNK_PATHS.min(opts.paths - first);
             let mut rng = chunk_rng(opts.seed, chunk);
+            stratify(model, &mut rng, n as usize, &mut strata);
             moments.reset();
             let mut start = 0;
             while start < n {
                 let b = BLOCK.min((n - start) as usize);
                 for j in 0..b {
+                    take_stratum(&strata, n as usize, start as usize + j, &mut scratch);
                     let events = model.simulate_into(&mut rng, &mut scratch, &mut block, BLOCK, j);
                     if let Some(y) = events.cap_year {
                         g.cap_years[y] += 1;

@@ -9,4 +9,5 @@ pub mod engine;
 pub mod export;
 pub mod model;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;

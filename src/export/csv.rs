@@ -123,7 +123,7 @@ impl Exporter for PathsCsv {
         }
         w.write_record(&header)?;
         let mut failure = None;
-        crate::engine::replay(m, r.seed, self.paths.min(r.result.paths), |p, values, _, scratch| {
+        crate::engine::replay(m, r.seed, r.result.paths, self.paths.min(r.result.paths), |p, values, _, scratch| {
             if failure.is_some() {
                 return;
             }

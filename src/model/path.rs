@@ -8,8 +8,8 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::copula::Copula;
 use super::dist::Dist;
-use super::special::norm_cdf;
-use crate::scenario::{Input, Scenario};
+use super::special::{norm_cdf, norm_inv};
+use crate::scenario::{Input, Sampling, Scenario};
 
 /// Per-period (and per-year) metrics of MODEL.md §8, in output order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,6 +178,9 @@ pub struct PathScratch {
     /// The last path's inputs, and each dilution event's fraction and whether it happened.
     pub inputs: Draws,
     pub dilutions: Vec<(f64, bool)>,
+    /// Latin hypercube: this path's stratified uniforms, one per dimension
+    /// (see [`Model::lhs_dims`]); empty for plain Monte Carlo.
+    pub strata: Vec<f64>,
 }
 
 /// A dilution event with its year as an index.
@@ -231,6 +234,11 @@ pub struct Model {
     dilution: Vec<DilutionEvent>,
     copula: Copula,
     sources: Vec<(Input, Source)>,
+    /// An input held at a value on every path (sensitivity runs); its draw
+    /// is still made, so the other inputs see the same random numbers.
+    pinned: Option<(Input, f64)>,
+    /// Plain Monte Carlo or Latin hypercube (the engine stratifies).
+    pub sampling: Sampling,
 }
 
 /// The per-path draws of every uncertain input (`cap` is infinite without a
@@ -342,6 +350,68 @@ impl Model {
                 .unwrap_or_default(),
             copula,
             sources,
+            pinned: None,
+            sampling: s.sampling,
+        }
+    }
+
+    /// Dimensions of a Latin hypercube over this model's per-path inputs: one
+    /// per correlated input (its independent normal, before the copula mixes
+    /// them) and one per other input.
+    pub fn lhs_dims(&self) -> usize {
+        self.copula.dim()
+            + self.sources.iter().filter(|(i, s)| matches!(s, Source::Direct) && self.dist(*i).is_some()).count()
+    }
+
+    /// Latin hypercube uniforms for `n` paths, dimension-major in `out`
+    /// (`out[d * n + j]` is path j's uniform in dimension d): in every
+    /// dimension each of the n strata [k/n, (k+1)/n) holds exactly one path,
+    /// in a random order, at a random place.
+    pub fn fill_strata<R: Rng + ?Sized>(&self, rng: &mut R, n: usize, out: &mut Vec<f64>) {
+        let dims = self.lhs_dims();
+        out.clear();
+        out.resize(dims * n, 0.0);
+        for d in 0..dims {
+            let column = &mut out[d * n..(d + 1) * n];
+            for (k, u) in column.iter_mut().enumerate() {
+                *u = (k as f64 + rng.random::<f64>()) / n as f64;
+            }
+            // Fisher–Yates shuffle.
+            for k in (1..n).rev() {
+                let j = rng.random_range(0..=k);
+                column.swap(k, j);
+            }
+        }
+    }
+
+    /// The same model with `input` held at `value` on every path. Random
+    /// numbers are consumed exactly as before, so runs with the same seed
+    /// share them (common random numbers).
+    pub fn with_pinned(&self, input: Input, value: f64) -> Model {
+        Model { pinned: Some((input, value)), ..self.clone() }
+    }
+
+    /// The inputs that are really uncertain here (their distribution is not a
+    /// single value), in a fixed order, with their distributions.
+    pub fn uncertain_inputs(&self) -> Vec<(Input, &Dist)> {
+        self.sources.iter().filter_map(|(i, _)| self.dist(*i).filter(|d| !d.is_fixed()).map(|d| (*i, d))).collect()
+    }
+
+    /// The value `input` took on the path last simulated with `scratch`.
+    pub fn input_value(&self, input: Input, scratch: &PathScratch) -> f64 {
+        let d = &scratch.inputs;
+        match input {
+            Input::Initial => d.initial,
+            Input::GrowthShift => d.growth_shift,
+            Input::ShockSize => d.shock_size,
+            Input::RateMultiplier => d.rate_multiplier,
+            Input::BaseFraction => d.base_fraction,
+            Input::Cap => d.cap,
+            Input::BaseRatio => d.base_ratio,
+            Input::Stake => d.stake,
+            Input::Multiple => d.multiple,
+            Input::TerminalMultiple => d.terminal_multiple,
+            Input::DilutionFraction(i) => scratch.dilutions.get(i).map_or(f64::NAN, |x| x.0),
         }
     }
 
@@ -352,6 +422,7 @@ impl Model {
             dilution_factor: vec![1.0; self.layout.years],
             inputs: Draws::default(),
             dilutions: vec![(0.0, false); self.dilution.len()],
+            strata: Vec::new(),
         }
     }
 
@@ -373,18 +444,35 @@ impl Model {
 
     /// Draw the per-path inputs (MODEL.md §2), dilution included.
     fn draw<R: Rng + ?Sized>(&self, rng: &mut R, scratch: &mut PathScratch) -> Draws {
-        for z in scratch.normals.iter_mut() {
-            *z = StandardNormal.sample(rng);
+        let lhs = !scratch.strata.is_empty();
+        if lhs {
+            for (z, u) in scratch.normals.iter_mut().zip(&scratch.strata) {
+                *z = norm_inv(u.clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0));
+            }
+        } else {
+            for z in scratch.normals.iter_mut() {
+                *z = StandardNormal.sample(rng);
+            }
         }
         self.copula.correlate(&mut scratch.normals);
+        let mut next_stratum = self.copula.dim();
         let mut d = Draws { cap: f64::INFINITY, ..Draws::default() };
         scratch.dilution_factor.fill(1.0);
         for (input, source) in &self.sources {
             let Some(dist) = self.dist(*input) else { continue };
-            let x = match source {
+            let mut x = match source {
+                Source::Direct if lhs => {
+                    next_stratum += 1;
+                    dist.quantile(scratch.strata[next_stratum - 1])
+                }
                 Source::Direct => dist.sample(rng),
                 Source::Copula(j) => dist.quantile(norm_cdf(scratch.normals[*j]).min(1.0 - f64::EPSILON / 2.0)),
             };
+            if let Some((pinned, value)) = self.pinned
+                && pinned == *input
+            {
+                x = value;
+            }
             match input {
                 Input::Initial => d.initial = x,
                 Input::GrowthShift => d.growth_shift = x,

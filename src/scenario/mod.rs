@@ -62,6 +62,7 @@ pub const RULES: &[&str] = &[
     "paths",
     "seed",
     "discount-rate",
+    "sampling",
     // Correlations.
     "correlation-unknown-input",
     "correlation-absent-input",
@@ -243,6 +244,18 @@ pub struct SourceInfo {
     pub sha256: String,
 }
 
+/// How the per-path inputs are drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum Sampling {
+    /// Independent draws (plain Monte Carlo).
+    #[default]
+    #[serde(rename = "mc")]
+    MonteCarlo,
+    /// Latin hypercube within each chunk of paths.
+    #[serde(rename = "lhs")]
+    LatinHypercube,
+}
+
 /// A validated scenario: every default resolved, every distribution built.
 #[derive(Clone, Debug, Serialize)]
 pub struct Scenario {
@@ -257,6 +270,7 @@ pub struct Scenario {
     pub paths: u64,
     pub seed: u64,
     pub discount_rate: f64,
+    pub sampling: Sampling,
     pub revenue: Revenue,
     pub revenue_share: RevenueShare,
     #[serde(skip_serializing_if = "Option::is_none")]

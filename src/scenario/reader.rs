@@ -13,6 +13,7 @@ use super::{
 };
 use crate::model::copula::Copula;
 use crate::model::dist::{Dist, DistError, Domain};
+use crate::scenario::Sampling;
 
 const TOP_KEYS: &[&str] = &[
     "name",
@@ -23,6 +24,7 @@ const TOP_KEYS: &[&str] = &[
     "paths",
     "seed",
     "discount_rate",
+    "sampling",
     "revenue",
     "revenue_share",
     "counter_share",
@@ -677,6 +679,20 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
         None => 0.0,
     };
 
+    let sampling = match r.string(root, "", "sampling").as_deref() {
+        None | Some("mc") => Sampling::MonteCarlo,
+        Some("lhs") => Sampling::LatinHypercube,
+        Some(other) => {
+            r.error(
+                "sampling",
+                "sampling",
+                format!("\"{other}\" is not a sampling method"),
+                "write sampling = \"mc\" (plain Monte Carlo, the default) or \"lhs\" (Latin hypercube)",
+            );
+            Sampling::MonteCarlo
+        }
+    };
+
     // Revenue (§3).
     let empty = Table::new();
     let revenue_t = if r.require(root, "", "revenue", "[revenue] with initial and growth") {
@@ -730,6 +746,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
         paths,
         seed,
         discount_rate,
+        sampling,
         revenue,
         revenue_share,
         counter_share,

@@ -3,6 +3,7 @@
 //! the sample was split between threads.
 
 pub mod moments;
+pub mod rank;
 pub mod sketch;
 
 pub use moments::{ChunkMoments, Moments};

@@ -30,7 +30,7 @@ fn sketch_percentiles_are_within_a_thousandth_of_exact_ones() {
         }
     }
     let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(paths as usize); slots.len()];
-    engine::replay(&m, 5, paths, |_, path, _, _| {
+    engine::replay(&m, 5, paths, paths, |_, path, _, _| {
         for (v, slot) in values.iter_mut().zip(&slots) {
             v.push(path[*slot]);
         }

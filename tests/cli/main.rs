@@ -9,5 +9,6 @@ mod fuzz;
 mod known_answers;
 mod properties;
 mod run;
+mod sampling;
 mod signals;
 mod validation;

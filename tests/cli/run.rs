@@ -364,3 +364,43 @@ fn sweep_ranges_and_several_keys_run_every_combination() {
         .stderr(predicate::str::contains("--set revenue_share.cap=-5"));
     assert!(!ws.path().join("bad").exists());
 }
+
+#[test]
+fn sensitivity_ranks_the_input_that_drives_the_outcome_first() {
+    let ws = Workspace::new();
+    ws.file(
+        "deal.toml",
+        r#"
+years = [2026, 2028]
+[revenue]
+initial = { dist = "uniform", low = 10, high = 30 }
+growth = 0.5
+[revenue_share]
+rate = 0.2
+rate_multiplier = { dist = "uniform", low = 0.95, high = 1.05 }
+"#,
+    );
+    ws.cmd().args(["run", "deal.toml", "--paths", "20000", "--sensitivity", "-q"]).assert().success();
+    let dir = ws.path().join("output/deal");
+    assert!(dir.join("tornado.png").is_file());
+    let rank = String::from_utf8(read(&dir.join("sensitivity.csv"))).unwrap();
+    assert!(rank.starts_with("scenario,input,output,spearman,paths\n"));
+    assert_eq!(rank.lines().count(), 1 + 2 * 3, "two uncertain inputs × three outputs");
+    let rho = |input: &str, output: &str| -> f64 {
+        let line = rank.lines().find(|l| l.starts_with(&format!("deal,{input},{output},"))).unwrap();
+        line.split(',').nth(3).unwrap().parse().unwrap()
+    };
+    // pv_share = 0.2 · multiplier · (revenue ∝ initial): ranks follow initial most.
+    assert!(rho("revenue.initial", "pv_share") > 0.9);
+    assert!(rho("revenue_share.rate_multiplier", "pv_share").abs() < rho("revenue.initial", "pv_share"));
+    let swing = String::from_utf8(read(&dir.join("swing.csv"))).unwrap();
+    let rows: Vec<Vec<&str>> = swing.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let share: Vec<&Vec<&str>> = rows.iter().filter(|r| r[2] == "pv_share").collect();
+    assert_eq!(share[0][1], "revenue.initial", "largest swing first");
+    let num = |s: &str| s.parse::<f64>().unwrap();
+    // Held at its P10 (12) and P90 (28), the median moves below and above the base.
+    assert!((num(share[0][3]) - 12.0).abs() < 1e-9 && (num(share[0][4]) - 28.0).abs() < 1e-9);
+    assert!(num(share[0][5]) < num(share[0][7]) && num(share[0][7]) < num(share[0][6]));
+    // With everything else fixed but the multiplier, the medians scale with the held value.
+    assert!((num(share[0][6]) / num(share[0][5]) - 28.0 / 12.0).abs() < 0.01);
+}

@@ -21,8 +21,10 @@ mod comparison;
 mod fan;
 mod histogram;
 mod sweep;
+mod tornado;
 
 pub use self::sweep::{SweepDigest, SweepPoint, sweep_charts};
+pub use self::tornado::{SwingBar, TornadoDigest, tornado_charts};
 
 use std::fs;
 use std::io::Write;
