@@ -375,6 +375,8 @@ pub(crate) enum Chart {
     Histogram(histogram::HistogramChart),
     Intervals(comparison::IntervalChart),
     CapCurves(comparison::CapCurvesChart),
+    Sweep(sweep::SweepChart),
+    Tornado(tornado::TornadoChart),
 }
 
 impl Chart {
@@ -386,6 +388,8 @@ impl Chart {
             Chart::Histogram(c) => c.stem,
             Chart::Intervals(c) => c.stem,
             Chart::CapCurves(_) => "cap_probability",
+            Chart::Sweep(_) => "sweep",
+            Chart::Tornado(_) => "tornado",
         }
     }
 
@@ -397,6 +401,8 @@ impl Chart {
             Chart::Histogram(c) => &c.heading,
             Chart::Intervals(c) => &c.heading,
             Chart::CapCurves(c) => &c.heading,
+            Chart::Sweep(c) => &c.heading,
+            Chart::Tornado(c) => &c.heading,
         }
     }
 
@@ -413,6 +419,8 @@ impl Chart {
             Chart::Histogram(c) => c.draw(root, mode),
             Chart::Intervals(c) => c.draw(root, mode),
             Chart::CapCurves(c) => c.draw(root, mode),
+            Chart::Sweep(c) => c.draw(root, mode),
+            Chart::Tornado(c) => c.draw(root, mode),
         }
     }
 

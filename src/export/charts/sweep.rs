@@ -21,17 +21,15 @@
 
 use plotters::coord::Shift;
 use plotters::element::Polygon;
-use plotters::prelude::{BitMapBackend, DrawingArea, DrawingBackend, IntoDrawingArea, SVGBackend};
+use plotters::prelude::{DrawingArea, DrawingBackend};
 use plotters::style::text_anchor::HPos;
 use plotters::style::{Color, RGBColor};
-use rayon::prelude::*;
 
 use super::axes::{Axes, Scale, Unit, ValueAxis, XAxis};
 use super::canvas::{AXIS_TITLE, Canvas, DrawResult, LegendItem, Shape, Stroke, Swatch, TICK, TextMode};
 use super::palette::{self, AXIS, BLUE, GREEN, GRID, INK, MUTED, VERMILLION};
 use super::{
-    ChartError, ChartFile, ChartFormat, ChartOptions, Heading, decimals, encode_png, group_digits, paths_text,
-    register_fonts, trim_zeros,
+    Chart, ChartError, ChartFile, ChartOptions, Heading, decimals, group_digits, paths_text, render_all, trim_zeros,
 };
 use crate::stats::Stat;
 
@@ -56,14 +54,9 @@ pub struct SweepDigest {
     pub points: Vec<SweepPoint>,
 }
 
-/// The file name of the chart, without extension.
-const STEM: &str = "sweep";
-
 /// Draw `sweep.<ext>` in every format asked for.
 pub fn sweep_charts(digest: &SweepDigest, opts: &ChartOptions) -> Result<Vec<ChartFile>, ChartError> {
-    register_fonts();
-    let chart = SweepChart::new(digest);
-    opts.formats.par_iter().map(|f| chart.render(*f, opts)).collect()
+    render_all(&[Chart::Sweep(SweepChart::new(digest))], opts)
 }
 
 /// How one quantity is drawn.
@@ -120,8 +113,8 @@ struct Pt {
 }
 
 /// The sweep chart, ready to draw.
-struct SweepChart {
-    heading: Heading,
+pub(crate) struct SweepChart {
+    pub(crate) heading: Heading,
     key: String,
     /// The varied values, ascending.
     values: Vec<f64>,
@@ -215,44 +208,6 @@ impl SweepChart {
         }
     }
 
-    fn file_name(format: ChartFormat) -> String {
-        format!("{STEM}.{}", format.extension())
-    }
-
-    fn render(&self, format: ChartFormat, opts: &ChartOptions) -> Result<ChartFile, ChartError> {
-        let bytes = match format {
-            ChartFormat::Png => self.to_png(opts.width, opts.height)?,
-            ChartFormat::Svg => self.to_svg(opts.width, opts.height)?.into_bytes(),
-        };
-        Ok(ChartFile { name: Self::file_name(format), bytes })
-    }
-
-    /// Render as SVG text.
-    fn to_svg(&self, width: u32, height: u32) -> Result<String, ChartError> {
-        register_fonts();
-        let err = |e: String| ChartError { chart: Self::file_name(ChartFormat::Svg), message: e };
-        let mut out = String::new();
-        {
-            let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
-            self.draw(&root, TextMode::Native).map_err(|e| err(e.to_string()))?;
-            root.present().map_err(|e| err(e.to_string()))?;
-        }
-        Ok(out)
-    }
-
-    /// Render as a PNG file's bytes.
-    fn to_png(&self, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
-        register_fonts();
-        let err = |e: String| ChartError { chart: Self::file_name(ChartFormat::Png), message: e };
-        let mut pixels = vec![0u8; width as usize * height as usize * 3];
-        {
-            let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-            self.draw(&root, TextMode::Raster).map_err(|e| err(e.to_string()))?;
-            root.present().map_err(|e| err(e.to_string()))?;
-        }
-        encode_png(&pixels, width, height).map_err(|e| err(e.to_string()))
-    }
-
     fn legend(&self) -> Vec<LegendItem> {
         let mut items: Vec<LegendItem> = [SHARE, EQUITY, TOTAL]
             .iter()
@@ -281,7 +236,7 @@ impl SweepChart {
     }
 
     /// Draw on the whole image.
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, mode: TextMode) -> DrawResult<DB> {
+    pub(crate) fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, mode: TextMode) -> DrawResult<DB> {
         let c = Canvas::new(root, mode);
         c.clear()?;
         let top = c.heading(&self.heading)?;
@@ -460,6 +415,7 @@ fn draw_x_ticks<DB: DrawingBackend>(c: &Canvas<'_, DB>, axes: &Axes, xa: &KeyAxi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::charts::ChartFormat;
 
     fn stat(p50: f64, spread: f64) -> Stat {
         let p = |z: f64| p50 + z * spread;

@@ -15,10 +15,9 @@
 //! widened until the end labels fit inside the plot.
 
 use plotters::coord::Shift;
-use plotters::prelude::{BitMapBackend, DrawingArea, DrawingBackend, IntoDrawingArea, SVGBackend};
+use plotters::prelude::{DrawingArea, DrawingBackend};
 use plotters::style::RGBColor;
 use plotters::style::text_anchor::HPos;
-use rayon::prelude::*;
 
 use super::axes::{Scale, Unit, ValueAxis};
 use super::canvas::{
@@ -26,8 +25,8 @@ use super::canvas::{
 };
 use super::palette::{self, AXIS, BLUE, GRID, INK, MUTED, ORANGE};
 use super::{
-    ChartError, ChartFile, ChartFormat, ChartOptions, Heading, encode_png, group_digits, money, money_tick, paths_text,
-    register_fonts, trim_zeros,
+    Chart, ChartError, ChartFile, ChartOptions, Heading, group_digits, money, money_tick, paths_text, render_all,
+    trim_zeros,
 };
 
 /// One input's swing.
@@ -59,14 +58,9 @@ pub struct TornadoDigest {
     pub seed: u64,
 }
 
-/// The file name of the chart, without extension.
-const STEM: &str = "tornado";
-
 /// Draw `tornado.<ext>` in every format asked for.
 pub fn tornado_charts(digest: &TornadoDigest, opts: &ChartOptions) -> Result<Vec<ChartFile>, ChartError> {
-    register_fonts();
-    let chart = TornadoChart::new(digest);
-    opts.formats.par_iter().map(|f| chart.render(*f, opts)).collect()
+    render_all(&[Chart::Tornado(TornadoChart::new(digest))], opts)
 }
 
 /// The fill of the P10 half: dark, solid.
@@ -128,8 +122,8 @@ enum RowText {
 }
 
 /// The tornado chart, ready to draw.
-struct TornadoChart {
-    heading: Heading,
+pub(crate) struct TornadoChart {
+    pub(crate) heading: Heading,
     x_title: String,
     base: f64,
     bars: Vec<SwingBar>,
@@ -158,44 +152,6 @@ impl TornadoChart {
         }
     }
 
-    fn file_name(format: ChartFormat) -> String {
-        format!("{STEM}.{}", format.extension())
-    }
-
-    fn render(&self, format: ChartFormat, opts: &ChartOptions) -> Result<ChartFile, ChartError> {
-        let bytes = match format {
-            ChartFormat::Png => self.to_png(opts.width, opts.height)?,
-            ChartFormat::Svg => self.to_svg(opts.width, opts.height)?.into_bytes(),
-        };
-        Ok(ChartFile { name: Self::file_name(format), bytes })
-    }
-
-    /// Render as SVG text.
-    fn to_svg(&self, width: u32, height: u32) -> Result<String, ChartError> {
-        register_fonts();
-        let err = |e: String| ChartError { chart: Self::file_name(ChartFormat::Svg), message: e };
-        let mut out = String::new();
-        {
-            let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
-            self.draw(&root, TextMode::Native).map_err(|e| err(e.to_string()))?;
-            root.present().map_err(|e| err(e.to_string()))?;
-        }
-        Ok(out)
-    }
-
-    /// Render as a PNG file's bytes.
-    fn to_png(&self, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
-        register_fonts();
-        let err = |e: String| ChartError { chart: Self::file_name(ChartFormat::Png), message: e };
-        let mut pixels = vec![0u8; width as usize * height as usize * 3];
-        {
-            let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-            self.draw(&root, TextMode::Raster).map_err(|e| err(e.to_string()))?;
-            root.present().map_err(|e| err(e.to_string()))?;
-        }
-        encode_png(&pixels, width, height).map_err(|e| err(e.to_string()))
-    }
-
     fn legend(&self) -> Vec<LegendItem> {
         vec![
             LegendItem::new(Swatch::Band(LOW_FILL), "input at its P10"),
@@ -217,7 +173,7 @@ impl TornadoChart {
     }
 
     /// Draw on the whole image.
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, mode: TextMode) -> DrawResult<DB> {
+    pub(crate) fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, mode: TextMode) -> DrawResult<DB> {
         let c = Canvas::new(root, mode);
         c.clear()?;
         let top = c.heading(&self.heading)?;
@@ -484,6 +440,7 @@ impl TornadoChart {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::charts::ChartFormat;
 
     fn bar(input: &str, low: f64, high: f64, at_low: f64, at_high: f64) -> SwingBar {
         SwingBar { input: input.to_string(), low_value: low, high_value: high, at_low, at_high }
