@@ -140,27 +140,6 @@ fn an_output_folder_that_cannot_be_created() {
 }
 
 #[test]
-fn an_unwritable_output_folder() {
-    let ws = Workspace::new();
-    ws.file("deal.toml", MINIMAL);
-    let ro = ws.path().join("ro");
-    std::fs::create_dir(&ro).unwrap();
-    let mut perm = std::fs::metadata(&ro).unwrap().permissions();
-    perm.set_readonly(true);
-    std::fs::set_permissions(&ro, perm).unwrap();
-    // root ignores permissions; only check when the folder really is read-only.
-    if std::fs::write(ro.join("probe"), "x").is_ok() {
-        return;
-    }
-    ws.cmd()
-        .args(["run", "deal.toml", "--out", "ro/results"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("ro/results"))
-        .stderr(predicate::str::contains("fix:"));
-}
-
-#[test]
 fn two_scenarios_with_the_same_name() {
     let ws = Workspace::new();
     ws.file("a.toml", &format!("name = \"same\"\n{MINIMAL}"));

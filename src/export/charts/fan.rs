@@ -225,7 +225,7 @@ fn fraction_range(f: &Dist) -> String {
 
 /// The horizontal extent of a glyph of half-width `w` at `x`, kept inside
 /// the plot.
-fn glyph_span(axes: &Axes, x: f64, w: f64) -> (f64, f64) {
+pub(super) fn glyph_span(axes: &Axes, x: f64, w: f64) -> (f64, f64) {
     if x + w > axes.right {
         (x - 2.0 * w, x)
     } else if x - w < axes.left {

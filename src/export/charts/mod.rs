@@ -601,6 +601,29 @@ fn scenario_heading(r: &RunReport<'_>, quantity: &str) -> Heading {
     }
 }
 
+/// Helpers shared by the chart modules' tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// Text as the SVG backend escapes it.
+    pub fn xml(s: &str) -> String {
+        s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&apos;").replace('"', "&quot;")
+    }
+
+    /// Size, distinct colours, and distinct colours that are not grey, of a whole PNG.
+    pub fn colours(png_bytes: &[u8]) -> (u32, u32, usize, usize) {
+        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for px in buf[..info.buffer_size()].chunks(3) {
+            seen.insert((px[0], px[1], px[2]));
+        }
+        let coloured = seen.iter().filter(|(r, g, b)| !(r == g && g == b)).count();
+        (info.width, info.height, seen.len(), coloured)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -756,9 +779,7 @@ until = 2050
 cap = 300.0
 "#;
 
-    fn xml(s: &str) -> String {
-        s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&apos;").replace('"', "&quot;")
-    }
+    use self::test_support::xml;
 
     /// Size, distinct colours, and distinct colours that are not grey,
     /// below the heading and above the footer of an RGB8 image.

@@ -27,6 +27,7 @@ use plotters::style::{Color, RGBColor};
 
 use super::axes::{Axes, Scale, Unit, ValueAxis, XAxis};
 use super::canvas::{AXIS_TITLE, Canvas, DrawResult, LegendItem, Shape, Stroke, Swatch, TICK, TextMode};
+use super::fan::glyph_span;
 use super::palette::{self, AXIS, BLUE, GREEN, GRID, INK, MUTED, VERMILLION};
 use super::{
     Chart, ChartError, ChartFile, ChartOptions, Heading, decimals, group_digits, paths_text, render_all, trim_zeros,
@@ -385,17 +386,6 @@ fn median_color(s: &Series) -> RGBColor {
     palette::shade(s.color, 0.15)
 }
 
-/// The horizontal extent of a glyph of half-width `w` at `x`, kept inside the plot.
-fn glyph_span(axes: &Axes, x: f64, w: f64) -> (f64, f64) {
-    if x + w > axes.right {
-        (x - 2.0 * w, x)
-    } else if x - w < axes.left {
-        (x, x + 2.0 * w)
-    } else {
-        (x - w, x + w)
-    }
-}
-
 /// Tick marks of the key's axis along the bottom of a panel, and their
 /// labels when `labels` is set (the lower panel).
 fn draw_x_ticks<DB: DrawingBackend>(c: &Canvas<'_, DB>, axes: &Axes, xa: &KeyAxis, labels: bool) -> DrawResult<DB> {
@@ -416,6 +406,7 @@ fn draw_x_ticks<DB: DrawingBackend>(c: &Canvas<'_, DB>, axes: &Axes, xa: &KeyAxi
 mod tests {
     use super::*;
     use crate::export::charts::ChartFormat;
+    use crate::export::charts::test_support::{colours, xml};
 
     fn stat(p50: f64, spread: f64) -> Stat {
         let p = |z: f64| p50 + z * spread;
@@ -450,24 +441,6 @@ mod tests {
 
     fn caps() -> SweepDigest {
         digest([20.0, 30.0, 38.0, 50.0, 80.0].iter().map(|c| point(*c, c * 0.45)).collect())
-    }
-
-    fn xml(s: &str) -> String {
-        s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&apos;").replace('"', "&quot;")
-    }
-
-    /// Size, distinct colours, and distinct colours that are not grey.
-    fn colours(png_bytes: &[u8]) -> (u32, u32, usize, usize) {
-        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
-        let mut reader = decoder.read_info().unwrap();
-        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-        let info = reader.next_frame(&mut buf).unwrap();
-        let mut seen = std::collections::BTreeSet::new();
-        for px in buf[..info.buffer_size()].chunks(3) {
-            seen.insert((px[0], px[1], px[2]));
-        }
-        let coloured = seen.iter().filter(|(r, g, b)| !(r == g && g == b)).count();
-        (info.width, info.height, seen.len(), coloured)
     }
 
     #[test]

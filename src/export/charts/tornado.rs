@@ -441,6 +441,7 @@ impl TornadoChart {
 mod tests {
     use super::*;
     use crate::export::charts::ChartFormat;
+    use crate::export::charts::test_support::{colours, xml};
 
     fn bar(input: &str, low: f64, high: f64, at_low: f64, at_high: f64) -> SwingBar {
         SwingBar { input: input.to_string(), low_value: low, high_value: high, at_low, at_high }
@@ -467,24 +468,6 @@ mod tests {
             bar("discount_rate", 0.085, 0.115, 418.0, 401.5),
             bar("equity.dilution.2027.fraction", 0.053, 0.077, 412.0, 408.0),
         ])
-    }
-
-    fn xml(s: &str) -> String {
-        s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&apos;").replace('"', "&quot;")
-    }
-
-    /// Size, distinct colours, and distinct colours that are not grey.
-    fn colours(png_bytes: &[u8]) -> (u32, u32, usize, usize) {
-        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
-        let mut reader = decoder.read_info().unwrap();
-        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-        let info = reader.next_frame(&mut buf).unwrap();
-        let mut seen = std::collections::BTreeSet::new();
-        for px in buf[..info.buffer_size()].chunks(3) {
-            seen.insert((px[0], px[1], px[2]));
-        }
-        let coloured = seen.iter().filter(|(r, g, b)| !(r == g && g == b)).count();
-        (info.width, info.height, seen.len(), coloured)
     }
 
     /// Write a PNG for a person to look at when `TORNADO_CHART_DIR` is set.
