@@ -266,6 +266,9 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     let started = Instant::now();
     let layout = model.layout;
     let slots = layout.len();
+    // Each distinct quantity is gathered once; its aliases share its statistics.
+    let alias = model.aliases();
+    let gathered_slots: Vec<usize> = (0..slots).filter(|s| alias[*s] == *s).collect();
     let chunks = opts.paths.div_ceil(CHUNK_PATHS);
     let (pool, threads) = thread_pool(opts.threads, chunks)?;
 
@@ -277,7 +280,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
 
     let gathered: Vec<Gathered> = pool.broadcast(|_| {
         let mut g = Gathered {
-            sketches: vec![Sketch::with_limit(bucket_limit(slots)); slots],
+            sketches: vec![Sketch::with_limit(bucket_limit(gathered_slots.len())); slots],
             cap_years: vec![0; layout.years],
             terminated: vec![0; layout.years],
         };
@@ -325,8 +328,8 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
                     stop.store(true, Ordering::Relaxed);
                     return g;
                 }
-                for (s, sketch) in g.sketches.iter_mut().enumerate() {
-                    sketch.add_slice(&block[s * BLOCK..s * BLOCK + b]);
+                for &s in &gathered_slots {
+                    g.sketches[s].add_slice(&block[s * BLOCK..s * BLOCK + b]);
                 }
                 start += b as u64;
             }
@@ -348,8 +351,8 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     let mut parts = gathered.into_iter();
     let mut all = parts.next().expect("at least one thread");
     for g in parts {
-        for (a, b) in all.sketches.iter_mut().zip(&g.sketches) {
-            a.merge(b);
+        for &s in &gathered_slots {
+            all.sketches[s].merge(&g.sketches[s]);
         }
         for (a, b) in all.cap_years.iter_mut().zip(&g.cap_years) {
             *a += b;
@@ -360,15 +363,13 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     }
     let moments = ordered.into_inner().unwrap_or_else(|e| e.into_inner()).total;
     debug_assert_eq!(moments.n, opts.paths);
-    let stats = (0..slots).map(|i| Stat::new(moments.n, moments.mean[i], moments.m2[i], &all.sketches[i])).collect();
-    let folded = all
-        .sketches
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.folded())
-        .map(|(i, s)| Folded { quantity: describe_slot(model, i), bound: s.folded_below() })
+    let sketch = |i: usize| &all.sketches[alias[i]];
+    let stats = (0..slots).map(|i| Stat::new(moments.n, moments.mean[i], moments.m2[i], sketch(i))).collect();
+    let folded = (0..slots)
+        .filter(|i| sketch(*i).folded())
+        .map(|i| Folded { quantity: describe_slot(model, i), bound: sketch(i).folded_below() })
         .collect();
-    let summary_sketches = all.sketches.split_off(layout.summary(Summary::ALL[0]));
+    let summary_sketches = Summary::ALL.iter().map(|s| sketch(layout.summary(*s)).clone()).collect();
     Ok(RunResult {
         layout,
         paths: opts.paths,

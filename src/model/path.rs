@@ -415,6 +415,42 @@ impl Model {
         }
     }
 
+    /// For each slot of the layout, the slot that always holds the very same
+    /// value on every path (itself when there is none), so that the engine
+    /// gathers each distinct quantity once. The equalities hold bit for bit by
+    /// construction of [`Model::simulate_into`]:
+    /// - without a counter-share (every counter rate 0) the counter-payment is
+    ///   +0, so each net payment, yearly net payment and `pv_net` equals the
+    ///   payment, the yearly payment and `pv_share`;
+    /// - the stake changes only at the start of a year, so every period of a
+    ///   year has the stake of the year's first period;
+    /// - `total_share`, `equity_end` and `cap_hit` are the cumulative payment,
+    ///   the equity value and the cap flag of the last period.
+    pub fn aliases(&self) -> Vec<usize> {
+        let lay = self.layout;
+        let mut alias: Vec<usize> = (0..lay.len()).collect();
+        let no_counter = self.counter_rate.iter().all(|r| *r == 0.0);
+        let last = lay.periods - 1;
+        for k in 0..lay.periods {
+            if no_counter {
+                alias[lay.period(Metric::NetPayment, k)] = lay.period(Metric::Payment, k);
+            }
+            let year_start = (k / self.steps_per_year) * self.steps_per_year;
+            alias[lay.period(Metric::Stake, k)] = lay.period(Metric::Stake, year_start);
+        }
+        if no_counter {
+            for y in 0..lay.years {
+                alias[lay.year(Metric::NetPayment, y)] = lay.year(Metric::Payment, y);
+            }
+            alias[lay.summary(Summary::PvNet)] = lay.summary(Summary::PvShare);
+        }
+        alias[lay.summary(Summary::TotalShare)] = lay.period(Metric::CumulativePayment, last);
+        alias[lay.summary(Summary::EquityEnd)] = lay.period(Metric::EquityValue, last);
+        alias[lay.summary(Summary::CapHit)] = lay.period(Metric::CapBound, last);
+        debug_assert!(alias.iter().all(|a| alias[*a] == *a), "an alias points at a slot that is gathered");
+        alias
+    }
+
     /// Buffers for [`Model::simulate`].
     pub fn scratch(&self) -> PathScratch {
         PathScratch {

@@ -146,6 +146,33 @@ impl Store {
         }
     }
 
+    /// Count one value at each of `index`: with one range check when they all
+    /// fall inside the array (the common case), else one by one.
+    #[inline]
+    fn add_indices(&mut self, index: &[i32]) {
+        let Some(&first) = index.first() else { return };
+        let (mut lo, mut hi) = (first, first);
+        for &i in index {
+            lo = lo.min(i);
+            hi = hi.max(i);
+        }
+        let len = self.counts.len() as i32;
+        if self.total > 0 && lo >= self.offset && hi < self.offset + len {
+            let offset = self.offset;
+            let counts = &mut self.counts[..];
+            for &i in index {
+                counts[(i - offset) as usize] += 1;
+            }
+            self.total += index.len() as u64;
+            self.min_index = self.min_index.min(lo);
+            self.max_index = self.max_index.max(hi);
+        } else {
+            for &i in index {
+                self.add(i, 1);
+            }
+        }
+    }
+
     /// Lowest and highest indices with a count (`total` must be > 0).
     fn bounds(&self) -> (i32, i32) {
         (self.min_index, self.max_index)
@@ -338,6 +365,21 @@ impl Sketch {
         self.note_extremes(lo, n_lo, hi, n_hi);
         self.count += xs.len() as u64;
         if let Some(exact) = &mut self.exact {
+            if lo == hi {
+                // One value throughout (a zero payment, a flag): one look-up.
+                let n = xs.len() as u64;
+                if let Some(e) = exact.iter_mut().find(|e| e.0 == lo) {
+                    e.1 += n;
+                    return;
+                }
+                if exact.len() < EXACT_VALUES {
+                    exact.push((lo, n));
+                    return;
+                }
+                self.spill();
+                self.bucket(lo, n);
+                return;
+            }
             // Few distinct values (a flag, a zero payment, a fixed stake).
             let mut rest = None;
             for (n, &x) in xs.iter().enumerate() {
@@ -358,45 +400,33 @@ impl Sketch {
             return;
         }
         let mapping = self.mapping;
-        if lo > ZERO && xs.len() <= SLICE {
-            // All positive, the common case: indices first (a loop the
-            // compiler can vectorise), then the counts, with one range check.
-            let mut buffer = [0i32; SLICE];
-            let index = &mut buffer[..xs.len()];
-            for (i, &x) in index.iter_mut().zip(xs) {
-                *i = mapping.index(x);
-            }
-            let (mut lo_i, mut hi_i) = (index[0], index[0]);
-            for &i in index.iter() {
-                lo_i = lo_i.min(i);
-                hi_i = hi_i.max(i);
-            }
-            let store = &mut self.positive;
-            let len = store.counts.len() as i32;
-            if store.total > 0 && lo_i >= store.offset && hi_i < store.offset + len {
-                let offset = store.offset;
-                let counts = &mut store.counts[..];
-                for &i in index.iter() {
-                    counts[(i - offset) as usize] += 1;
+        for part in xs.chunks(SLICE) {
+            let mut positive = [0i32; SLICE];
+            if lo > ZERO {
+                // All positive, the common case: a loop the compiler can vectorise.
+                let index = &mut positive[..part.len()];
+                for (i, &x) in index.iter_mut().zip(part) {
+                    *i = mapping.index(x);
                 }
-                store.total += xs.len() as u64;
-                store.min_index = store.min_index.min(lo_i);
-                store.max_index = store.max_index.max(hi_i);
-            } else {
-                for &i in index.iter() {
-                    store.add(i, 1);
+                self.positive.add_indices(index);
+                continue;
+            }
+            // Zeros (a payment once the cap has bound) or negative values too.
+            let mut negative = [0i32; SLICE];
+            let (mut np, mut nn) = (0, 0);
+            for &x in part {
+                if x > ZERO {
+                    positive[np] = mapping.index(x);
+                    np += 1;
+                } else if x < -ZERO {
+                    negative[nn] = mapping.index(-x);
+                    nn += 1;
+                } else {
+                    self.zeros += 1;
                 }
             }
-            return;
-        }
-        for &x in xs {
-            if x > ZERO {
-                self.positive.add(mapping.index(x), 1);
-            } else if x < -ZERO {
-                self.negative.add(mapping.index(-x), 1);
-            } else {
-                self.zeros += 1;
-            }
+            self.positive.add_indices(&positive[..np]);
+            self.negative.add_indices(&negative[..nn]);
         }
     }
 
@@ -656,6 +686,49 @@ mod tests {
         for q in [0.0, 0.05, 0.5, 0.95, 1.0] {
             assert_eq!(a.quantile(q).to_bits(), b.quantile(q).to_bits(), "q={q}");
         }
+    }
+
+    /// The slice paths for zeros mixed in (a payment once the cap has bound),
+    /// for slices of one repeated value (exact mode) and for slices longer than
+    /// the index buffer give the same sketch as adding one value at a time.
+    #[test]
+    fn add_slice_with_zeros_and_repeats_equals_adding_one_by_one() {
+        let mut s = 11;
+        let mut xs: Vec<f64> = Vec::new();
+        for block in 0..40 {
+            for _ in 0..128 {
+                let u = lcg(&mut s);
+                xs.push(match block % 4 {
+                    0 => 0.0,
+                    1 => 38.0,
+                    2 if u < 0.3 => 0.0,
+                    _ => (u * 5.0).exp() - if block > 30 { 3.0 } else { 0.0 },
+                });
+            }
+        }
+        for chunk in [128, 1000] {
+            let mut a = Sketch::new();
+            xs.iter().for_each(|x| a.add(*x));
+            let mut b = Sketch::new();
+            xs.chunks(chunk).for_each(|c| b.add_slice(c));
+            assert_eq!(a.count(), b.count());
+            assert_eq!((a.zeros, a.positive.total, a.negative.total), (b.zeros, b.positive.total, b.negative.total));
+            for q in [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0] {
+                assert_eq!(a.quantile(q).to_bits(), b.quantile(q).to_bits(), "chunk {chunk} q={q}");
+            }
+        }
+        // One repeated value per slice stays exact, and a fifth value spills.
+        let mut c = Sketch::new();
+        for v in [0.0, 1.0, 2.0, 3.0] {
+            c.add_slice(&[v; 100]);
+        }
+        assert!(c.is_exact());
+        assert_eq!(c.exact_values().unwrap(), vec![(0.0, 100), (1.0, 100), (2.0, 100), (3.0, 100)]);
+        c.add_slice(&[4.0; 100]);
+        assert!(!c.is_exact());
+        assert_eq!(c.count(), 500);
+        assert!((c.quantile(0.5) - 2.0).abs() <= 2.0 * RELATIVE_ACCURACY);
+        assert_eq!((c.quantile(0.0), c.quantile(1.0)), (0.0, 4.0));
     }
 
     #[test]
