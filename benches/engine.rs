@@ -18,7 +18,7 @@ use revshare::scenario::Scenario;
 use revshare::stats::{ChunkMoments, Sketch};
 
 const PATHS: u64 = 100_000;
-const BLOCK: usize = 256;
+use engine::BLOCK;
 
 fn model() -> (Scenario, Model) {
     let s = Scenario::load(Path::new("scenarios/amended-2026.toml")).expect("shipped scenario");
@@ -74,7 +74,9 @@ fn stepping(bencher: Bencher) {
     });
 }
 
-/// Gathering 4096 paths' values into moments and quantile sketches (one thread).
+/// Gathering 4096 paths' values into moments and quantile sketches (one
+/// thread), as the engine does: every slot's moments, and a sketch for each
+/// distinct quantity (aliases share their source's).
 #[divan::bench(sample_count = 20)]
 fn aggregation(bencher: Bencher) {
     let (_, m) = model();
@@ -90,20 +92,22 @@ fn aggregation(bencher: Bencher) {
             block
         })
         .collect();
+    let aliases = m.aliases();
+    let gathered: Vec<usize> = (0..slots).filter(|s| aliases[*s] == *s).collect();
     let mut sketches = vec![Sketch::new(); slots];
     let mut moments = ChunkMoments::new(slots);
     // Warm the sketches up so they are in their steady state.
     for b in &blocks {
-        for (s, sk) in sketches.iter_mut().enumerate() {
-            sk.add_slice(&b[s * BLOCK..(s + 1) * BLOCK]);
+        for &s in &gathered {
+            sketches[s].add_slice(&b[s * BLOCK..(s + 1) * BLOCK]);
         }
     }
     bencher.bench_local(|| {
         moments.reset();
         for b in &blocks {
-            moments.add_block(b, BLOCK, BLOCK);
-            for (s, sk) in sketches.iter_mut().enumerate() {
-                sk.add_slice(&b[s * BLOCK..(s + 1) * BLOCK]);
+            moments.add_block(b, BLOCK, BLOCK, &gathered);
+            for &s in &gathered {
+                sketches[s].add_slice(&b[s * BLOCK..(s + 1) * BLOCK]);
             }
         }
     });

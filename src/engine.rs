@@ -28,7 +28,7 @@ pub const CHUNK_PATHS: u64 = 4096;
 /// Paths simulated before their values are gathered, statistic by statistic
 /// (a divisor of [`CHUNK_PATHS`]; also part of what a seed means, through the
 /// order of floating-point sums).
-const BLOCK: usize = 128;
+pub const BLOCK: usize = 128;
 
 /// Name of the generator, for the manifest.
 pub const GENERATOR: &str =
@@ -314,7 +314,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
                         g.terminated[y] += 1;
                     }
                 }
-                if let Some(slot) = moments.add_block(&block, BLOCK, b) {
+                if let Some(slot) = moments.add_block(&block, BLOCK, b, &gathered_slots) {
                     let column = &block[slot * BLOCK..slot * BLOCK + b];
                     let j = column.iter().position(|x| !x.is_finite());
                     let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
@@ -364,7 +364,8 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     let moments = ordered.into_inner().unwrap_or_else(|e| e.into_inner()).total;
     debug_assert_eq!(moments.n, opts.paths);
     let sketch = |i: usize| &all.sketches[alias[i]];
-    let stats = (0..slots).map(|i| Stat::new(moments.n, moments.mean[i], moments.m2[i], sketch(i))).collect();
+    let stats =
+        (0..slots).map(|i| Stat::new(moments.n, moments.mean[alias[i]], moments.m2[alias[i]], sketch(i))).collect();
     let folded = (0..slots)
         .filter(|i| sketch(*i).folded())
         .map(|i| Folded { quantity: describe_slot(model, i), bound: sketch(i).folded_below() })

@@ -8,7 +8,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::copula::Copula;
 use super::dist::Dist;
-use super::special::{norm_cdf, norm_inv};
+use super::special::norm_inv;
 use crate::scenario::{Input, Sampling, Scenario};
 
 /// Per-period (and per-year) metrics of MODEL.md §8, in output order.
@@ -502,7 +502,7 @@ impl Model {
                     dist.quantile(scratch.strata[next_stratum - 1])
                 }
                 Source::Direct => dist.sample(rng),
-                Source::Copula(j) => dist.quantile(norm_cdf(scratch.normals[*j]).min(1.0 - f64::EPSILON / 2.0)),
+                Source::Copula(j) => dist.from_normal(scratch.normals[*j]),
             };
             if let Some((pinned, value)) = self.pinned
                 && pinned == *input

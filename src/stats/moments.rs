@@ -4,6 +4,47 @@
 //! pairwise update, always in chunk order, so the result is the same bytes
 //! whatever the number of threads.
 
+/// Sum of deviations from `c` and of their squares, in four lanes so that the
+/// loop vectorises. The order of operations is fixed, so the result is too
+/// (and the same with wider vectors: each lane is computed alike).
+#[inline(always)]
+fn column_sums_lanes(col: &[f64], c: f64) -> (f64, f64) {
+    let mut a = [0.0; 4];
+    let mut b = [0.0; 4];
+    let mut quads = col.chunks_exact(4);
+    for q in &mut quads {
+        for l in 0..4 {
+            let d = q[l] - c;
+            a[l] += d;
+            b[l] += d * d;
+        }
+    }
+    for x in quads.remainder() {
+        let d = x - c;
+        a[0] += d;
+        b[0] += d * d;
+    }
+    ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
+}
+
+/// [`column_sums_lanes`] compiled for AVX2: the four lanes in one register
+/// instead of two, without fused multiply-adds, so bit for bit the same.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn column_sums_avx2(col: &[f64], c: f64) -> (f64, f64) {
+    column_sums_lanes(col, c)
+}
+
+#[inline]
+fn column_sums(col: &[f64], c: f64) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has just been checked to support AVX2.
+        return unsafe { column_sums_avx2(col, c) };
+    }
+    column_sums_lanes(col, c)
+}
+
 /// Running sums of one chunk of paths.
 #[derive(Clone, Debug)]
 pub struct ChunkMoments {
@@ -26,44 +67,27 @@ impl ChunkMoments {
     }
 
     /// Add a block of `paths` paths stored column by column: quantity `s`'s
-    /// values are `block[s * stride..s * stride + paths]`. Returns the first
-    /// quantity whose values (or their squares) are not finite, if any.
-    pub fn add_block(&mut self, block: &[f64], stride: usize, paths: usize) -> Option<usize> {
+    /// values are `block[s * stride..s * stride + paths]`, for each `s` in
+    /// `slots` (the others are left alone). Returns the first quantity whose
+    /// values (or their squares) are not finite, if any.
+    pub fn add_block(&mut self, block: &[f64], stride: usize, paths: usize, slots: &[usize]) -> Option<usize> {
         if paths == 0 {
             return None;
         }
         if self.n == 0 {
-            for (s, c) in self.shift.iter_mut().enumerate() {
-                *c = block[s * stride];
+            for &s in slots {
+                self.shift[s] = block[s * stride];
             }
         }
         self.n += paths as u64;
         let mut bad = None;
-        for (s, ((sum, sq), c)) in self.sum.iter_mut().zip(self.sum_sq.iter_mut()).zip(&self.shift).enumerate() {
-            let col = &block[s * stride..s * stride + paths];
-            // Four lanes so the loop vectorises; the order is fixed, so the
-            // result is too.
-            let mut a = [0.0; 4];
-            let mut b = [0.0; 4];
-            let mut quads = col.chunks_exact(4);
-            for q in &mut quads {
-                for l in 0..4 {
-                    let d = q[l] - c;
-                    a[l] += d;
-                    b[l] += d * d;
-                }
-            }
-            for x in quads.remainder() {
-                let d = x - c;
-                a[0] += d;
-                b[0] += d * d;
-            }
-            let (ds, dq) = ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]));
+        for &s in slots {
+            let (ds, dq) = column_sums(&block[s * stride..s * stride + paths], self.shift[s]);
             if bad.is_none() && !(ds.is_finite() && dq.is_finite()) {
                 bad = Some(s);
             }
-            *sum += ds;
-            *sq += dq;
+            self.sum[s] += ds;
+            self.sum_sq[s] += dq;
         }
         bad
     }
