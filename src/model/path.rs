@@ -611,7 +611,7 @@ impl Model {
                 step -= jump;
             }
             ln_r += step;
-            let r_next = ln_r.exp();
+            let r_next = super::special::exp(ln_r);
             let revenue = self.dt * 0.5 * (r + r_next);
             r = r_next;
 

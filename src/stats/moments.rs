@@ -5,10 +5,9 @@
 //! whatever the number of threads.
 
 /// Sum of deviations from `c` and of their squares, in four lanes so that the
-/// loop vectorises. The order of operations is fixed, so the result is too
-/// (and the same with wider vectors: each lane is computed alike).
+/// loop vectorises. The order of operations is fixed, so the result is too.
 #[inline(always)]
-fn column_sums_lanes(col: &[f64], c: f64) -> (f64, f64) {
+fn column_sums(col: &[f64], c: f64) -> (f64, f64) {
     let mut a = [0.0; 4];
     let mut b = [0.0; 4];
     let mut quads = col.chunks_exact(4);
@@ -25,24 +24,6 @@ fn column_sums_lanes(col: &[f64], c: f64) -> (f64, f64) {
         b[0] += d * d;
     }
     ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
-}
-
-/// [`column_sums_lanes`] compiled for AVX2: the four lanes in one register
-/// instead of two, without fused multiply-adds, so bit for bit the same.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn column_sums_avx2(col: &[f64], c: f64) -> (f64, f64) {
-    column_sums_lanes(col, c)
-}
-
-#[inline]
-fn column_sums(col: &[f64], c: f64) -> (f64, f64) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has just been checked to support AVX2.
-        return unsafe { column_sums_avx2(col, c) };
-    }
-    column_sums_lanes(col, c)
 }
 
 /// Running sums of one chunk of paths.
