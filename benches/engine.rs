@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use revshare::engine::{self, RunOptions};
 use revshare::export::{Exporter, PeriodsCsv, RunReport, SummaryCsv, YearlyCsv};
-use revshare::model::Model;
+use revshare::model::{Model, PathEvents};
 use revshare::scenario::Scenario;
 use revshare::stats::{ChunkMoments, Sketch};
 
@@ -57,18 +57,23 @@ fn inputs(bencher: Bencher) {
     });
 }
 
-/// Stepping 4096 whole paths, inputs included, into a block (one thread, no aggregation).
+/// Stepping 4096 whole paths, inputs included, into blocks as the engine does
+/// (one thread, no aggregation): each path's random part, then the rest of a
+/// block's paths at once.
 #[divan::bench(sample_count = 20)]
 fn stepping(bencher: Bencher) {
     let (_, m) = model();
     let mut scratch = m.scratch();
     let mut block = vec![0.0; m.layout.len() * BLOCK];
+    let mut paths = m.block(BLOCK);
+    let mut events = vec![PathEvents::default(); BLOCK];
     bencher.bench_local(|| {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
         for _ in 0..4096 / BLOCK {
             for j in 0..BLOCK {
-                m.simulate_into(&mut rng, &mut scratch, &mut block, BLOCK, j);
+                m.draw_path(&mut rng, &mut scratch, &mut paths, j);
             }
+            m.finish_block(&mut paths, BLOCK, &mut block, BLOCK, &mut events);
         }
         block[0]
     });
@@ -86,9 +91,11 @@ fn aggregation(bencher: Bencher) {
     let blocks: Vec<Vec<f64>> = (0..4096 / BLOCK)
         .map(|_| {
             let mut block = vec![0.0; slots * BLOCK];
+            let mut paths = m.block(BLOCK);
             for j in 0..BLOCK {
-                m.simulate_into(&mut rng, &mut scratch, &mut block, BLOCK, j);
+                m.draw_path(&mut rng, &mut scratch, &mut paths, j);
             }
+            m.finish_block(&mut paths, BLOCK, &mut block, BLOCK, &mut vec![PathEvents::default(); BLOCK]);
             block
         })
         .collect();

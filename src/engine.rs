@@ -172,7 +172,7 @@ where
         stratify(model, &mut rng, in_chunk, &mut strata);
         for p in first..(first + CHUNK_PATHS).min(paths) {
             take_stratum(&strata, in_chunk, (p - first) as usize, &mut scratch);
-            let events = model.simulate_into(&mut rng, &mut scratch, &mut values, 1, 0);
+            let events = model.simulate_into(&mut rng, &mut scratch, &mut values);
             f(p, &values, events, &scratch);
         }
     }
@@ -287,6 +287,8 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
         let mut scratch = model.scratch();
         let mut strata = Vec::new();
         let mut block = vec![0.0; slots * BLOCK];
+        let mut paths = model.block(BLOCK);
+        let mut events = vec![PathEvents::default(); BLOCK];
         let mut moments = ChunkMoments::new(slots);
         loop {
             if stop.load(Ordering::Relaxed) || opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
@@ -306,11 +308,14 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
                 let b = BLOCK.min((n - start) as usize);
                 for j in 0..b {
                     take_stratum(&strata, n as usize, start as usize + j, &mut scratch);
-                    let events = model.simulate_into(&mut rng, &mut scratch, &mut block, BLOCK, j);
-                    if let Some(y) = events.cap_year {
+                    model.draw_path(&mut rng, &mut scratch, &mut paths, j);
+                }
+                model.finish_block(&mut paths, b, &mut block, BLOCK, &mut events);
+                for e in &events[..b] {
+                    if let Some(y) = e.cap_year {
                         g.cap_years[y] += 1;
                     }
-                    if let Some(y) = events.terminated_year {
+                    if let Some(y) = e.terminated_year {
                         g.terminated[y] += 1;
                     }
                 }

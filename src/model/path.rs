@@ -181,6 +181,34 @@ pub struct PathScratch {
     /// Latin hypercube: this path's stratified uniforms, one per dimension
     /// (see [`Model::lhs_dims`]); empty for plain Monte Carlo.
     pub strata: Vec<f64>,
+    /// A one-path block for [`Model::simulate_into`].
+    block: Option<Block>,
+}
+
+/// Per-path state of a block of paths between [`Model::draw_path`] and
+/// [`Model::finish_block`] (period-major where by period: `ln_r[k * capacity + j]`).
+#[derive(Clone, Debug)]
+pub struct Block {
+    capacity: usize,
+    ln_r: Vec<f64>,
+    terminated_at: Vec<usize>,
+    dilution: Vec<f64>,
+    initial: Vec<f64>,
+    share_scale: Vec<f64>,
+    cap: Vec<f64>,
+    base_ratio: Vec<f64>,
+    stake: Vec<f64>,
+    multiple: Vec<f64>,
+    multiple_step: Vec<f64>,
+    terminal_multiple: Vec<f64>,
+    run_rate: Vec<f64>,
+    cumulative: Vec<f64>,
+    bound: Vec<bool>,
+    cap_year: Vec<usize>,
+    total_counter: Vec<f64>,
+    pv_share: Vec<f64>,
+    pv_net: Vec<f64>,
+    flows: [Vec<f64>; 4],
 }
 
 /// A dilution event with its year as an index.
@@ -418,7 +446,7 @@ impl Model {
     /// For each slot of the layout, the slot that always holds the very same
     /// value on every path (itself when there is none), so that the engine
     /// gathers each distinct quantity once. The equalities hold bit for bit by
-    /// construction of [`Model::simulate_into`]:
+    /// construction of [`Model::finish_block`]:
     /// - without a counter-share (every counter rate 0) the counter-payment is
     ///   +0, so each net payment, yearly net payment and `pv_net` equals the
     ///   payment, the yearly payment and `pv_share`;
@@ -459,6 +487,7 @@ impl Model {
             inputs: Draws::default(),
             dilutions: vec![(0.0, false); self.dilution.len()],
             strata: Vec::new(),
+            block: None,
         }
     }
 
@@ -540,37 +569,65 @@ impl Model {
 
     /// Simulate one path into `out`.
     pub fn simulate<R: Rng + ?Sized>(&self, rng: &mut R, scratch: &mut PathScratch, out: &mut PathOutcome) {
-        let events = self.simulate_into(rng, scratch, &mut out.values, 1, 0);
+        let events = self.simulate_into(rng, scratch, &mut out.values);
         out.cap_year = events.cap_year;
         out.terminated_year = events.terminated_year;
     }
 
-    /// Simulate one path, writing the value of slot `s` to `values[s * stride + column]`
-    /// (a block of paths stored column by column, so that aggregation reads each
-    /// statistic's values contiguously).
+    /// Simulate one path, writing the value of slot `s` to `values[s]`.
     pub fn simulate_into<R: Rng + ?Sized>(
         &self,
         rng: &mut R,
         scratch: &mut PathScratch,
         values: &mut [f64],
-        stride: usize,
-        column: usize,
     ) -> PathEvents {
-        let d = self.draw(rng, scratch);
-        let lay = self.layout;
-        let kk = lay.periods;
-        let yearly_flows = lay.steps_per_year > 1;
-        let mut events = PathEvents::default();
-        let v = values;
-        let at = |slot: usize| slot * stride + column;
+        let mut block = scratch.block.take().unwrap_or_else(|| self.block(1));
+        self.draw_path(rng, scratch, &mut block, 0);
+        let mut events = [PathEvents::default()];
+        self.finish_block(&mut block, 1, values, 1, &mut events);
+        scratch.block = Some(block);
+        events[0]
+    }
 
-        let has_equity = self.multiple.is_some();
-        // M_k = M₀·(M_K/M₀)^((k+1)/K), stepped by a constant factor.
-        let multiple_step = ((d.terminal_multiple.ln() - d.multiple.ln()) / kk as f64).exp();
-        let mut multiple = d.multiple;
+    /// State for simulating up to `capacity` paths together (see [`Model::draw_path`]).
+    pub fn block(&self, capacity: usize) -> Block {
+        let (kk, years) = (self.layout.periods, self.layout.years);
+        let per_path = || vec![0.0; capacity];
+        Block {
+            capacity,
+            ln_r: vec![0.0; kk * capacity],
+            terminated_at: vec![kk; capacity],
+            dilution: vec![1.0; years * capacity],
+            initial: per_path(),
+            share_scale: per_path(),
+            cap: per_path(),
+            base_ratio: per_path(),
+            stake: per_path(),
+            multiple: per_path(),
+            multiple_step: per_path(),
+            terminal_multiple: per_path(),
+            run_rate: per_path(),
+            cumulative: per_path(),
+            bound: vec![false; capacity],
+            cap_year: vec![usize::MAX; capacity],
+            total_counter: per_path(),
+            pv_share: per_path(),
+            pv_net: per_path(),
+            flows: [per_path(), per_path(), per_path(), per_path()],
+        }
+    }
+
+    /// The random part of path `j` of a block: its inputs (§2) and, period by
+    /// period, termination (§4) and the log run-rate (§3). Every variate of a
+    /// path is drawn here, in a fixed order, so a stream gives the same paths
+    /// whether they are simulated one at a time or a block at a time.
+    /// [`Model::finish_block`] then does the arithmetic, which draws nothing,
+    /// for all the block's paths at once.
+    pub fn draw_path<R: Rng + ?Sized>(&self, rng: &mut R, scratch: &mut PathScratch, block: &mut Block, j: usize) {
+        let d = self.draw(rng, scratch);
+        let kk = self.layout.periods;
+        let n = block.capacity;
         let jump = -(-d.shock_size).ln_1p();
-        let share_scale = d.rate_multiplier * d.base_fraction;
-        let cap = d.cap;
         let mut u = if self.noise_sd > 0.0 {
             let z: f64 = StandardNormal.sample(rng);
             self.noise_sd * z
@@ -578,26 +635,15 @@ impl Model {
             0.0
         };
         let mut ln_r = d.initial.ln();
-        let mut r = d.initial;
-        let mut stake = d.stake;
-        let mut cumulative = 0.0;
-        let mut bound = false;
-        let mut terminated = false;
-        let (mut total_counter, mut pv_share, mut pv_net) = (0.0, 0.0, 0.0);
-        let mut equity = 0.0;
-        let mut year_flows = [0.0; 4];
-
+        let mut terminated_at = kk;
         for k in 0..kk {
-            let y = self.year_of[k];
-            if k % self.steps_per_year == 0 {
-                stake *= scratch.dilution_factor[y];
-                year_flows = [0.0; 4];
+            if self.accrues[k]
+                && terminated_at == kk
+                && self.termination_p > 0.0
+                && rng.random::<f64>() < self.termination_p
+            {
+                terminated_at = k;
             }
-            if self.accrues[k] && !terminated && self.termination_p > 0.0 && rng.random::<f64>() < self.termination_p {
-                terminated = true;
-                events.terminated_year = Some(y);
-            }
-            // Revenue (§3).
             let mut step = (self.log_growth[k] + d.growth_shift + u) * self.dt;
             if self.vol_sqrt_dt > 0.0 {
                 let eps: f64 = StandardNormal.sample(rng);
@@ -611,74 +657,184 @@ impl Model {
                 step -= jump;
             }
             ln_r += step;
-            let r_next = super::special::exp(ln_r);
-            let revenue = self.dt * 0.5 * (r + r_next);
-            r = r_next;
+            block.ln_r[k * n + j] = ln_r;
+        }
+        block.terminated_at[j] = terminated_at;
+        for (y, f) in scratch.dilution_factor.iter().enumerate() {
+            block.dilution[y * n + j] = *f;
+        }
+        block.initial[j] = d.initial;
+        block.share_scale[j] = d.rate_multiplier * d.base_fraction;
+        block.cap[j] = d.cap;
+        block.base_ratio[j] = d.base_ratio;
+        block.stake[j] = d.stake;
+        block.multiple[j] = d.multiple;
+        // M_k = M₀·(M_K/M₀)^((k+1)/K), stepped by a constant factor.
+        block.multiple_step[j] = ((d.terminal_multiple.ln() - d.multiple.ln()) / kk as f64).exp();
+        block.terminal_multiple[j] = d.terminal_multiple;
+    }
 
-            // Revenue share and counter-share (§4, §5).
-            let (mut paid, mut counter) = (0.0, 0.0);
-            if self.accrues[k] && !terminated {
-                let due = self.share_rate[k] * share_scale * revenue;
-                if !bound {
-                    let remaining = cap - cumulative;
-                    if due >= remaining {
-                        bound = true;
-                        events.cap_year = Some(y);
-                        paid = remaining.max(0.0);
-                        cumulative = cap;
+    /// Everything else of the first `n` paths of a block drawn by
+    /// [`Model::draw_path`] (§3–§7): run-rates, revenue, the capped share, the
+    /// counter-share, the stake and the path summaries, period by period for
+    /// all paths at once (loops over paths that the compiler vectorises, each
+    /// writing one statistic's values contiguously). Path j's value of slot s
+    /// goes to `values[s * stride + j]` and its events to `events[j]`. A
+    /// path's arithmetic is the same sequence of operations whatever `n`, so
+    /// its values are the same bits.
+    pub fn finish_block(
+        &self,
+        block: &mut Block,
+        n: usize,
+        values: &mut [f64],
+        stride: usize,
+        events: &mut [PathEvents],
+    ) {
+        let lay = self.layout;
+        let kk = lay.periods;
+        let spy = self.steps_per_year;
+        let cn = block.capacity;
+        let has_equity = self.multiple.is_some();
+        let mut rows: Vec<&mut [f64]> = values.chunks_mut(stride).take(lay.len()).map(|row| &mut row[..n]).collect();
+        let b = block;
+        let (terminated_at, share_scale, cap, base_ratio) =
+            (&b.terminated_at[..n], &b.share_scale[..n], &b.cap[..n], &b.base_ratio[..n]);
+        let (multiple_step, terminal_multiple) = (&b.multiple_step[..n], &b.terminal_multiple[..n]);
+        let r = &mut b.run_rate[..n];
+        r.copy_from_slice(&b.initial[..n]);
+        let (cumulative, bound, cap_year) = (&mut b.cumulative[..n], &mut b.bound[..n], &mut b.cap_year[..n]);
+        cumulative.fill(0.0);
+        bound.fill(false);
+        cap_year.fill(usize::MAX);
+        let (total_counter, pv_share, pv_net) = (&mut b.total_counter[..n], &mut b.pv_share[..n], &mut b.pv_net[..n]);
+        total_counter.fill(0.0);
+        pv_share.fill(0.0);
+        pv_net.fill(0.0);
+        let (stake, multiple) = (&mut b.stake[..n], &mut b.multiple[..n]);
+        let [f_revenue, f_paid, f_counter, f_net] = &mut b.flows;
+        let (f_revenue, f_paid, f_counter, f_net) =
+            (&mut f_revenue[..n], &mut f_paid[..n], &mut f_counter[..n], &mut f_net[..n]);
+
+        for y in 0..lay.years {
+            for (s, f) in stake.iter_mut().zip(&b.dilution[y * cn..y * cn + n]) {
+                *s *= f;
+            }
+            for f in [&mut *f_revenue, &mut *f_paid, &mut *f_counter, &mut *f_net] {
+                f.fill(0.0);
+            }
+            for k in y * spy..(y + 1) * spy {
+                let ln_r = &b.ln_r[k * cn..k * cn + n];
+                let (accrues, rate, counter_rate, discount) =
+                    (self.accrues[k], self.share_rate[k], self.counter_rate[k], self.discount[k]);
+                let last = k + 1 == kk;
+                let at = |m: Metric| lay.period(m, k);
+                let [
+                    o_revenue,
+                    o_run_rate,
+                    o_paid,
+                    o_cumulative,
+                    o_counter,
+                    o_net,
+                    o_stake,
+                    o_valuation,
+                    o_equity,
+                    o_bound,
+                ] = rows.get_disjoint_mut(Metric::ALL.map(at)).expect("distinct rows");
+                // Loops simple enough to vectorise, one concern each.
+                // Run-rate and revenue (§3).
+                for (o, x) in o_run_rate.iter_mut().zip(ln_r) {
+                    *o = super::special::exp(*x);
+                }
+                for ((o, r), r_next) in o_revenue.iter_mut().zip(r.iter_mut()).zip(o_run_rate.iter()) {
+                    *o = self.dt * 0.5 * (*r + r_next);
+                    *r = *r_next;
+                }
+                // Revenue share and counter-share (§4, §5).
+                for j in 0..n {
+                    let revenue = o_revenue[j];
+                    let active = accrues && k < terminated_at[j];
+                    let open = active && !bound[j];
+                    let due = rate * share_scale[j] * revenue;
+                    let remaining = cap[j] - cumulative[j];
+                    let hits = open && due >= remaining;
+                    let paid = if hits {
+                        remaining.max(0.0)
+                    } else if open {
+                        due
                     } else {
-                        paid = due;
-                        cumulative += due;
-                    }
+                        0.0
+                    };
+                    cumulative[j] = if hits {
+                        cap[j]
+                    } else if open {
+                        cumulative[j] + due
+                    } else {
+                        cumulative[j]
+                    };
+                    bound[j] |= hits;
+                    cap_year[j] = if hits { y } else { cap_year[j] };
+                    let counter = if active { counter_rate * base_ratio[j] * revenue } else { 0.0 };
+                    o_paid[j] = paid;
+                    o_cumulative[j] = cumulative[j];
+                    o_counter[j] = counter;
+                    o_bound[j] = if bound[j] { 1.0 } else { 0.0 };
                 }
-                counter = self.counter_rate[k] * d.base_ratio * revenue;
+                for j in 0..n {
+                    let (paid, counter) = (o_paid[j], o_counter[j]);
+                    let net = paid - counter;
+                    o_net[j] = net;
+                    total_counter[j] += counter;
+                    pv_share[j] += paid * discount;
+                    pv_net[j] += net * discount;
+                    f_revenue[j] += o_revenue[j];
+                    f_paid[j] += paid;
+                    f_counter[j] += counter;
+                    f_net[j] += net;
+                }
+                // Equity (§6).
+                o_stake.copy_from_slice(stake);
+                if has_equity {
+                    for j in 0..n {
+                        multiple[j] = if last { terminal_multiple[j] } else { multiple[j] * multiple_step[j] };
+                        let valuation = multiple[j] * o_run_rate[j];
+                        o_valuation[j] = valuation;
+                        o_equity[j] = stake[j] * valuation;
+                    }
+                } else {
+                    o_valuation.fill(0.0);
+                    o_equity.fill(0.0);
+                }
             }
-            let net = paid - counter;
-            total_counter += counter;
-            pv_share += paid * self.discount[k];
-            pv_net += net * self.discount[k];
-
-            // Equity (§6).
-            let (valuation, eq) = if has_equity {
-                multiple = if k + 1 == kk { d.terminal_multiple } else { multiple * multiple_step };
-                let valuation = multiple * r_next;
-                (valuation, stake * valuation)
-            } else {
-                (0.0, 0.0)
+            if spy > 1 {
+                for (f, sums) in FLOWS.iter().zip([&*f_revenue, &*f_paid, &*f_counter, &*f_net]) {
+                    rows[lay.year(*f, y)].copy_from_slice(sums);
+                }
+            }
+        }
+        // Path summaries (§7).
+        let equity_end = lay.period(Metric::EquityValue, kk - 1);
+        let last_discount = self.discount[kk - 1];
+        for j in 0..n {
+            let equity = rows[equity_end][j];
+            let pv_equity = equity * last_discount;
+            let summary = [
+                cumulative[j],
+                pv_share[j],
+                total_counter[j],
+                pv_net[j],
+                equity,
+                pv_equity,
+                pv_net[j] + pv_equity,
+                if bound[j] { 1.0 } else { 0.0 },
+            ];
+            for (s, x) in Summary::ALL.iter().zip(summary) {
+                rows[lay.summary(*s)][j] = x;
+            }
+            events[j] = PathEvents {
+                cap_year: (cap_year[j] != usize::MAX).then_some(cap_year[j]),
+                terminated_year: (terminated_at[j] < kk).then(|| self.year_of[terminated_at[j]]),
             };
-            equity = eq;
-            let cap_bound = if bound { 1.0 } else { 0.0 };
-
-            let period = [revenue, r_next, paid, cumulative, counter, net, stake, valuation, eq, cap_bound];
-            for (m, x) in period.into_iter().enumerate() {
-                v[at(m * kk + k)] = x;
-            }
-            if yearly_flows {
-                for (f, x) in year_flows.iter_mut().zip([revenue, paid, counter, net]) {
-                    *f += x;
-                }
-                if (k + 1) % self.steps_per_year == 0 {
-                    for (i, f) in FLOWS.iter().enumerate() {
-                        v[at(lay.year(*f, y))] = year_flows[i];
-                    }
-                }
-            }
         }
-        let pv_equity = equity * self.discount[kk - 1];
-        let summary = [
-            cumulative,
-            pv_share,
-            total_counter,
-            pv_net,
-            equity,
-            pv_equity,
-            pv_net + pv_equity,
-            if bound { 1.0 } else { 0.0 },
-        ];
-        for (s, x) in Summary::ALL.iter().zip(summary) {
-            v[at(lay.summary(*s))] = x;
-        }
-        events
     }
 
     /// Draw one path's uncertain inputs and return their sum (benchmarks
@@ -697,7 +853,7 @@ impl Model {
             + d.terminal_multiple
     }
 
-    /// Draw exactly the random variates one path of [`Model::simulate_into`]
+    /// Draw exactly the random variates one path of [`Model::draw_path`]
     /// consumes, in the same order, and nothing else: the benchmark floor.
     /// Returns their sum so that the work cannot be optimised away.
     pub fn draw_variates<R: Rng + ?Sized>(&self, rng: &mut R, scratch: &mut PathScratch) -> f64 {
