@@ -191,7 +191,8 @@ pub struct PathScratch {
 pub struct Block {
     capacity: usize,
     ln_r: Vec<f64>,
-    terminated_at: Vec<usize>,
+    /// Index of the period in which the share was terminated (the number of periods if never), as f64.
+    terminated_at: Vec<f64>,
     dilution: Vec<f64>,
     initial: Vec<f64>,
     share_scale: Vec<f64>,
@@ -203,8 +204,9 @@ pub struct Block {
     terminal_multiple: Vec<f64>,
     run_rate: Vec<f64>,
     cumulative: Vec<f64>,
-    bound: Vec<bool>,
-    cap_year: Vec<usize>,
+    /// 1.0 once the cap has bound, and the year index it bound in (−1 if not yet).
+    bound: Vec<f64>,
+    cap_year: Vec<f64>,
     total_counter: Vec<f64>,
     pv_share: Vec<f64>,
     pv_net: Vec<f64>,
@@ -596,7 +598,7 @@ impl Model {
         Block {
             capacity,
             ln_r: vec![0.0; kk * capacity],
-            terminated_at: vec![kk; capacity],
+            terminated_at: vec![kk as f64; capacity],
             dilution: vec![1.0; years * capacity],
             initial: per_path(),
             share_scale: per_path(),
@@ -608,8 +610,8 @@ impl Model {
             terminal_multiple: per_path(),
             run_rate: per_path(),
             cumulative: per_path(),
-            bound: vec![false; capacity],
-            cap_year: vec![usize::MAX; capacity],
+            bound: per_path(),
+            cap_year: per_path(),
             total_counter: per_path(),
             pv_share: per_path(),
             pv_net: per_path(),
@@ -659,7 +661,7 @@ impl Model {
             ln_r += step;
             block.ln_r[k * n + j] = ln_r;
         }
-        block.terminated_at[j] = terminated_at;
+        block.terminated_at[j] = terminated_at as f64;
         for (y, f) in scratch.dilution_factor.iter().enumerate() {
             block.dilution[y * n + j] = *f;
         }
@@ -704,8 +706,8 @@ impl Model {
         r.copy_from_slice(&b.initial[..n]);
         let (cumulative, bound, cap_year) = (&mut b.cumulative[..n], &mut b.bound[..n], &mut b.cap_year[..n]);
         cumulative.fill(0.0);
-        bound.fill(false);
-        cap_year.fill(usize::MAX);
+        bound.fill(0.0);
+        cap_year.fill(-1.0);
         let (total_counter, pv_share, pv_net) = (&mut b.total_counter[..n], &mut b.pv_share[..n], &mut b.pv_net[..n]);
         total_counter.fill(0.0);
         pv_share.fill(0.0);
@@ -750,13 +752,15 @@ impl Model {
                     *r = *r_next;
                 }
                 // Revenue share and counter-share (§4, §5).
+                // Branch-free (flags as 0.0/1.0 and periods as f64), so that it vectorises.
+                let (period, year) = (k as f64, y as f64);
                 for j in 0..n {
                     let revenue = o_revenue[j];
-                    let active = accrues && k < terminated_at[j];
-                    let open = active && !bound[j];
+                    let active = accrues & (period < terminated_at[j]);
+                    let open = active & (bound[j] == 0.0);
                     let due = rate * share_scale[j] * revenue;
                     let remaining = cap[j] - cumulative[j];
-                    let hits = open && due >= remaining;
+                    let hits = open & (due >= remaining);
                     let paid = if hits {
                         remaining.max(0.0)
                     } else if open {
@@ -771,13 +775,13 @@ impl Model {
                     } else {
                         cumulative[j]
                     };
-                    bound[j] |= hits;
-                    cap_year[j] = if hits { y } else { cap_year[j] };
+                    bound[j] = if hits { 1.0 } else { bound[j] };
+                    cap_year[j] = if hits { year } else { cap_year[j] };
                     let counter = if active { counter_rate * base_ratio[j] * revenue } else { 0.0 };
                     o_paid[j] = paid;
                     o_cumulative[j] = cumulative[j];
                     o_counter[j] = counter;
-                    o_bound[j] = if bound[j] { 1.0 } else { 0.0 };
+                    o_bound[j] = bound[j];
                 }
                 for j in 0..n {
                     let (paid, counter) = (o_paid[j], o_counter[j]);
@@ -825,14 +829,15 @@ impl Model {
                 equity,
                 pv_equity,
                 pv_net[j] + pv_equity,
-                if bound[j] { 1.0 } else { 0.0 },
+                bound[j],
             ];
             for (s, x) in Summary::ALL.iter().zip(summary) {
                 rows[lay.summary(*s)][j] = x;
             }
+            let terminated = terminated_at[j] as usize;
             events[j] = PathEvents {
-                cap_year: (cap_year[j] != usize::MAX).then_some(cap_year[j]),
-                terminated_year: (terminated_at[j] < kk).then(|| self.year_of[terminated_at[j]]),
+                cap_year: (cap_year[j] >= 0.0).then_some(cap_year[j] as usize),
+                terminated_year: (terminated < kk).then(|| self.year_of[terminated]),
             };
         }
     }
