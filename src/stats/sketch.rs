@@ -67,6 +67,26 @@ fn index_into(mapping: Mapping, xs: &[f64], out: &mut [i32]) {
     }
 }
 
+/// [`index_into`] compiled for AVX2 (four values per instruction instead of
+/// two). The same operations in wider registers, without fused multiply-adds:
+/// the indices are bit for bit those of the baseline build.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn index_into_avx2(mapping: Mapping, xs: &[f64], out: &mut [i32]) {
+    index_into(mapping, xs, out);
+}
+
+/// [`index_into`] with the widest vectors this processor has.
+#[inline]
+fn index_positive(mapping: Mapping, xs: &[f64], out: &mut [i32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has just been checked to support AVX2.
+        return unsafe { index_into_avx2(mapping, xs, out) };
+    }
+    index_into(mapping, xs, out);
+}
+
 /// Smallest and largest of a non-empty slice (of finite values), four lanes at
 /// a time so that the loop vectorises.
 #[inline]
@@ -440,7 +460,7 @@ impl Sketch {
             if lo > ZERO {
                 // All positive, the common case: a loop the compiler can vectorise.
                 let index = &mut positive[..part.len()];
-                index_into(mapping, part, index);
+                index_positive(mapping, part, index);
                 self.positive.add_indices(index);
                 continue;
             }
@@ -732,6 +752,12 @@ mod tests {
             index_into(m, part, out);
         }
         assert!(xs.iter().zip(&batch).all(|(x, i)| m.index(*x) == *i));
+        // With the widest vectors the processor has (AVX2 on most x86-64), the same.
+        let mut wide = vec![0; xs.len()];
+        for (part, out) in xs.chunks(SLICE).zip(wide.chunks_mut(SLICE)) {
+            index_positive(m, part, out);
+        }
+        assert_eq!(batch, wide);
         // Values added by slice or one by one land in the same buckets.
         let (mut one, mut all) = (Sketch::new(), Sketch::new());
         xs[..5000].iter().for_each(|x| one.add(*x));
