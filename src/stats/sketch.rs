@@ -395,18 +395,7 @@ impl Sketch {
     pub fn add(&mut self, x: f64) {
         self.count += 1;
         self.note_extremes(x, 1, x, 1);
-        if let Some(exact) = &mut self.exact {
-            if let Some(e) = exact.iter_mut().find(|e| e.0 == x) {
-                e.1 += 1;
-                return;
-            }
-            if exact.len() < EXACT_VALUES {
-                exact.push((x, 1));
-                return;
-            }
-            self.spill();
-        }
-        self.bucket(x, 1);
+        self.add_exact(x, 1);
     }
 
     /// Add many finite values (the fast path for a block of paths).
@@ -419,38 +408,23 @@ impl Sketch {
         let n_hi = if hi >= self.max { xs.iter().filter(|x| **x == hi).count() as u64 } else { 0 };
         self.note_extremes(lo, n_lo, hi, n_hi);
         self.count += xs.len() as u64;
-        if let Some(exact) = &mut self.exact {
+        if self.exact.is_some() {
             if lo == hi {
                 // One value throughout (a zero payment, a flag): one look-up.
-                let n = xs.len() as u64;
-                if let Some(e) = exact.iter_mut().find(|e| e.0 == lo) {
-                    e.1 += n;
-                    return;
-                }
-                if exact.len() < EXACT_VALUES {
-                    exact.push((lo, n));
-                    return;
-                }
-                self.spill();
-                self.bucket(lo, n);
+                self.add_exact(lo, xs.len() as u64);
                 return;
             }
-            // Few distinct values (a flag, a zero payment, a fixed stake).
-            let mut rest = None;
-            for (n, &x) in xs.iter().enumerate() {
-                if let Some(e) = exact.iter_mut().find(|e| e.0 == x) {
-                    e.1 += 1;
-                } else if exact.len() < EXACT_VALUES {
-                    exact.push((x, 1));
-                } else {
-                    rest = Some(n);
-                    break;
-                }
+            // Two values throughout (a 0/1 flag): two counts that vectorise.
+            let n_lo = if n_lo > 0 { n_lo } else { xs.iter().filter(|x| **x == lo).count() as u64 };
+            let n_hi = if n_hi > 0 { n_hi } else { xs.iter().filter(|x| **x == hi).count() as u64 };
+            if n_lo + n_hi == xs.len() as u64 {
+                self.add_exact(lo, n_lo);
+                self.add_exact(hi, n_hi);
+                return;
             }
-            let Some(n) = rest else { return };
-            self.spill();
-            for &x in &xs[n..] {
-                self.bucket(x, 1);
+            // More (a stake with a few possible values), or the end of exact mode.
+            for &x in xs {
+                self.add_exact(x, 1);
             }
             return;
         }
@@ -481,6 +455,23 @@ impl Sketch {
             self.positive.add_indices(&positive[..np]);
             self.negative.add_indices(&negative[..nn]);
         }
+    }
+
+    /// Add `n` copies of `x` in exact mode (leaving it for the buckets if `x`
+    /// is one distinct value too many, or if it was left already).
+    fn add_exact(&mut self, x: f64, n: u64) {
+        if let Some(exact) = &mut self.exact {
+            if let Some(e) = exact.iter_mut().find(|e| e.0 == x) {
+                e.1 += n;
+                return;
+            }
+            if exact.len() < EXACT_VALUES {
+                exact.push((x, n));
+                return;
+            }
+            self.spill();
+        }
+        self.bucket(x, n);
     }
 
     /// Fold a batch's smallest value `lo` (seen `n_lo` times) and largest
