@@ -804,6 +804,24 @@ mod tests {
                 assert_eq!(a.quantile(q).to_bits(), b.quantile(q).to_bits(), "chunk {chunk} q={q}");
             }
         }
+        // Slices of two values (a 0/1 flag) stay exact, with the right counts,
+        // and a slice that brings a fifth distinct value spills.
+        let mut flag = Sketch::new();
+        let mut one = Sketch::new();
+        for b in 0..10 {
+            let xs: Vec<f64> = (0..128).map(|i| if (i * 7 + b) % 10 < b { 1.0 } else { 0.0 }).collect();
+            flag.add_slice(&xs);
+            xs.iter().for_each(|x| one.add(*x));
+        }
+        assert!(flag.is_exact());
+        assert_eq!(flag.exact_values(), one.exact_values());
+        let mixed: Vec<f64> = (0..128).map(|i| [0.0, 1.0, 2.0, 3.0, 4.0][i % 5]).collect();
+        flag.add_slice(&mixed);
+        mixed.iter().for_each(|x| one.add(*x));
+        assert!(!flag.is_exact());
+        for q in [0.1, 0.5, 0.9, 0.99] {
+            assert_eq!(flag.quantile(q).to_bits(), one.quantile(q).to_bits(), "q={q}");
+        }
         // One repeated value per slice stays exact, and a fifth value spills.
         let mut c = Sketch::new();
         for v in [0.0, 1.0, 2.0, 3.0] {
