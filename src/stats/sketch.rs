@@ -428,6 +428,11 @@ impl Sketch {
             }
             return;
         }
+        if lo == hi {
+            // One value throughout (a payment once every path's cap has bound).
+            self.bucket(lo, xs.len() as u64);
+            return;
+        }
         let mapping = self.mapping;
         for part in xs.chunks(SLICE) {
             let mut positive = [0i32; SLICE];
@@ -436,6 +441,27 @@ impl Sketch {
                 let index = &mut positive[..part.len()];
                 index_positive(mapping, part, index);
                 self.positive.add_indices(index);
+                continue;
+            }
+            if lo >= -ZERO && hi > ZERO {
+                // Zeros and positive values (a payment while some caps have
+                // bound): index every value with each zero standing in for the
+                // largest, `hi`, so that the loop still vectorises, then take the
+                // zeros back out of `hi`'s bucket (the highest, never folded).
+                let mut stand_in = [0.0; SLICE];
+                let values = &mut stand_in[..part.len()];
+                for (v, &x) in values.iter_mut().zip(part) {
+                    *v = if x > ZERO { x } else { hi };
+                }
+                let zeros = part.iter().filter(|x| **x <= ZERO).count();
+                let index = &mut positive[..part.len()];
+                index_positive(mapping, values, index);
+                let store = &mut self.positive;
+                store.add_indices(index);
+                let top = (mapping.index(hi) - store.offset) as usize;
+                store.counts[top] -= zeros as u32;
+                store.total -= zeros as u64;
+                self.zeros += zeros as u64;
                 continue;
             }
             // Zeros (a payment once the cap has bound) or negative values too.
