@@ -452,8 +452,9 @@ impl Model {
     /// - without a counter-share (every counter rate 0) the counter-payment is
     ///   +0, so each net payment, yearly net payment and `pv_net` equals the
     ///   payment, the yearly payment and `pv_share`;
-    /// - the stake changes only at the start of a year, so every period of a
-    ///   year has the stake of the year's first period;
+    /// - the stake changes only at the start of a year with a dilution event,
+    ///   so every period has the stake of the first period of the last such
+    ///   year (or of the first year);
     /// - `total_share`, `equity_end` and `cap_hit` are the cumulative payment,
     ///   the equity value and the cap flag of the last period.
     pub fn aliases(&self) -> Vec<usize> {
@@ -465,8 +466,11 @@ impl Model {
             if no_counter {
                 alias[lay.period(Metric::NetPayment, k)] = lay.period(Metric::Payment, k);
             }
-            let year_start = (k / self.steps_per_year) * self.steps_per_year;
-            alias[lay.period(Metric::Stake, k)] = lay.period(Metric::Stake, year_start);
+            // The stake of the start of the last year with a dilution event
+            // (or the first year): every later period has the same.
+            let y = k / self.steps_per_year;
+            let changed = (0..=y).rev().find(|y| self.dilution.iter().any(|d| d.year == *y)).unwrap_or(0);
+            alias[lay.period(Metric::Stake, k)] = lay.period(Metric::Stake, changed * self.steps_per_year);
         }
         if no_counter {
             for y in 0..lay.years {

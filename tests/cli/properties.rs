@@ -164,6 +164,10 @@ fn aliased_slots_hold_identical_values_on_the_shipped_scenarios() {
         assert_eq!(aliases[net] != net, !counter, "{path:?}: net payment aliased iff there is no counter-share");
         let stake = lay.period(Metric::Stake, lay.periods - 1);
         assert_ne!(aliases[stake], stake, "{path:?}: the stake of a year's last quarter is its first quarter's");
+        // Dilution only in the first two years: from then on, one stake.
+        if s.equity.as_ref().is_some_and(|e| e.dilution.iter().all(|d| d.year < s.first_year() + 2)) {
+            assert_eq!(aliases[stake], lay.period(Metric::Stake, lay.steps_per_year), "{path:?}");
+        }
     }
 }
 
