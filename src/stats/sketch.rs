@@ -289,17 +289,21 @@ impl Store {
 
     /// Bucket index holding the `rank`-th smallest index (0-based).
     fn index_at_rank(&self, rank: u64, ascending: bool) -> i32 {
-        let mut seen = 0;
         let (min_index, max_index) = self.bounds();
-        let range: Box<dyn Iterator<Item = i32>> =
-            if ascending { Box::new(min_index..=max_index) } else { Box::new((min_index..=max_index).rev()) };
-        for i in range {
-            seen += u64::from(self.counts[(i - self.offset) as usize]);
-            if seen > rank {
-                return i;
-            }
-        }
-        max_index
+        let live = &self.counts[(min_index - self.offset) as usize..=(max_index - self.offset) as usize];
+        let mut seen = 0;
+        let found = if ascending {
+            live.iter().position(|c| {
+                seen += u64::from(*c);
+                seen > rank
+            })
+        } else {
+            live.iter().rposition(|c| {
+                seen += u64::from(*c);
+                seen > rank
+            })
+        };
+        found.map_or(max_index, |j| min_index + j as i32)
     }
 }
 
