@@ -18,7 +18,6 @@ use revshare::scenario::Scenario;
 use revshare::stats::{ChunkMoments, Sketch};
 
 const PATHS: u64 = 100_000;
-use engine::BLOCK;
 
 fn model() -> (Scenario, Model) {
     let s = Scenario::load(Path::new("scenarios/amended-2026.toml")).expect("shipped scenario");
@@ -63,17 +62,18 @@ fn inputs(bencher: Bencher) {
 #[divan::bench(sample_count = 20)]
 fn stepping(bencher: Bencher) {
     let (_, m) = model();
+    let bp = engine::block_paths(m.layout.len());
     let mut scratch = m.scratch();
-    let mut block = vec![0.0; m.layout.len() * BLOCK];
-    let mut paths = m.block(BLOCK);
-    let mut events = vec![PathEvents::default(); BLOCK];
+    let mut block = vec![0.0; m.layout.len() * bp];
+    let mut paths = m.block(bp);
+    let mut events = vec![PathEvents::default(); bp];
     bencher.bench_local(|| {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-        for _ in 0..4096 / BLOCK {
-            for j in 0..BLOCK {
+        for _ in 0..4096 / bp {
+            for j in 0..bp {
                 m.draw_path(&mut rng, &mut scratch, &mut paths, j);
             }
-            m.finish_block(&mut paths, BLOCK, &mut block, BLOCK, &mut events);
+            m.finish_block(&mut paths, bp, &mut block, bp, &mut events);
         }
         block[0]
     });
@@ -86,16 +86,17 @@ fn stepping(bencher: Bencher) {
 fn aggregation(bencher: Bencher) {
     let (_, m) = model();
     let slots = m.layout.len();
+    let bp = engine::block_paths(slots);
     let mut scratch = m.scratch();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-    let blocks: Vec<Vec<f64>> = (0..4096 / BLOCK)
+    let blocks: Vec<Vec<f64>> = (0..4096 / bp)
         .map(|_| {
-            let mut block = vec![0.0; slots * BLOCK];
-            let mut paths = m.block(BLOCK);
-            for j in 0..BLOCK {
+            let mut block = vec![0.0; slots * bp];
+            let mut paths = m.block(bp);
+            for j in 0..bp {
                 m.draw_path(&mut rng, &mut scratch, &mut paths, j);
             }
-            m.finish_block(&mut paths, BLOCK, &mut block, BLOCK, &mut vec![PathEvents::default(); BLOCK]);
+            m.finish_block(&mut paths, bp, &mut block, bp, &mut vec![PathEvents::default(); bp]);
             block
         })
         .collect();
@@ -106,15 +107,15 @@ fn aggregation(bencher: Bencher) {
     // Warm the sketches up so they are in their steady state.
     for b in &blocks {
         for &s in &gathered {
-            sketches[s].add_slice(&b[s * BLOCK..(s + 1) * BLOCK]);
+            sketches[s].add_slice(&b[s * bp..(s + 1) * bp]);
         }
     }
     bencher.bench_local(|| {
         moments.reset();
         for b in &blocks {
-            moments.add_block(b, BLOCK, BLOCK, &gathered);
+            moments.add_block(b, bp, bp, &gathered);
             for &s in &gathered {
-                sketches[s].add_slice(&b[s * BLOCK..(s + 1) * BLOCK]);
+                sketches[s].add_slice(&b[s * bp..(s + 1) * bp]);
             }
         }
     });

@@ -25,10 +25,17 @@ use crate::stats::{ChunkMoments, Moments, Sketch, Stat};
 /// Paths per chunk. Part of what a seed means: changing it changes results.
 pub const CHUNK_PATHS: u64 = 4096;
 
-/// Paths simulated before their values are gathered, statistic by statistic
-/// (a divisor of [`CHUNK_PATHS`]; also part of what a seed means, through the
-/// order of floating-point sums).
-pub const BLOCK: usize = 128;
+/// Paths simulated before their values are gathered, statistic by statistic:
+/// as many as keep one thread's block of values near 2 MB (1024 paths for a
+/// quarterly five-year run, down to 64 for a run with thousands of
+/// statistics), a power of two so that it divides [`CHUNK_PATHS`]. Part of what
+/// a seed means, through the order of floating-point sums, so it depends on
+/// the scenario's shape only, never on the machine or the thread count.
+pub fn block_paths(slots: usize) -> usize {
+    const VALUES: usize = 1 << 18;
+    let fit = (VALUES / slots.max(1)).max(1);
+    (1usize << fit.ilog2()).clamp(64, 1024)
+}
 
 /// Name of the generator, for the manifest.
 pub const GENERATOR: &str =
@@ -269,6 +276,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     // Each distinct quantity is gathered once; its aliases share its statistics.
     let alias = model.aliases();
     let gathered_slots: Vec<usize> = (0..slots).filter(|s| alias[*s] == *s).collect();
+    let bp = block_paths(slots);
     let chunks = opts.paths.div_ceil(CHUNK_PATHS);
     let (pool, threads) = thread_pool(opts.threads, chunks)?;
 
@@ -286,9 +294,9 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
         };
         let mut scratch = model.scratch();
         let mut strata = Vec::new();
-        let mut block = vec![0.0; slots * BLOCK];
-        let mut paths = model.block(BLOCK);
-        let mut events = vec![PathEvents::default(); BLOCK];
+        let mut block = vec![0.0; slots * bp];
+        let mut paths = model.block(bp);
+        let mut events = vec![PathEvents::default(); bp];
         let mut moments = ChunkMoments::new(slots);
         loop {
             if stop.load(Ordering::Relaxed) || opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
@@ -305,12 +313,12 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
             moments.reset();
             let mut start = 0;
             while start < n {
-                let b = BLOCK.min((n - start) as usize);
+                let b = bp.min((n - start) as usize);
                 for j in 0..b {
                     take_stratum(&strata, n as usize, start as usize + j, &mut scratch);
                     model.draw_path(&mut rng, &mut scratch, &mut paths, j);
                 }
-                model.finish_block(&mut paths, b, &mut block, BLOCK, &mut events);
+                model.finish_block(&mut paths, b, &mut block, bp, &mut events);
                 for e in &events[..b] {
                     if let Some(y) = e.cap_year {
                         g.cap_years[y] += 1;
@@ -319,8 +327,8 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
                         g.terminated[y] += 1;
                     }
                 }
-                if let Some(slot) = moments.add_block(&block, BLOCK, b, &gathered_slots) {
-                    let column = &block[slot * BLOCK..slot * BLOCK + b];
+                if let Some(slot) = moments.add_block(&block, bp, b, &gathered_slots) {
+                    let column = &block[slot * bp..slot * bp + b];
                     let j = column.iter().position(|x| !x.is_finite());
                     let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
                     if f.is_none() {
@@ -334,7 +342,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
                     return g;
                 }
                 for &s in &gathered_slots {
-                    g.sketches[s].add_slice(&block[s * BLOCK..s * BLOCK + b]);
+                    g.sketches[s].add_slice(&block[s * bp..s * bp + b]);
                 }
                 start += b as u64;
             }
@@ -430,5 +438,23 @@ pub fn describe_slot(model: &Model, slot: usize) -> String {
         format!("{} in {}", Metric::ALL[s / lay.years].name(), model.year(s % lay.years))
     } else {
         Summary::ALL[slot - per_period - Metric::ALL.len() * lay.years].name().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_divide_a_chunk_and_bound_memory() {
+        assert_eq!(block_paths(228), 1024);
+        assert_eq!(block_paths(300), 512);
+        assert_eq!(block_paths(12_000), 64);
+        assert_eq!(block_paths(1), 1024);
+        for slots in [1, 7, 100, 228, 1000, 5000, 100_000] {
+            let bp = block_paths(slots);
+            assert_eq!(CHUNK_PATHS as usize % bp, 0, "{slots} slots");
+            assert!(bp * slots <= (1 << 18) || bp == 64, "{slots} slots: {bp} paths");
+        }
     }
 }

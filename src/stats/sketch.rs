@@ -462,10 +462,14 @@ impl Sketch {
                 index_positive(mapping, values, index);
                 let store = &mut self.positive;
                 store.add_indices(index);
-                let top = (mapping.index(hi) - store.offset) as usize;
-                store.counts[top] -= zeros as u32;
-                store.total -= zeros as u64;
-                self.zeros += zeros as u64;
+                if zeros > 0 {
+                    // `hi` may lie in another part of `xs`, but then its bucket
+                    // has just been counted once for each zero here.
+                    let top = (mapping.index(hi) - store.offset) as usize;
+                    store.counts[top] -= zeros as u32;
+                    store.total -= zeros as u64;
+                    self.zeros += zeros as u64;
+                }
                 continue;
             }
             // Zeros (a payment once the cap has bound) or negative values too.
@@ -834,6 +838,20 @@ mod tests {
                 assert_eq!(a.quantile(q).to_bits(), b.quantile(q).to_bits(), "chunk {chunk} q={q}");
             }
         }
+        // A slice longer than the index buffer whose maximum lies in its last
+        // part, beyond every bucket so far, and whose zeros lie in another.
+        let warm: Vec<f64> = (1..=10).map(f64::from).collect();
+        let mut long: Vec<f64> = (0..3 * SLICE).map(|i| 1.0 + (i % 17) as f64).collect();
+        long[3 * SLICE - 1] = 1e6;
+        for x in long.iter_mut().skip(SLICE).take(SLICE).step_by(3) {
+            *x = 0.0;
+        }
+        let (mut a, mut b) = (Sketch::new(), Sketch::new());
+        warm.iter().chain(&long).for_each(|x| a.add(*x));
+        b.add_slice(&warm);
+        b.add_slice(&long);
+        assert_eq!((a.zeros, a.positive.total), (b.zeros, b.positive.total));
+        assert_eq!(a.positive.counts[..], b.positive.counts[..]);
         // Slices of two values (a 0/1 flag) stay exact, with the right counts,
         // and a slice that brings a fifth distinct value spills.
         let mut flag = Sketch::new();
