@@ -241,19 +241,13 @@ type ShareArgs<'a> = (
 /// The capped share and the counter-share of one period (§4, §5), with the
 /// widest vectors the processor has (AVX2 or the baseline's SSE2: the same
 /// operations, without fused multiply-adds, so the same bits).
-fn share_period(
-    t: &PeriodTerms,
-    revenue: &[f64],
-    inputs: (&[f64], &[f64], &[f64], &[f64]),
-    state: (&mut [f64], &mut [f64], &mut [f64]),
-    out: (&mut [f64], &mut [f64], &mut [f64], &mut [f64]),
-) {
+fn share_period(t: &PeriodTerms, args: ShareArgs<'_>) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has just been checked to support AVX2.
-        return unsafe { share_period_avx2(t, (revenue, inputs, state, out)) };
+        return unsafe { share_period_avx2(t, args) };
     }
-    share_period_lanes(t, (revenue, inputs, state, out));
+    share_period_lanes(t, args);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -869,19 +863,7 @@ impl Model {
                     (self.accrues[k], self.share_rate[k], self.counter_rate[k], self.discount[k]);
                 let last = k + 1 == kk;
                 let at = |m: Metric| lay.period(m, k);
-                let [
-                    o_revenue,
-                    o_run_rate,
-                    o_paid,
-                    o_cumulative,
-                    o_counter,
-                    o_net,
-                    o_stake,
-                    o_valuation,
-                    o_equity,
-                    o_bound,
-                ] = rows.get_disjoint_mut(Metric::ALL.map(at)).expect("distinct rows");
-                // Every slice exactly n long, visibly to the compiler: indexing by
+                // Every row exactly n long, visibly to the compiler: indexing by
                 // j < n then needs no bounds checks, and the loops vectorise.
                 let [
                     o_revenue,
@@ -894,19 +876,7 @@ impl Model {
                     o_valuation,
                     o_equity,
                     o_bound,
-                ] = [
-                    o_revenue,
-                    o_run_rate,
-                    o_paid,
-                    o_cumulative,
-                    o_counter,
-                    o_net,
-                    o_stake,
-                    o_valuation,
-                    o_equity,
-                    o_bound,
-                ]
-                .map(|row| &mut row[..n]);
+                ] = rows.get_disjoint_mut(Metric::ALL.map(at)).expect("distinct rows").map(|row| &mut row[..n]);
                 // Loops simple enough to vectorise, one concern each.
                 // Run-rate and revenue (§3).
                 for (o, x) in o_run_rate.iter_mut().zip(ln_r) {
@@ -920,10 +890,12 @@ impl Model {
                 let terms = PeriodTerms { accrues, period: k as f64, year: y as f64, rate, counter_rate, discount };
                 share_period(
                     &terms,
-                    o_revenue,
-                    (terminated_at, share_scale, cap, base_ratio),
-                    (cumulative, bound, cap_year),
-                    (o_paid, o_cumulative, o_counter, o_bound),
+                    (
+                        o_revenue,
+                        (terminated_at, share_scale, cap, base_ratio),
+                        (cumulative, bound, cap_year),
+                        (o_paid, o_cumulative, o_counter, o_bound),
+                    ),
                 );
                 sum_period(
                     &terms,
@@ -1072,7 +1044,7 @@ mod tests {
                     (&mut a[..], &mut b[..], &mut c[..], &mut d[..]),
                 );
                 if wide {
-                    share_period(&t, args.0, args.1, args.2, args.3);
+                    share_period(&t, args);
                 } else {
                     share_period_lanes(&t, args);
                 }
