@@ -594,6 +594,8 @@ impl Model {
         for k in 0..lay.periods {
             if no_counter {
                 alias[lay.period(Metric::NetPayment, k)] = lay.period(Metric::Payment, k);
+                // Every counter-payment is +0.0 (a zero rate times positive amounts).
+                alias[lay.period(Metric::CounterPayment, k)] = lay.period(Metric::CounterPayment, 0);
             }
             // The stake of the start of the last year with a dilution event
             // (or the first year): every later period has the same.
@@ -604,8 +606,10 @@ impl Model {
         if no_counter {
             for y in 0..lay.years {
                 alias[lay.year(Metric::NetPayment, y)] = lay.year(Metric::Payment, y);
+                alias[lay.year(Metric::CounterPayment, y)] = lay.period(Metric::CounterPayment, 0);
             }
             alias[lay.summary(Summary::PvNet)] = lay.summary(Summary::PvShare);
+            alias[lay.summary(Summary::TotalCounter)] = lay.period(Metric::CounterPayment, 0);
         }
         alias[lay.summary(Summary::TotalShare)] = lay.period(Metric::CumulativePayment, last);
         alias[lay.summary(Summary::EquityEnd)] = lay.period(Metric::EquityValue, last);

@@ -8,11 +8,11 @@
 /// loop vectorises. The order of operations is fixed, so the result is too.
 #[inline(always)]
 fn column_sums(col: &[f64], c: f64) -> (f64, f64) {
-    let mut a = [0.0; 4];
-    let mut b = [0.0; 4];
-    let mut quads = col.chunks_exact(4);
+    let mut a = [0.0; 8];
+    let mut b = [0.0; 8];
+    let mut quads = col.chunks_exact(8);
     for q in &mut quads {
-        for l in 0..4 {
+        for l in 0..8 {
             let d = q[l] - c;
             a[l] += d;
             b[l] += d * d;
@@ -23,7 +23,10 @@ fn column_sums(col: &[f64], c: f64) -> (f64, f64) {
         a[0] += d;
         b[0] += d * d;
     }
-    ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
+    (
+        ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])),
+        ((b[0] + b[1]) + (b[2] + b[3])) + ((b[4] + b[5]) + (b[6] + b[7])),
+    )
 }
 
 /// Running sums of one chunk of paths.

@@ -59,12 +59,19 @@ fn approx_log2(x: f64) -> f64 {
     ((A * s + B) * s + C) * s + f64::from(e)
 }
 
-/// Bucket indices of positive values, in a loop the compiler vectorises.
+/// Bucket indices of positive values, and the lowest and highest of them
+/// (exactly: [`Store::add_indices_within`] relies on it), in a loop the
+/// compiler vectorises.
 #[inline(always)]
-fn index_into(mapping: Mapping, xs: &[f64], out: &mut [i32]) {
+fn index_into(mapping: Mapping, xs: &[f64], out: &mut [i32]) -> (i32, i32) {
+    let (mut lo, mut hi) = (i32::MAX, i32::MIN);
     for (i, &x) in out.iter_mut().zip(xs) {
-        *i = mapping.index(x);
+        let v = mapping.index(x);
+        *i = v;
+        lo = lo.min(v);
+        hi = hi.max(v);
     }
+    (lo, hi)
 }
 
 /// [`index_into`] compiled for AVX2 (four values per instruction instead of
@@ -72,19 +79,19 @@ fn index_into(mapping: Mapping, xs: &[f64], out: &mut [i32]) {
 /// the indices are bit for bit those of the baseline build.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn index_into_avx2(mapping: Mapping, xs: &[f64], out: &mut [i32]) {
-    index_into(mapping, xs, out);
+fn index_into_avx2(mapping: Mapping, xs: &[f64], out: &mut [i32]) -> (i32, i32) {
+    index_into(mapping, xs, out)
 }
 
 /// [`index_into`] with the widest vectors this processor has.
 #[inline]
-fn index_positive(mapping: Mapping, xs: &[f64], out: &mut [i32]) {
+fn index_positive(mapping: Mapping, xs: &[f64], out: &mut [i32]) -> (i32, i32) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has just been checked to support AVX2.
         return unsafe { index_into_avx2(mapping, xs, out) };
     }
-    index_into(mapping, xs, out);
+    index_into(mapping, xs, out)
 }
 
 /// Smallest and largest of a non-empty slice (of finite values), four lanes at
@@ -213,12 +220,28 @@ impl Store {
             lo = lo.min(i);
             hi = hi.max(i);
         }
+        // SAFETY: lo and hi are the smallest and largest of `index`.
+        unsafe { self.add_indices_within(index, lo, hi) };
+    }
+
+    /// [`Store::add_indices`] for indices known to lie in `lo..=hi` (a
+    /// non-empty slice): with one range check for the whole slice when they
+    /// all fall inside the array.
+    ///
+    /// # Safety
+    ///
+    /// Every element of `index` must lie in `lo..=hi`.
+    #[inline]
+    unsafe fn add_indices_within(&mut self, index: &[i32], lo: i32, hi: i32) {
         let len = self.counts.len() as i32;
         if self.total > 0 && lo >= self.offset && hi < self.offset + len {
             let offset = self.offset;
             let counts = &mut self.counts[..];
             for &i in index {
-                counts[(i - offset) as usize] += 1;
+                // SAFETY: offset <= lo <= i <= hi < offset + counts.len(), by
+                // the check above and the caller's promise that lo..=hi holds
+                // every index. (A checked index here costs about 5% of a run.)
+                unsafe { *counts.get_unchecked_mut((i - offset) as usize) += 1 };
             }
             self.total += index.len() as u64;
             self.min_index = self.min_index.min(lo);
@@ -443,8 +466,9 @@ impl Sketch {
             if lo > ZERO {
                 // All positive, the common case: a loop the compiler can vectorise.
                 let index = &mut positive[..part.len()];
-                index_positive(mapping, part, index);
-                self.positive.add_indices(index);
+                let (low, high) = index_positive(mapping, part, index);
+                // SAFETY: `index_positive` returns the smallest and largest index.
+                unsafe { self.positive.add_indices_within(index, low, high) };
                 continue;
             }
             if lo >= -ZERO && hi > ZERO {
@@ -459,9 +483,10 @@ impl Sketch {
                 }
                 let zeros = part.iter().filter(|x| **x <= ZERO).count();
                 let index = &mut positive[..part.len()];
-                index_positive(mapping, values, index);
+                let (low, high) = index_positive(mapping, values, index);
                 let store = &mut self.positive;
-                store.add_indices(index);
+                // SAFETY: `index_positive` returns the smallest and largest index.
+                unsafe { store.add_indices_within(index, low, high) };
                 if zeros > 0 {
                     // `hi` may lie in another part of `xs`, but then its bucket
                     // has just been counted once for each zero here.
@@ -774,13 +799,15 @@ mod tests {
         }
         let mut batch = vec![0; xs.len()];
         for (part, out) in xs.chunks(SLICE).zip(batch.chunks_mut(SLICE)) {
-            index_into(m, part, out);
+            let (lo, hi) = index_into(m, part, out);
+            assert_eq!((lo, hi), (*out.iter().min().unwrap(), *out.iter().max().unwrap()));
         }
         assert!(xs.iter().zip(&batch).all(|(x, i)| m.index(*x) == *i));
         // With the widest vectors the processor has (AVX2 on most x86-64), the same.
         let mut wide = vec![0; xs.len()];
         for (part, out) in xs.chunks(SLICE).zip(wide.chunks_mut(SLICE)) {
-            index_positive(m, part, out);
+            let (lo, hi) = index_positive(m, part, out);
+            assert_eq!((lo, hi), (*out.iter().min().unwrap(), *out.iter().max().unwrap()));
         }
         assert_eq!(batch, wide);
         // Values added by slice or one by one land in the same buckets.

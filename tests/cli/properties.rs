@@ -162,6 +162,12 @@ fn aliased_slots_hold_identical_values_on_the_shipped_scenarios() {
             s.counter_share.as_ref().is_some_and(|c| (s.first_year()..=s.last_year()).any(|y| c.rate.at(y) != 0.0));
         let net = lay.period(Metric::NetPayment, 0);
         assert_eq!(aliases[net] != net, !counter, "{path:?}: net payment aliased iff there is no counter-share");
+        let counter_end = lay.summary(Summary::TotalCounter);
+        assert_eq!(
+            aliases[counter_end] == lay.period(Metric::CounterPayment, 0),
+            !counter,
+            "{path:?}: every counter-payment is one zero slot iff there is no counter-share"
+        );
         let stake = lay.period(Metric::Stake, lay.periods - 1);
         assert_ne!(aliases[stake], stake, "{path:?}: the stake of a year's last quarter is its first quarter's");
         // Dilution only in the first two years: from then on, one stake.
