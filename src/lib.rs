@@ -10,4 +10,5 @@ pub mod export;
 pub mod model;
 pub mod scenario;
 pub mod sensitivity;
+pub mod simd;
 pub mod stats;

@@ -238,21 +238,10 @@ type ShareArgs<'a> = (
     (&'a mut [f64], &'a mut [f64], &'a mut [f64], &'a mut [f64]),
 );
 
-/// `out[j] = exp(x[j])`, with the widest vectors the processor has (the same
-/// bits either way: [`super::special::exp`] fuses no multiply-adds).
-fn exp_into(x: &[f64], out: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has just been checked to support AVX2.
-        return unsafe { exp_into_avx2(x, out) };
-    }
-    exp_into_lanes(x, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn exp_into_avx2(x: &[f64], out: &mut [f64]) {
-    exp_into_lanes(x, out);
+crate::simd::multiversion! {
+    /// `out[j] = exp(x[j])` with the vectors of `width` (the same bits at any
+    /// width: [`super::special::exp`] fuses no multiply-adds).
+    fn exp_into(x: &[f64], out: &mut [f64]) = exp_into_lanes;
 }
 
 #[inline(always)]
@@ -262,22 +251,11 @@ fn exp_into_lanes(x: &[f64], out: &mut [f64]) {
     }
 }
 
-/// The capped share and the counter-share of one period (§4, §5), with the
-/// widest vectors the processor has (AVX2 or the baseline's SSE2: the same
-/// operations, without fused multiply-adds, so the same bits).
-fn share_period(t: &PeriodTerms, args: ShareArgs<'_>) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has just been checked to support AVX2.
-        return unsafe { share_period_avx2(t, args) };
-    }
-    share_period_lanes(t, args);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn share_period_avx2(t: &PeriodTerms, args: ShareArgs<'_>) {
-    share_period_lanes(t, args);
+crate::simd::multiversion! {
+    /// The capped share and the counter-share of one period (§4, §5), with
+    /// the vectors of `width` (the same operations, without fused
+    /// multiply-adds, so the same bits at any width).
+    fn share_period(t: &PeriodTerms, args: ShareArgs<'_>) = share_period_lanes;
 }
 
 #[inline(always)]
@@ -858,6 +836,7 @@ impl Model {
         let spy = self.steps_per_year;
         let cn = block.capacity;
         let has_equity = self.multiple.is_some();
+        let width = crate::simd::Width::widest();
         let mut rows: Vec<&mut [f64]> = values.chunks_mut(stride).take(lay.len()).map(|row| &mut row[..n]).collect();
         let b = block;
         let (terminated_at, share_scale, cap, base_ratio) =
@@ -907,7 +886,7 @@ impl Model {
                 ] = rows.get_disjoint_mut(Metric::ALL.map(at)).expect("distinct rows").map(|row| &mut row[..n]);
                 // Loops simple enough to vectorise, one concern each.
                 // Run-rate and revenue (§3).
-                exp_into(ln_r, o_run_rate);
+                exp_into(width, ln_r, o_run_rate);
                 for ((o, r), r_next) in o_revenue.iter_mut().zip(r.iter_mut()).zip(o_run_rate.iter()) {
                     *o = self.dt * 0.5 * (*r + r_next);
                     *r = *r_next;
@@ -915,6 +894,7 @@ impl Model {
                 // Revenue share and counter-share (§4, §5).
                 let terms = PeriodTerms { accrues, period: k as f64, year: y as f64, rate, counter_rate, discount };
                 share_period(
+                    width,
                     &terms,
                     (
                         o_revenue,
@@ -1043,7 +1023,7 @@ impl Model {
 mod tests {
     use super::*;
 
-    /// The share arithmetic gives the same bits with the widest vectors the
+    /// The share arithmetic gives the same bits with every vector width the
     /// processor has as in the baseline build, on paths that bind the cap,
     /// overshoot it, are terminated or were already bound.
     #[test]
@@ -1057,7 +1037,7 @@ mod tests {
         let base_ratio: Vec<f64> = (0..n).map(|i| f(i, 0.0, 0.5)).collect();
         for (period, counter_rate) in [(1.0, 0.0), (3.0, 0.2)] {
             let t = PeriodTerms { accrues: true, period, year: 1.0, rate: 0.2, counter_rate, discount: 0.9 };
-            let run = |wide: bool| {
+            let run = |width: crate::simd::Width| {
                 let mut cumulative: Vec<f64> = (0..n).map(|i| f(i, 0.0, 8.0)).collect();
                 let mut bound: Vec<f64> = (0..n).map(|i| if i % 7 == 0 { 1.0 } else { 0.0 }).collect();
                 let mut cap_year = vec![-1.0; n];
@@ -1069,28 +1049,29 @@ mod tests {
                     (&mut cumulative[..], &mut bound[..], &mut cap_year[..]),
                     (&mut a[..], &mut b[..], &mut c[..], &mut d[..]),
                 );
-                if wide {
-                    share_period(&t, args);
-                } else {
-                    share_period_lanes(&t, args);
-                }
+                share_period(width, &t, args);
                 let mut all = [cumulative, bound, cap_year].concat();
                 all.extend(out.concat());
                 all.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
             };
-            assert_eq!(run(true), run(false), "period {period}");
+            let baseline = run(crate::simd::Width::baseline());
+            for width in crate::simd::Width::supported() {
+                assert_eq!(run(width), baseline, "period {period}, {width:?}");
+            }
         }
     }
 
-    /// The run-rate's `exp` gives the same bits with the widest vectors as
+    /// The run-rate's `exp` gives the same bits with every vector width as
     /// one value at a time in the baseline build, from underflow to overflow.
     #[test]
     fn exp_into_is_the_same_with_any_vectors() {
         let x: Vec<f64> = (0..4003).map(|i| -800.0 + 0.4 * i as f64 + 1e-9 * (i % 13) as f64).collect();
-        let mut wide = vec![0.0; x.len()];
-        exp_into(&x, &mut wide);
-        for (x, w) in x.iter().zip(&wide) {
-            assert_eq!(w.to_bits(), super::super::special::exp(*x).to_bits(), "exp({x})");
+        for width in crate::simd::Width::supported() {
+            let mut wide = vec![0.0; x.len()];
+            exp_into(width, &x, &mut wide);
+            for (x, w) in x.iter().zip(&wide) {
+                assert_eq!(w.to_bits(), super::super::special::exp(*x).to_bits(), "exp({x}), {width:?}");
+            }
         }
     }
 }

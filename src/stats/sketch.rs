@@ -27,6 +27,8 @@
 //! Percentiles interpolate linearly between the order statistics at ⌊h⌋ and
 //! ⌊h⌋ + 1 with h = (n − 1)·q, as NumPy does; each is within α of the true one.
 
+use crate::simd::Width;
+
 /// Relative accuracy α of every percentile (MODEL.md §8 allows 1e-3).
 pub const RELATIVE_ACCURACY: f64 = 0.95e-3;
 /// Magnitudes below this are counted as zero (in $B: a thousandth of a cent).
@@ -74,24 +76,9 @@ fn index_into(mapping: Mapping, xs: &[f64], out: &mut [i32]) -> (i32, i32) {
     (lo, hi)
 }
 
-/// [`index_into`] compiled for AVX2 (four values per instruction instead of
-/// two). The same operations in wider registers, without fused multiply-adds:
-/// the indices are bit for bit those of the baseline build.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn index_into_avx2(mapping: Mapping, xs: &[f64], out: &mut [i32]) -> (i32, i32) {
-    index_into(mapping, xs, out)
-}
-
-/// [`index_into`] with the widest vectors this processor has.
-#[inline]
-fn index_positive(mapping: Mapping, xs: &[f64], out: &mut [i32]) -> (i32, i32) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has just been checked to support AVX2.
-        return unsafe { index_into_avx2(mapping, xs, out) };
-    }
-    index_into(mapping, xs, out)
+crate::simd::multiversion! {
+    /// [`index_into`] with the vectors of `width`.
+    fn index_wide(mapping: Mapping, xs: &[f64], out: &mut [i32]) -> (i32, i32) = index_into;
 }
 
 /// Smallest and largest of a non-empty slice (of finite values), four lanes at
@@ -466,8 +453,8 @@ impl Sketch {
             if lo > ZERO {
                 // All positive, the common case: a loop the compiler can vectorise.
                 let index = &mut positive[..part.len()];
-                let (low, high) = index_positive(mapping, part, index);
-                // SAFETY: `index_positive` returns the smallest and largest index.
+                let (low, high) = index_wide(Width::widest(), mapping, part, index);
+                // SAFETY: `index_into` returns the smallest and largest index.
                 unsafe { self.positive.add_indices_within(index, low, high) };
                 continue;
             }
@@ -483,9 +470,9 @@ impl Sketch {
                 }
                 let zeros = part.iter().filter(|x| **x <= ZERO).count();
                 let index = &mut positive[..part.len()];
-                let (low, high) = index_positive(mapping, values, index);
+                let (low, high) = index_wide(Width::widest(), mapping, values, index);
                 let store = &mut self.positive;
-                // SAFETY: `index_positive` returns the smallest and largest index.
+                // SAFETY: `index_into` returns the smallest and largest index.
                 unsafe { store.add_indices_within(index, low, high) };
                 if zeros > 0 {
                     // `hi` may lie in another part of `xs`, but then its bucket
@@ -803,13 +790,16 @@ mod tests {
             assert_eq!((lo, hi), (*out.iter().min().unwrap(), *out.iter().max().unwrap()));
         }
         assert!(xs.iter().zip(&batch).all(|(x, i)| m.index(*x) == *i));
-        // With the widest vectors the processor has (AVX2 on most x86-64), the same.
-        let mut wide = vec![0; xs.len()];
-        for (part, out) in xs.chunks(SLICE).zip(wide.chunks_mut(SLICE)) {
-            let (lo, hi) = index_positive(m, part, out);
-            assert_eq!((lo, hi), (*out.iter().min().unwrap(), *out.iter().max().unwrap()));
+        // With every vector width the processor has (AVX2 and AVX-512 on most
+        // x86-64), the same.
+        for width in Width::supported() {
+            let mut wide = vec![0; xs.len()];
+            for (part, out) in xs.chunks(SLICE).zip(wide.chunks_mut(SLICE)) {
+                let (lo, hi) = index_wide(width, m, part, out);
+                assert_eq!((lo, hi), (*out.iter().min().unwrap(), *out.iter().max().unwrap()));
+            }
+            assert_eq!(batch, wide, "{width:?}");
         }
-        assert_eq!(batch, wide);
         // Values added by slice or one by one land in the same buckets.
         let (mut one, mut all) = (Sketch::new(), Sketch::new());
         xs[..5000].iter().for_each(|x| one.add(*x));
