@@ -8,7 +8,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::copula::Copula;
 use super::dist::Dist;
-use super::special::norm_inv;
+use super::special::{self, norm_inv};
 use crate::scenario::{Input, Sampling, Scenario};
 
 /// Per-period (and per-year) metrics of MODEL.md §8, in output order.
@@ -186,10 +186,13 @@ pub struct PathScratch {
 }
 
 /// Per-path state of a block of paths between [`Model::draw_path`] and
-/// [`Model::finish_block`] (period-major where by period: `ln_r[k * capacity + j]`).
+/// [`Model::finish_block`] (period-major where by period: `steps[k * capacity + j]`).
 #[derive(Clone, Debug)]
 pub struct Block {
     capacity: usize,
+    /// The change of ln R in each period (§3), shock included.
+    steps: Vec<f64>,
+    /// ln R at the end of the period last finished.
     ln_r: Vec<f64>,
     /// Index of the period in which the share was terminated (the number of periods if never), as f64.
     terminated_at: Vec<f64>,
@@ -239,15 +242,50 @@ type ShareArgs<'a> = (
 );
 
 crate::simd::multiversion! {
-    /// `out[j] = exp(x[j])` with the vectors of `width` (the same bits at any
-    /// width: [`super::special::exp`] fuses no multiply-adds).
-    fn exp_into(x: &[f64], out: &mut [f64]) = exp_into_lanes;
+    /// ln R₀ of each path and its multiple's step (M_K/M₀)^(1/K) (without
+    /// equity, `steps` is None), with the vectors of `width`.
+    #[allow(clippy::type_complexity)]
+    fn start_block(
+        inputs: (&[f64], &[f64], &[f64]),
+        out: (&mut [f64], Option<&mut [f64]>),
+        periods: f64,
+    ) = start_block_lanes;
 }
 
 #[inline(always)]
-fn exp_into_lanes(x: &[f64], out: &mut [f64]) {
-    for (o, x) in out.iter_mut().zip(x) {
-        *o = super::special::exp(*x);
+#[allow(clippy::type_complexity)]
+fn start_block_lanes(
+    (initial, multiple, terminal): (&[f64], &[f64], &[f64]),
+    (ln_r, steps): (&mut [f64], Option<&mut [f64]>),
+    periods: f64,
+) {
+    let n = ln_r.len();
+    for (l, r) in ln_r.iter_mut().zip(&initial[..n]) {
+        *l = special::ln(*r);
+    }
+    if let Some(steps) = steps {
+        let (multiple, terminal, steps) = (&multiple[..n], &terminal[..n], &mut steps[..n]);
+        // M_k = M₀·(M_K/M₀)^((k+1)/K), stepped by a constant factor.
+        for j in 0..n {
+            steps[j] = special::exp((special::ln(terminal[j]) - special::ln(multiple[j])) / periods);
+        }
+    }
+}
+
+crate::simd::multiversion! {
+    /// One period's run-rates: ln R += the period's step, R = exp(ln R), with
+    /// the vectors of `width` (the same bits at any width: [`special::exp`]
+    /// fuses no multiply-adds).
+    fn run_rate_period(ln_r: &mut [f64], steps: &[f64], out: &mut [f64]) = run_rate_lanes;
+}
+
+#[inline(always)]
+fn run_rate_lanes(ln_r: &mut [f64], steps: &[f64], out: &mut [f64]) {
+    let n = ln_r.len();
+    let (steps, out) = (&steps[..n], &mut out[..n]);
+    for j in 0..n {
+        ln_r[j] += steps[j];
+        out[j] = special::exp(ln_r[j]);
     }
 }
 
@@ -736,7 +774,8 @@ impl Model {
         let per_path = || vec![0.0; capacity];
         Block {
             capacity,
-            ln_r: vec![0.0; kk * capacity],
+            steps: vec![0.0; kk * capacity],
+            ln_r: per_path(),
             terminated_at: vec![kk as f64; capacity],
             dilution: vec![1.0; years * capacity],
             initial: per_path(),
@@ -775,7 +814,6 @@ impl Model {
         } else {
             0.0
         };
-        let mut ln_r = d.initial.ln();
         let mut terminated_at = kk;
         for k in 0..kk {
             if self.accrues[k]
@@ -797,8 +835,7 @@ impl Model {
             if self.shock_p > 0.0 && rng.random::<f64>() < self.shock_p {
                 step -= jump;
             }
-            ln_r += step;
-            block.ln_r[k * n + j] = ln_r;
+            block.steps[k * n + j] = step;
         }
         block.terminated_at[j] = terminated_at as f64;
         for (y, f) in scratch.dilution_factor.iter().enumerate() {
@@ -810,8 +847,6 @@ impl Model {
         block.base_ratio[j] = d.base_ratio;
         block.stake[j] = d.stake;
         block.multiple[j] = d.multiple;
-        // M_k = M₀·(M_K/M₀)^((k+1)/K), stepped by a constant factor.
-        block.multiple_step[j] = ((d.terminal_multiple.ln() - d.multiple.ln()) / kk as f64).exp();
         block.terminal_multiple[j] = d.terminal_multiple;
     }
 
@@ -841,7 +876,16 @@ impl Model {
         let b = block;
         let (terminated_at, share_scale, cap, base_ratio) =
             (&b.terminated_at[..n], &b.share_scale[..n], &b.cap[..n], &b.base_ratio[..n]);
-        let (multiple_step, terminal_multiple) = (&b.multiple_step[..n], &b.terminal_multiple[..n]);
+        let terminal_multiple = &b.terminal_multiple[..n];
+        let ln_r = &mut b.ln_r[..n];
+        let multiple_step = &mut b.multiple_step[..n];
+        start_block(
+            width,
+            (&b.initial[..n], &b.multiple[..n], terminal_multiple),
+            (ln_r, if has_equity { Some(&mut *multiple_step) } else { None }),
+            kk as f64,
+        );
+        let multiple_step = &*multiple_step;
         let r = &mut b.run_rate[..n];
         r.copy_from_slice(&b.initial[..n]);
         let (cumulative, bound, cap_year) = (&mut b.cumulative[..n], &mut b.bound[..n], &mut b.cap_year[..n]);
@@ -865,7 +909,7 @@ impl Model {
                 f.fill(0.0);
             }
             for k in y * spy..(y + 1) * spy {
-                let ln_r = &b.ln_r[k * cn..k * cn + n];
+                let steps = &b.steps[k * cn..k * cn + n];
                 let (accrues, rate, counter_rate, discount) =
                     (self.accrues[k], self.share_rate[k], self.counter_rate[k], self.discount[k]);
                 let last = k + 1 == kk;
@@ -886,7 +930,7 @@ impl Model {
                 ] = rows.get_disjoint_mut(Metric::ALL.map(at)).expect("distinct rows").map(|row| &mut row[..n]);
                 // Loops simple enough to vectorise, one concern each.
                 // Run-rate and revenue (§3).
-                exp_into(width, ln_r, o_run_rate);
+                run_rate_period(width, ln_r, steps, o_run_rate);
                 for ((o, r), r_next) in o_revenue.iter_mut().zip(r.iter_mut()).zip(o_run_rate.iter()) {
                     *o = self.dt * 0.5 * (*r + r_next);
                     *r = *r_next;
@@ -1061,16 +1105,30 @@ mod tests {
         }
     }
 
-    /// The run-rate's `exp` gives the same bits with every vector width as
-    /// one value at a time in the baseline build, from underflow to overflow.
+    /// The run-rate's `ln` and `exp` give the same bits with every vector
+    /// width as one value at a time in the baseline build, from underflow to
+    /// overflow, and so does the multiple's step.
     #[test]
-    fn exp_into_is_the_same_with_any_vectors() {
-        let x: Vec<f64> = (0..4003).map(|i| -800.0 + 0.4 * i as f64 + 1e-9 * (i % 13) as f64).collect();
+    fn run_rates_are_the_same_with_any_vectors() {
+        let n = 4003;
+        let x: Vec<f64> = (0..n).map(|i| -800.0 + 0.4 * i as f64 + 1e-9 * (i % 13) as f64).collect();
+        let steps: Vec<f64> = (0..n).map(|i| 0.01 * (i % 17) as f64 - 0.05).collect();
+        let positive: Vec<f64> = x.iter().map(|x| special::exp(x / 2.0)).collect();
+        let reversed: Vec<f64> = positive.iter().rev().copied().collect();
         for width in crate::simd::Width::supported() {
-            let mut wide = vec![0.0; x.len()];
-            exp_into(width, &x, &mut wide);
-            for (x, w) in x.iter().zip(&wide) {
-                assert_eq!(w.to_bits(), super::super::special::exp(*x).to_bits(), "exp({x}), {width:?}");
+            let (mut ln_r, mut out) = (x.clone(), vec![0.0; n]);
+            run_rate_period(width, &mut ln_r, &steps, &mut out);
+            for j in 0..n {
+                let expected = x[j] + steps[j];
+                assert_eq!(ln_r[j].to_bits(), expected.to_bits(), "{width:?}");
+                assert_eq!(out[j].to_bits(), special::exp(expected).to_bits(), "exp({expected}), {width:?}");
+            }
+            let (mut ln0, mut step) = (vec![0.0; n], vec![0.0; n]);
+            start_block(width, (&positive, &positive, &reversed), (&mut ln0, Some(&mut step)), 20.0);
+            for j in 0..n {
+                assert_eq!(ln0[j].to_bits(), special::ln(positive[j]).to_bits(), "{width:?}");
+                let expected = special::exp((special::ln(reversed[j]) - special::ln(positive[j])) / 20.0);
+                assert_eq!(step[j].to_bits(), expected.to_bits(), "{width:?}");
             }
         }
     }
