@@ -39,7 +39,7 @@ pub const MAX_BUCKETS: usize = 1 << 15;
 /// Fewest buckets the engine may ask for (a range of 2^5.5 ≈ 47).
 pub const MIN_BUCKETS: usize = 1 << 11;
 /// Longest slice [`Sketch::add_slice`] indexes in one go (on the stack).
-const SLICE: usize = 128;
+const SLICE: usize = 256;
 /// Most values one sketch may hold (bucket counts are 32-bit).
 pub const MAX_COUNT: u64 = u32::MAX as u64;
 /// Distinct values kept exactly before switching to buckets.
