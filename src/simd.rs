@@ -24,39 +24,63 @@ impl Width {
         Width { level: Self::BASELINE }
     }
 
-    /// The widest this processor supports.
-    #[inline]
-    pub fn widest() -> Width {
+    /// Whether this processor has every feature that the functions compiled
+    /// for `level` enable, or imply (AVX-512F implies AVX2, FMA and F16C; a
+    /// hypervisor may hide one and not the other).
+    fn has(level: u8) -> bool {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512dq")
-                && std::arch::is_x86_feature_detected!("avx512vl")
-                && std::arch::is_x86_feature_detected!("avx512bw")
-            {
-                return Width { level: Self::AVX512 };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Width { level: Self::AVX2 };
+            let avx2 = std::arch::is_x86_feature_detected!("avx2");
+            match level {
+                Self::AVX2 => avx2,
+                Self::AVX512 => {
+                    avx2 && std::arch::is_x86_feature_detected!("fma")
+                        && std::arch::is_x86_feature_detected!("f16c")
+                        && std::arch::is_x86_feature_detected!("avx512f")
+                        && std::arch::is_x86_feature_detected!("avx512dq")
+                        && std::arch::is_x86_feature_detected!("avx512vl")
+                        && std::arch::is_x86_feature_detected!("avx512bw")
+                }
+                _ => level == Self::BASELINE,
             }
         }
-        Self::baseline()
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            level == Self::BASELINE
+        }
+    }
+
+    /// The widest this processor supports (found once, then remembered).
+    #[inline]
+    pub fn widest() -> Width {
+        use std::sync::atomic::{AtomicU8, Ordering};
+        static WIDEST: AtomicU8 = AtomicU8::new(u8::MAX);
+        let mut level = WIDEST.load(Ordering::Relaxed);
+        if level == u8::MAX {
+            level = [Self::AVX512, Self::AVX2].into_iter().find(|l| Self::has(*l)).unwrap_or(Self::BASELINE);
+            WIDEST.store(level, Ordering::Relaxed);
+        }
+        Width { level }
     }
 
     /// Every width this processor supports, narrowest first.
     pub fn supported() -> Vec<Width> {
-        (Self::BASELINE..=Self::widest().level).map(|level| Width { level }).collect()
+        [Self::BASELINE, Self::AVX2, Self::AVX512]
+            .into_iter()
+            .filter(|l| Self::has(*l))
+            .map(|level| Width { level })
+            .collect()
     }
 
     /// For [`multiversion!`] only.
     #[doc(hidden)]
-    pub fn level(self) -> u8 {
+    pub(crate) fn level(self) -> u8 {
         self.level
     }
 
     /// For [`multiversion!`] only.
     #[doc(hidden)]
-    pub const LEVELS: (u8, u8) = (Self::AVX2, Self::AVX512);
+    pub(crate) const LEVELS: (u8, u8) = (Self::AVX2, Self::AVX512);
 }
 
 /// `multiversion! { fn name(a: A, b: B) -> R = body; }` defines
@@ -87,6 +111,9 @@ macro_rules! multiversion {
                     return unsafe { avx2($($arg),*) };
                 }
             }
+            // Elsewhere there is only the baseline.
+            #[cfg(not(target_arch = "x86_64"))]
+            let _ = width;
             $body($($arg),*)
         }
     };
@@ -102,5 +129,6 @@ mod tests {
         let all = Width::supported();
         assert_eq!(all[0], Width::baseline());
         assert_eq!(*all.last().unwrap(), Width::widest());
+        assert!(all.windows(2).all(|w| w[0].level < w[1].level));
     }
 }

@@ -329,7 +329,10 @@ fn share_period_lanes(t: &PeriodTerms, args: ShareArgs<'_>) {
         };
         bound[j] = if hits { 1.0 } else { bound[j] };
         cap_year[j] = if hits { t.year } else { cap_year[j] };
-        let counter = if active { t.counter_rate * base_ratio[j] * revenue } else { 0.0 };
+        // `+ 0.0` turns a −0.0 (a rate or base ratio of −0.0) into +0.0 and
+        // leaves every other value alone, so that without a counter-share
+        // every counter-payment is the same +0.0 (see `Model::aliases`).
+        let counter = if active { t.counter_rate * base_ratio[j] * revenue + 0.0 } else { 0.0 };
         o_paid[j] = paid;
         o_cumulative[j] = cumulative[j];
         o_counter[j] = counter;
@@ -634,7 +637,8 @@ impl Model {
         for k in 0..lay.periods {
             if no_counter {
                 alias[lay.period(Metric::NetPayment, k)] = lay.period(Metric::Payment, k);
-                // Every counter-payment is +0.0 (a zero rate times positive amounts).
+                // Every counter-payment is then +0.0 (a zero rate times finite
+                // amounts, with −0.0 normalised in `share_period`).
                 alias[lay.period(Metric::CounterPayment, k)] = lay.period(Metric::CounterPayment, 0);
             }
             // The stake of the start of the last year with a dilution event

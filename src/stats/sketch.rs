@@ -66,6 +66,8 @@ fn approx_log2(x: f64) -> f64 {
 /// compiler vectorises.
 #[inline(always)]
 fn index_into(mapping: Mapping, xs: &[f64], out: &mut [i32]) -> (i32, i32) {
+    // Every index in `out` is then one of those whose range is returned.
+    assert_eq!(xs.len(), out.len(), "one index per value");
     let (mut lo, mut hi) = (i32::MAX, i32::MIN);
     for (i, &x) in out.iter_mut().zip(xs) {
         let v = mapping.index(x);
@@ -238,6 +240,12 @@ impl Store {
                 self.add(i, 1);
             }
         }
+    }
+
+    /// True when a value at index `i` would get its own bucket, not be
+    /// folded into the lowest kept one.
+    fn keeps(&self, i: i32) -> bool {
+        self.total == 0 || i > self.max_index - self.limit as i32
     }
 
     /// Lowest and highest indices with a count (`total` must be > 0).
@@ -458,11 +466,12 @@ impl Sketch {
                 unsafe { self.positive.add_indices_within(index, low, high) };
                 continue;
             }
-            if lo >= -ZERO && hi > ZERO {
+            if lo >= -ZERO && hi > ZERO && self.positive.keeps(mapping.index(hi)) {
                 // Zeros and positive values (a payment while some caps have
                 // bound): index every value with each zero standing in for the
                 // largest, `hi`, so that the loop still vectorises, then take the
-                // zeros back out of `hi`'s bucket (the highest, never folded).
+                // zeros back out of `hi`'s bucket (not folded: just checked, and
+                // adding values no larger than `hi` folds nothing above them).
                 let mut stand_in = [0.0; SLICE];
                 let values = &mut stand_in[..part.len()];
                 for (v, &x) in values.iter_mut().zip(part) {
@@ -869,6 +878,22 @@ mod tests {
         b.add_slice(&long);
         assert_eq!((a.zeros, a.positive.total), (b.zeros, b.positive.total));
         assert_eq!(a.positive.counts[..], b.positive.counts[..]);
+        // Zeros beside values so much smaller than earlier ones that they are
+        // folded into the lowest kept bucket (a store with few buckets, as in
+        // a run with many statistics): the same as one by one, no panic.
+        let mut big = Sketch::with_limit(MIN_BUCKETS);
+        let mut one = Sketch::with_limit(MIN_BUCKETS);
+        let large: Vec<f64> = (0..SLICE).map(|i| 1e6 + i as f64).collect();
+        let small: Vec<f64> =
+            (0..2 * SLICE).map(|i| if i % 3 == 0 { 0.0 } else { 1e-3 * (1 + i % 5) as f64 }).collect();
+        for xs in [&large, &small, &large, &small] {
+            big.add_slice(xs);
+            xs.iter().for_each(|x| one.add(*x));
+        }
+        assert!(big.folded() && one.folded());
+        assert_eq!((big.zeros, big.positive.total), (one.zeros, one.positive.total));
+        assert_eq!(big.positive.counts[..], one.positive.counts[..]);
+        assert_eq!(big.positive.offset, one.positive.offset);
         // Slices of two values (a 0/1 flag) stay exact, with the right counts,
         // and a slice that brings a fifth distinct value spills.
         let mut flag = Sketch::new();

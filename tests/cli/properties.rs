@@ -177,6 +177,41 @@ fn aliased_slots_hold_identical_values_on_the_shipped_scenarios() {
     }
 }
 
+/// A counter-share whose rate or base ratio is written as −0.0 is no
+/// counter-share: every counter-payment is one +0.0 slot, on paths that are
+/// terminated (nothing accrues) as on those that are not.
+#[test]
+fn a_negative_zero_counter_share_aliases_like_none() {
+    let ws = Workspace::new();
+    for counter in [
+        "rate = -0.0\nbase_ratio = 0.3",
+        "rate = 0.0\nbase_ratio = -0.0",
+        "rate = { 2026 = 0.0, 2027 = -0.0 }\nbase_ratio = 0.2",
+    ] {
+        let text = format!(
+            "years = [2026, 2029]\n[revenue]\ninitial = 22\ngrowth = 0.5\nvolatility = 0.3\n\
+             [revenue_share]\nrate = 0.2\nuntil = 2028\ntermination_rate = 0.3\n[counter_share]\n{counter}\n"
+        );
+        let f = ws.file("negative-zero.toml", &text);
+        let s = Scenario::load(&f).unwrap_or_else(|e| panic!("{counter}: {e}"));
+        let model = Model::new(&s);
+        let lay = model.layout;
+        let aliases = model.aliases();
+        let counter_slot = lay.period(Metric::CounterPayment, 0);
+        assert_eq!(aliases[lay.summary(Summary::TotalCounter)], counter_slot, "{counter}");
+        let mut scratch = model.scratch();
+        let mut out = PathOutcome::new(lay);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        for _ in 0..500 {
+            model.simulate(&mut rng, &mut scratch, &mut out);
+            assert_eq!(out.values[counter_slot].to_bits(), 0.0f64.to_bits(), "{counter}");
+            for (slot, &source) in aliases.iter().enumerate() {
+                assert_eq!(out.values[slot].to_bits(), out.values[source].to_bits(), "{counter}: slot {slot}");
+            }
+        }
+    }
+}
+
 /// The engine simulates paths a block at a time (each path's random part,
 /// then the arithmetic of the whole block at once): every path's values and
 /// events are the same bits as when it is simulated alone, for blocks of any
