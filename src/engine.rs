@@ -377,8 +377,11 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     let moments = ordered.into_inner().unwrap_or_else(|e| e.into_inner()).total;
     debug_assert_eq!(moments.n, opts.paths);
     let sketch = |i: usize| &all.sketches[alias[i]];
-    let stats =
-        (0..slots).map(|i| Stat::new(moments.n, moments.mean[alias[i]], moments.m2[alias[i]], sketch(i))).collect();
+    // Each distinct quantity's statistics once (percentile look-ups are most
+    // of the serial time after the paths); its aliases get copies.
+    let stat = |i: usize| Stat::new(moments.n, moments.mean[alias[i]], moments.m2[alias[i]], sketch(i));
+    let own: Vec<Option<Stat>> = (0..slots).map(|i| (alias[i] == i).then(|| stat(i))).collect();
+    let stats = (0..slots).map(|i| own[alias[i]].clone().unwrap_or_else(|| stat(i))).collect();
     let folded = (0..slots)
         .filter(|i| sketch(*i).folded())
         .map(|i| Folded { quantity: describe_slot(model, i), bound: sketch(i).folded_below() })
