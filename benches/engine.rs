@@ -80,8 +80,8 @@ fn stepping(bencher: Bencher) {
 }
 
 /// Gathering 4096 paths' values into moments and quantile sketches (one
-/// thread), as the engine does: every slot's moments, and a sketch for each
-/// distinct quantity (aliases share their source's).
+/// thread), as the engine does: moments and a sketch for each distinct
+/// quantity (aliases share their source's).
 #[divan::bench(sample_count = 20)]
 fn aggregation(bencher: Bencher) {
     let (_, m) = model();

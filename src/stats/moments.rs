@@ -4,21 +4,22 @@
 //! pairwise update, always in chunk order, so the result is the same bytes
 //! whatever the number of threads.
 
-/// Sum of deviations from `c` and of their squares, in four lanes so that the
+/// Sum of deviations from `c` and of their squares, in eight lanes so that the
 /// loop vectorises. The order of operations is fixed, so the result is too.
 #[inline(always)]
 fn column_sums(col: &[f64], c: f64) -> (f64, f64) {
-    let mut a = [0.0; 8];
-    let mut b = [0.0; 8];
-    let mut quads = col.chunks_exact(8);
-    for q in &mut quads {
-        for l in 0..8 {
-            let d = q[l] - c;
+    const LANES: usize = 8;
+    let mut a = [0.0; LANES];
+    let mut b = [0.0; LANES];
+    let mut rows = col.chunks_exact(LANES);
+    for row in &mut rows {
+        for l in 0..LANES {
+            let d = row[l] - c;
             a[l] += d;
             b[l] += d * d;
         }
     }
-    for x in quads.remainder() {
+    for x in rows.remainder() {
         let d = x - c;
         a[0] += d;
         b[0] += d * d;

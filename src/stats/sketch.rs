@@ -456,22 +456,26 @@ impl Sketch {
             return;
         }
         let mapping = self.mapping;
+        let width = Width::widest();
+        // Zeros and positive values (a payment while some caps have bound):
+        // each zero may stand in for the largest value, `hi`, and be taken back
+        // out of its bucket afterwards, if that bucket is not folded (checked
+        // once: adding values no larger than `hi` folds nothing above them).
+        let top = mapping.index(hi);
+        let stand_ins = lo >= -ZERO && hi > ZERO && self.positive.keeps(top);
         for part in xs.chunks(SLICE) {
             let mut positive = [0i32; SLICE];
             if lo > ZERO {
                 // All positive, the common case: a loop the compiler can vectorise.
                 let index = &mut positive[..part.len()];
-                let (low, high) = index_wide(Width::widest(), mapping, part, index);
+                let (low, high) = index_wide(width, mapping, part, index);
                 // SAFETY: `index_into` returns the smallest and largest index.
                 unsafe { self.positive.add_indices_within(index, low, high) };
                 continue;
             }
-            if lo >= -ZERO && hi > ZERO && self.positive.keeps(mapping.index(hi)) {
-                // Zeros and positive values (a payment while some caps have
-                // bound): index every value with each zero standing in for the
-                // largest, `hi`, so that the loop still vectorises, then take the
-                // zeros back out of `hi`'s bucket (not folded: just checked, and
-                // adding values no larger than `hi` folds nothing above them).
+            if stand_ins {
+                // Every value indexed, zeros as `hi`, so that the loop still
+                // vectorises; then the zeros come back out of `hi`'s bucket.
                 let mut stand_in = [0.0; SLICE];
                 let values = &mut stand_in[..part.len()];
                 for (v, &x) in values.iter_mut().zip(part) {
@@ -479,15 +483,14 @@ impl Sketch {
                 }
                 let zeros = part.iter().filter(|x| **x <= ZERO).count();
                 let index = &mut positive[..part.len()];
-                let (low, high) = index_wide(Width::widest(), mapping, values, index);
+                let (low, high) = index_wide(width, mapping, values, index);
                 let store = &mut self.positive;
                 // SAFETY: `index_into` returns the smallest and largest index.
                 unsafe { store.add_indices_within(index, low, high) };
                 if zeros > 0 {
                     // `hi` may lie in another part of `xs`, but then its bucket
                     // has just been counted once for each zero here.
-                    let top = (mapping.index(hi) - store.offset) as usize;
-                    store.counts[top] -= zeros as u32;
+                    store.counts[(top - store.offset) as usize] -= zeros as u32;
                     store.total -= zeros as u64;
                     self.zeros += zeros as u64;
                 }
