@@ -72,6 +72,12 @@ impl Width {
             .collect()
     }
 
+    /// Whether this is the AVX-512 width (for the few loops written with its
+    /// intrinsics, where the compiler would not vectorise the plain Rust).
+    pub(crate) fn is_avx512(self) -> bool {
+        self.level == Self::AVX512
+    }
+
     /// For [`multiversion!`] only.
     #[doc(hidden)]
     pub(crate) fn level(self) -> u8 {

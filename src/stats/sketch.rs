@@ -40,6 +40,10 @@ pub const MAX_BUCKETS: usize = 1 << 15;
 pub const MIN_BUCKETS: usize = 1 << 11;
 /// Longest slice [`Sketch::add_slice`] indexes in one go (on the stack).
 const SLICE: usize = 256;
+
+/// A batch's largest value is counted apart when at least one value in
+/// `MANY` is a copy of it.
+const MANY: usize = 16;
 /// Most values one sketch may hold (bucket counts are 32-bit).
 pub const MAX_COUNT: u64 = u32::MAX as u64;
 /// Distinct values kept exactly before switching to buckets.
@@ -83,26 +87,136 @@ crate::simd::multiversion! {
     fn index_wide(mapping: Mapping, xs: &[f64], out: &mut [i32]) -> (i32, i32) = index_into;
 }
 
-/// Smallest and largest of a non-empty slice (of finite values), four lanes at
-/// a time so that the loop vectorises.
-#[inline]
-fn extremes(xs: &[f64]) -> (f64, f64) {
-    let mut lo = [xs[0]; 4];
-    let mut hi = [xs[0]; 4];
-    let mut quads = xs.chunks_exact(4);
-    for q in &mut quads {
-        for l in 0..4 {
-            lo[l] = if q[l] < lo[l] { q[l] } else { lo[l] };
-            hi[l] = if q[l] > hi[l] { q[l] } else { hi[l] };
+/// Smallest and largest of a non-empty slice (of finite values), in sixteen
+/// lanes so that the loop vectorises and no lane waits on the one before.
+#[inline(always)]
+fn extremes_in_lanes(xs: &[f64]) -> (f64, f64) {
+    const LANES: usize = 16;
+    let mut lo = [xs[0]; LANES];
+    let mut hi = [xs[0]; LANES];
+    let mut rows = xs.chunks_exact(LANES);
+    for row in &mut rows {
+        for l in 0..LANES {
+            lo[l] = if row[l] < lo[l] { row[l] } else { lo[l] };
+            hi[l] = if row[l] > hi[l] { row[l] } else { hi[l] };
         }
     }
-    for &x in quads.remainder() {
+    fold_extremes(lo, hi, rows.remainder())
+}
+
+/// The last values one by one into lane 0, then the lanes in order.
+#[inline(always)]
+fn fold_extremes(mut lo: [f64; 16], mut hi: [f64; 16], rest: &[f64]) -> (f64, f64) {
+    for &x in rest {
         lo[0] = if x < lo[0] { x } else { lo[0] };
         hi[0] = if x > hi[0] { x } else { hi[0] };
     }
     let min = |a: f64, b: f64| if b < a { b } else { a };
     let max = |a: f64, b: f64| if b > a { b } else { a };
-    (min(min(lo[0], lo[1]), min(lo[2], lo[3])), max(max(hi[0], hi[1]), max(hi[2], hi[3])))
+    (lo.into_iter().fold(lo[0], min), hi.into_iter().fold(hi[0], max))
+}
+
+/// [`extremes_in_lanes`] with AVX-512's min and max, which are the same
+/// comparisons: `vminpd(x, lo)` is `if x < lo { x } else { lo }`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn extremes_avx512(xs: &[f64]) -> (f64, f64) {
+    use std::arch::x86_64::*;
+    let first = _mm512_set1_pd(xs[0]);
+    let (mut lo0, mut lo1, mut hi0, mut hi1) = (first, first, first, first);
+    let mut rows = xs.chunks_exact(16);
+    for row in &mut rows {
+        // SAFETY: `row` holds sixteen values.
+        let (a, b) = unsafe { (_mm512_loadu_pd(row.as_ptr()), _mm512_loadu_pd(row.as_ptr().add(8))) };
+        lo0 = _mm512_min_pd(a, lo0);
+        lo1 = _mm512_min_pd(b, lo1);
+        hi0 = _mm512_max_pd(a, hi0);
+        hi1 = _mm512_max_pd(b, hi1);
+    }
+    let (mut lo, mut hi) = ([0.0; 16], [0.0; 16]);
+    // SAFETY: each array holds sixteen values.
+    unsafe {
+        _mm512_storeu_pd(lo.as_mut_ptr(), lo0);
+        _mm512_storeu_pd(lo.as_mut_ptr().add(8), lo1);
+        _mm512_storeu_pd(hi.as_mut_ptr(), hi0);
+        _mm512_storeu_pd(hi.as_mut_ptr().add(8), hi1);
+    }
+    fold_extremes(lo, hi, rows.remainder())
+}
+
+/// Smallest and largest of a non-empty slice of finite values (the same with
+/// any width).
+#[inline]
+fn extremes(width: Width, xs: &[f64]) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    if width.is_avx512() {
+        // SAFETY: a width at the AVX-512 level is only made once the
+        // processor has been checked to support it.
+        return unsafe { extremes_avx512(xs) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = width;
+    extremes_in_lanes(xs)
+}
+
+/// Room for [`compact`]'s output: a whole vector is stored past the last kept value.
+const KEPT: usize = SLICE + 8;
+
+/// Copies the values of `part` (at most [`SLICE`]) above [`ZERO`] other than
+/// `drop`, in order, to the front of `kept`; returns how many, and how many
+/// values were zeros (at most [`ZERO`]).
+#[inline]
+fn compact(width: Width, part: &[f64], drop: f64, kept: &mut [f64; KEPT]) -> (usize, usize) {
+    debug_assert!(part.len() <= SLICE);
+    #[cfg(target_arch = "x86_64")]
+    if width.is_avx512() {
+        // SAFETY: a width at the AVX-512 level is only made once the
+        // processor has been checked to support it.
+        return unsafe { compact_avx512(part, drop, kept) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = width;
+    compact_scalar(part, drop, kept, 0, 0)
+}
+
+#[inline(always)]
+fn compact_scalar(part: &[f64], drop: f64, kept: &mut [f64; KEPT], mut k: usize, mut zeros: usize) -> (usize, usize) {
+    for &x in part {
+        // Branch-free: every value is written, and its slot only kept when
+        // the value is. (`k` stays below SLICE + the values before `part`.)
+        kept[k.min(KEPT - 1)] = x;
+        k += usize::from(x > ZERO && x != drop);
+        zeros += usize::from(x <= ZERO);
+    }
+    (k, zeros)
+}
+
+/// [`compact`] eight values at a time with AVX-512's compress (into a
+/// register, then one whole store: storing compressed to memory is slow on
+/// some processors).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn compact_avx512(part: &[f64], drop: f64, kept: &mut [f64; KEPT]) -> (usize, usize) {
+    use std::arch::x86_64::*;
+    let zero = _mm512_set1_pd(ZERO);
+    let dropped = _mm512_set1_pd(drop);
+    let (mut k, mut zeros) = (0, 0);
+    let mut eights = part.chunks_exact(8);
+    for e in &mut eights {
+        // SAFETY: `e` holds eight values; `k` is at most SLICE - 8 here, so
+        // the store of eight stays inside `kept`.
+        unsafe {
+            let v = _mm512_loadu_pd(e.as_ptr());
+            // Ordered comparisons are false for NaN and the unordered
+            // not-equal true, as Rust's `>`, `<=` and `!=` are.
+            let keep = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(v, zero) & _mm512_cmp_pd_mask::<_CMP_NEQ_UQ>(v, dropped);
+            let zero_mask = _mm512_cmp_pd_mask::<_CMP_LE_OQ>(v, zero);
+            _mm512_storeu_pd(kept.as_mut_ptr().add(k), _mm512_maskz_compress_pd(keep, v));
+            k += keep.count_ones() as usize;
+            zeros += zero_mask.count_ones() as usize;
+        }
+    }
+    compact_scalar(eights.remainder(), drop, kept, k, zeros)
 }
 
 /// Inverse of [`approx_log2`] (for queries only): bisection on s.
@@ -240,12 +354,6 @@ impl Store {
                 self.add(i, 1);
             }
         }
-    }
-
-    /// True when a value at index `i` would get its own bucket, not be
-    /// folded into the lowest kept one.
-    fn keeps(&self, i: i32) -> bool {
-        self.total == 0 || i > self.max_index - self.limit as i32
     }
 
     /// Lowest and highest indices with a count (`total` must be > 0).
@@ -425,7 +533,8 @@ impl Sketch {
         if xs.is_empty() {
             return;
         }
-        let (lo, hi) = extremes(xs);
+        let width = Width::widest();
+        let (lo, hi) = extremes(width, xs);
         let n_lo = if lo <= self.min { xs.iter().filter(|x| **x == lo).count() as u64 } else { 0 };
         let n_hi = if hi >= self.max { xs.iter().filter(|x| **x == hi).count() as u64 } else { 0 };
         self.note_extremes(lo, n_lo, hi, n_hi);
@@ -456,46 +565,47 @@ impl Sketch {
             return;
         }
         let mapping = self.mapping;
-        let width = Width::widest();
-        // Zeros and positive values (a payment while some caps have bound):
-        // each zero may stand in for the largest value, `hi`, and be taken back
-        // out of its bucket afterwards, if that bucket is not folded (checked
-        // once: adding values no larger than `hi` folds nothing above them).
-        let top = mapping.index(hi);
-        let stand_ins = lo >= -ZERO && hi > ZERO && self.positive.keeps(top);
-        for part in xs.chunks(SLICE) {
-            let mut positive = [0i32; SLICE];
-            if lo > ZERO {
-                // All positive, the common case: a loop the compiler can vectorise.
+        // Many copies of the largest value (a cumulative payment at its cap, a
+        // stake no dilution touched) would all add to one bucket, one after
+        // the other; they are counted at once instead.
+        let many_hi = n_hi > 1 && n_hi as usize >= xs.len() / MANY;
+        if lo > ZERO && !many_hi {
+            // All positive and spread out, the common case: a loop the
+            // compiler can vectorise.
+            for part in xs.chunks(SLICE) {
+                let mut positive = [0i32; SLICE];
                 let index = &mut positive[..part.len()];
                 let (low, high) = index_wide(width, mapping, part, index);
                 // SAFETY: `index_into` returns the smallest and largest index.
                 unsafe { self.positive.add_indices_within(index, low, high) };
-                continue;
             }
-            if stand_ins {
-                // Every value indexed, zeros as `hi`, so that the loop still
-                // vectorises; then the zeros come back out of `hi`'s bucket.
-                let mut stand_in = [0.0; SLICE];
-                let values = &mut stand_in[..part.len()];
-                for (v, &x) in values.iter_mut().zip(part) {
-                    *v = if x > ZERO { x } else { hi };
+            return;
+        }
+        if lo >= -ZERO {
+            // Zeros (a payment once some caps have bound) or many copies of
+            // `hi`: those are counted, and only the rest indexed and added.
+            let drop = if many_hi { hi } else { f64::NAN };
+            let mut dropped_hi = 0;
+            for part in xs.chunks(SLICE) {
+                let mut kept = [0.0; KEPT];
+                let (k, zeros) = compact(width, part, drop, &mut kept);
+                self.zeros += zeros as u64;
+                dropped_hi += part.len() - k - zeros;
+                if k > 0 {
+                    let mut positive = [0i32; SLICE];
+                    let index = &mut positive[..k];
+                    let (low, high) = index_wide(width, mapping, &kept[..k], index);
+                    // SAFETY: `index_into` returns the smallest and largest index.
+                    unsafe { self.positive.add_indices_within(index, low, high) };
                 }
-                let zeros = part.iter().filter(|x| **x <= ZERO).count();
-                let index = &mut positive[..part.len()];
-                let (low, high) = index_wide(width, mapping, values, index);
-                let store = &mut self.positive;
-                // SAFETY: `index_into` returns the smallest and largest index.
-                unsafe { store.add_indices_within(index, low, high) };
-                if zeros > 0 {
-                    // `hi` may lie in another part of `xs`, but then its bucket
-                    // has just been counted once for each zero here.
-                    store.counts[(top - store.offset) as usize] -= zeros as u32;
-                    store.total -= zeros as u64;
-                    self.zeros += zeros as u64;
-                }
-                continue;
             }
+            if dropped_hi > 0 {
+                self.bucket(hi, dropped_hi as u64);
+            }
+            return;
+        }
+        for part in xs.chunks(SLICE) {
+            let mut positive = [0i32; SLICE];
             // Zeros (a payment once the cap has bound) or negative values too.
             let mut negative = [0i32; SLICE];
             let (mut np, mut nn) = (0, 0);
@@ -818,11 +928,82 @@ mod tests {
         xs[..5000].chunks(300).for_each(|c| all.add_slice(c));
         assert_eq!(one.positive.counts, all.positive.counts);
         assert_eq!(one.positive.offset, all.positive.offset);
-        let (lo, hi) = extremes(&xs[..1001]);
-        assert_eq!(
-            (lo, hi),
-            (xs[..1001].iter().copied().fold(f64::INFINITY, f64::min), xs[..1001].iter().copied().fold(0.0, f64::max))
-        );
+    }
+
+    /// The extremes of a slice, with every width and any length (the lanes'
+    /// remainder included), are the plain fold's.
+    #[test]
+    fn extremes_are_the_same_with_any_width() {
+        let mut s = 23;
+        let xs: Vec<f64> = (0..1000).map(|_| (lcg(&mut s) - 0.3) * 2f64.powi((lcg(&mut s) * 40.0) as i32)).collect();
+        for len in [1, 2, 15, 16, 17, 31, 33, 256, 1000] {
+            for start in [0, 3, 500] {
+                let part = &xs[start..(start + len).min(xs.len())];
+                let expected = (
+                    part.iter().copied().fold(f64::INFINITY, f64::min),
+                    part.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                );
+                for width in Width::supported() {
+                    assert_eq!(extremes(width, part), expected, "{width:?}, {len} values from {start}");
+                }
+            }
+        }
+    }
+
+    /// Compaction keeps the values above zero other than the dropped one, in
+    /// order, and counts the zeros, with every width and any length.
+    #[test]
+    fn compact_keeps_the_rest_in_order_with_any_width() {
+        let mut s = 29;
+        let xs: Vec<f64> = (0..SLICE)
+            .map(|_| {
+                let u = lcg(&mut s);
+                if u < 0.3 {
+                    0.0
+                } else if u < 0.5 {
+                    38.0
+                } else {
+                    u * 40.0
+                }
+            })
+            .collect();
+        for len in [0, 1, 7, 8, 9, 100, SLICE] {
+            for drop in [38.0, f64::NAN] {
+                let part = &xs[..len];
+                let kept: Vec<f64> = part.iter().copied().filter(|x| *x > ZERO && *x != drop).collect();
+                let zeros = part.iter().filter(|x| **x <= ZERO).count();
+                for width in Width::supported() {
+                    let mut out = [f64::NAN; KEPT];
+                    let (k, z) = compact(width, part, drop, &mut out);
+                    assert_eq!((&out[..k], z), (&kept[..], zeros), "{width:?}, {len} values, dropping {drop}");
+                }
+            }
+        }
+    }
+
+    /// Many copies of the largest value, with zeros (a cumulative payment at
+    /// its cap, a payment after it), are counted as if added one by one.
+    #[test]
+    fn many_copies_of_the_largest_value_are_counted_as_one_by_one() {
+        let mut s = 31;
+        let xs: Vec<f64> = (0..20_000)
+            .map(|i| {
+                let u = lcg(&mut s);
+                let share = i as f64 / 20_000.0;
+                if u < 0.1 * share { 0.0 } else { ((u * 4.0).exp() * (1.0 + 3.0 * share)).min(38.0) }
+            })
+            .collect();
+        assert!(xs.iter().filter(|x| **x == 38.0).count() > 1000);
+        for chunk in [100, 1024] {
+            let (mut one, mut all) = (Sketch::new(), Sketch::new());
+            xs.iter().for_each(|x| one.add(*x));
+            xs.chunks(chunk).for_each(|c| all.add_slice(c));
+            assert_eq!((one.zeros, one.max_count, one.min_count), (all.zeros, all.max_count, all.min_count));
+            assert_eq!((&one.positive.counts, one.positive.offset), (&all.positive.counts, all.positive.offset));
+            for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+                assert_eq!(one.quantile(q).to_bits(), all.quantile(q).to_bits(), "q={q}, chunks of {chunk}");
+            }
+        }
     }
 
     #[test]
