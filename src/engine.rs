@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::model::{Layout, Metric, Model, PathEvents, PathScratch, Summary};
+use crate::model::{Layout, Metric, Model, PathEvents, PathScratch, Slot, Summary};
 use crate::scenario::Sampling;
 use crate::stats::{ChunkMoments, Moments, Sketch, Stat};
 
@@ -428,25 +428,38 @@ pub fn floor(model: &Model, paths: u64, seed: u64, threads: usize) -> Result<(Du
     Ok((started.elapsed(), sums.iter().sum()))
 }
 
-/// "payment in period 7 (2027 Q4)"-style name of a slot, for error messages.
+/// "payment in period 7 (ending 2.00 years after the start)"-style name of a
+/// slot, for error messages.
 pub fn describe_slot(model: &Model, slot: usize) -> String {
-    let lay = model.layout;
-    let per_period = Metric::ALL.len() * lay.periods;
-    if slot < per_period {
-        let m = Metric::ALL[slot / lay.periods];
-        let k = slot % lay.periods;
-        format!("{} in period {k} (ending {:.2} years after the start)", m.name(), model.time(k))
-    } else if slot < per_period + Metric::ALL.len() * lay.years {
-        let s = slot - per_period;
-        format!("{} in {}", Metric::ALL[s / lay.years].name(), model.year(s % lay.years))
-    } else {
-        Summary::ALL[slot - per_period - Metric::ALL.len() * lay.years].name().to_string()
+    match model.layout.slot(slot) {
+        Slot::Period(m, k) => format!("{} in period {k} (ending {:.2} years after the start)", m.name(), model.time(k)),
+        Slot::Year(m, y) => format!("{} in {}", m.name(), model.year(y)),
+        Slot::Summary(s) => s.name().to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Error messages name a slot by what it holds (a year's payment was once
+    /// named as another metric's).
+    #[test]
+    fn slots_are_described_by_what_they_hold() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/amended-2026.toml");
+        let m = Model::new(&crate::scenario::Scenario::load(&path).expect("shipped scenario"));
+        assert_eq!(describe_slot(&m, m.layout.year(Metric::Payment, 1)), "payment in 2027");
+        assert_eq!(describe_slot(&m, m.layout.year(Metric::NetPayment, 4)), "net_payment in 2030");
+        assert_eq!(
+            describe_slot(&m, m.layout.year(Metric::Stake, 0)),
+            describe_slot(&m, m.layout.period(Metric::Stake, 3))
+        );
+        assert_eq!(describe_slot(&m, m.layout.summary(Summary::PvTotal)), "pv_total");
+        assert_eq!(
+            describe_slot(&m, m.layout.period(Metric::Revenue, 3)),
+            "revenue in period 3 (ending 1.00 years after the start)"
+        );
+    }
 
     #[test]
     fn blocks_divide_a_chunk_and_bound_memory() {

@@ -6,4 +6,4 @@ pub mod dist;
 pub mod path;
 pub mod special;
 
-pub use path::{Block, Draws, Layout, Metric, Model, PathEvents, PathOutcome, PathScratch, Summary};
+pub use path::{Block, Draws, Layout, Metric, Model, PathEvents, PathOutcome, PathScratch, Slot, Summary};

@@ -139,9 +139,33 @@ impl Layout {
     pub fn len(&self) -> usize {
         self.summary(Summary::CapHit) + 1
     }
+    /// What slot `slot` holds: the inverse of [`Layout::period`],
+    /// [`Layout::year`] (for a flow's own yearly slot) and [`Layout::summary`].
+    pub fn slot(&self, slot: usize) -> Slot {
+        let per_period = Metric::ALL.len() * self.periods;
+        let flows = if self.yearly_flows() { FLOWS.len() * self.years } else { 0 };
+        if slot < per_period {
+            Slot::Period(Metric::ALL[slot / self.periods], slot % self.periods)
+        } else if slot < per_period + flows {
+            let s = slot - per_period;
+            Slot::Year(FLOWS[s / self.years], s % self.years)
+        } else {
+            Slot::Summary(Summary::ALL[slot - per_period - flows])
+        }
+    }
     pub fn is_empty(&self) -> bool {
         false
     }
+}
+
+/// What one slot of a [`Layout`] holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// A metric in a period (by index).
+    Period(Metric, usize),
+    /// A flow's total over a year (by index from the first year).
+    Year(Metric, usize),
+    Summary(Summary),
 }
 
 /// Everything one path produces.
@@ -1070,6 +1094,37 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every slot says what it holds, and says it back: each period metric,
+    /// each flow's own yearly slot and each summary, with one step a year
+    /// (where yearly flows share their period's slot) or several.
+    #[test]
+    fn every_slot_names_what_it_holds() {
+        for steps_per_year in [1, 4, 12] {
+            let lay = Layout { periods: 3 * steps_per_year, years: 3, steps_per_year };
+            let mut seen = vec![false; lay.len()];
+            for m in Metric::ALL {
+                for k in 0..lay.periods {
+                    assert_eq!(lay.slot(lay.period(m, k)), Slot::Period(m, k));
+                    seen[lay.period(m, k)] = true;
+                }
+                for y in 0..lay.years {
+                    let expected = if m.is_flow() && steps_per_year > 1 {
+                        Slot::Year(m, y)
+                    } else {
+                        Slot::Period(m, (y + 1) * steps_per_year - 1)
+                    };
+                    assert_eq!(lay.slot(lay.year(m, y)), expected, "{} in year {y}", m.name());
+                    seen[lay.year(m, y)] = true;
+                }
+            }
+            for s in Summary::ALL {
+                assert_eq!(lay.slot(lay.summary(s)), Slot::Summary(s));
+                seen[lay.summary(s)] = true;
+            }
+            assert!(seen.iter().all(|s| *s), "{steps_per_year} steps a year: a slot nothing names");
+        }
+    }
 
     /// The share arithmetic gives the same bits with every vector width the
     /// processor has as in the baseline build, on paths that bind the cap,
