@@ -8,7 +8,7 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use super::special::{beta_inc_inv, norm_cdf, norm_inv};
+use super::special::{self, beta_inc_inv, norm_cdf, norm_inv};
 
 /// The set of values an input may take, e.g. [0, 1] for a stake or (0, ∞) for a
 /// multiple. A distribution is accepted only if it stays inside its input's domain.
@@ -63,13 +63,70 @@ impl Domain {
 /// to the domain, and [`Dist::clamped_mass`] says how often that happens.
 pub const NORMAL_MARGIN_SD: f64 = 3.0;
 
+/// Gamma(shape, 1) for a shape of at least 1, by Marsaglia and Tsang's method
+/// ("A simple method for generating gamma variables", ACM TOMS 26(3), 2000):
+/// a normal and a uniform per try, and a try is accepted over 95% of the time,
+/// nearly always by a squeeze that needs no logarithm.
+#[derive(Clone, Copy, Debug)]
+pub struct GammaSampler {
+    d: f64,
+    c: f64,
+}
+
+impl GammaSampler {
+    fn new(shape: f64) -> Self {
+        debug_assert!(shape >= 1.0, "shape {shape}");
+        let d = shape - 1.0 / 3.0;
+        GammaSampler { d, c: 1.0 / (9.0 * d).sqrt() }
+    }
+
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        loop {
+            let x: f64 = StandardNormal.sample(rng);
+            let v = 1.0 + self.c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u: f64 = rng.random();
+            let xx = x * x;
+            if u < 1.0 - 0.0331 * xx * xx || special::ln(u) < 0.5 * xx + self.d * (1.0 - v + special::ln(v)) {
+                return self.d * v;
+            }
+        }
+    }
+}
+
+/// Beta(α, β) for α, β ≥ 1 (a PERT's shapes are in [1, 5]) as X / (X + Y)
+/// with X ~ Gamma(α) and Y ~ Gamma(β): about a quarter of the time of
+/// `rand_distr`'s Beta, which takes logarithms and exponentials on every try.
+#[derive(Clone, Copy, Debug)]
+pub struct BetaSampler {
+    a: GammaSampler,
+    b: GammaSampler,
+}
+
+impl BetaSampler {
+    fn new(alpha: f64, beta: f64) -> Self {
+        BetaSampler { a: GammaSampler::new(alpha), b: GammaSampler::new(beta) }
+    }
+
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let x = self.a.sample(rng);
+        let y = self.b.sample(rng);
+        x / (x + y)
+    }
+}
+
 /// A validated distribution of one uncertain input.
 #[derive(Clone, Debug)]
 pub enum Dist {
     Fixed { value: f64 },
     Uniform { low: f64, high: f64 },
     Triangular { low: f64, mode: f64, high: f64 },
-    Pert { low: f64, mode: f64, high: f64, alpha: f64, beta: f64, sampler: rand_distr::Beta<f64> },
+    Pert { low: f64, mode: f64, high: f64, alpha: f64, beta: f64, sampler: BetaSampler },
     Normal { mean: f64, sd: f64, domain: DomainBox },
     Lognormal { median: f64, sigma: f64 },
     Discrete { values: Vec<f64>, weights: Vec<f64>, cumulative: Vec<f64> },
@@ -194,8 +251,7 @@ impl Dist {
         let range = high - low;
         let alpha = 1.0 + 4.0 * (mode - low) / range;
         let beta = 1.0 + 4.0 * (high - mode) / range;
-        let sampler = rand_distr::Beta::new(alpha, beta)
-            .map_err(|e| err("mode-outside", "mode", format!("PERT shape: {e}"), "check low, mode and high"))?;
+        let sampler = BetaSampler::new(alpha, beta);
         Ok(Dist::Pert { low, mode, high, alpha, beta, sampler })
     }
 
@@ -325,7 +381,7 @@ impl Dist {
             }
             Dist::Lognormal { median, sigma } => {
                 let z: f64 = StandardNormal.sample(rng);
-                median * (sigma * z).exp()
+                median * special::exp(sigma * z)
             }
             Dist::Pert { low, high, ref sampler, .. } => low + (high - low) * sampler.sample(rng),
             _ => self.quantile(rng.random::<f64>()),
@@ -348,7 +404,7 @@ impl Dist {
             }
             Dist::Pert { low, high, alpha, beta, .. } => low + (high - low) * beta_inc_inv(*alpha, *beta, u),
             Dist::Normal { mean, sd, domain } => domain.0.clamp(mean + sd * norm_inv(u)),
-            Dist::Lognormal { median, sigma } => median * (sigma * norm_inv(u)).exp(),
+            Dist::Lognormal { median, sigma } => median * special::exp(sigma * norm_inv(u)),
             Dist::Discrete { values, cumulative, .. } => {
                 let i = cumulative.partition_point(|c| *c < u).min(values.len() - 1);
                 values[i]
@@ -365,7 +421,7 @@ impl Dist {
         match *self {
             Dist::Fixed { value } => value,
             Dist::Normal { mean, sd, domain } => domain.0.clamp(mean + sd * z),
-            Dist::Lognormal { median, sigma } => median * (sigma * z).exp(),
+            Dist::Lognormal { median, sigma } => median * special::exp(sigma * z),
             _ => self.quantile(norm_cdf(z).min(1.0 - f64::EPSILON / 2.0)),
         }
     }
@@ -408,6 +464,32 @@ mod tests {
         for d in &dists {
             let m = sample_mean(d, 400_000);
             assert!((m - d.mean()).abs() < 0.01 * d.mean().abs().max(0.1), "{d:?}: {m} vs {}", d.mean());
+        }
+    }
+
+    /// The Beta sampler behind PERT follows the exact distribution: a
+    /// Kolmogorov–Smirnov test against the regularised incomplete beta
+    /// function, for shapes across a PERT's range (1 and 5 at its ends).
+    #[test]
+    fn beta_sampler_follows_the_beta_distribution() {
+        let n = 200_000;
+        // The 0.1% critical value of the KS statistic is about 1.95/√n.
+        let critical = 1.95 / (n as f64).sqrt();
+        for (alpha, beta) in [(1.0, 1.0), (1.0, 5.0), (5.0, 1.0), (2.6, 3.4), (3.0, 3.0), (1.2, 4.8)] {
+            let sampler = BetaSampler::new(alpha, beta);
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+            let mut xs: Vec<f64> = (0..n).map(|_| sampler.sample(&mut rng)).collect();
+            assert!(xs.iter().all(|x| (0.0..=1.0).contains(x)), "Beta({alpha}, {beta}) outside [0, 1]");
+            xs.sort_by(f64::total_cmp);
+            let d = xs
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let f = special::beta_inc(alpha, beta, *x);
+                    (f - i as f64 / n as f64).abs().max(((i + 1) as f64 / n as f64 - f).abs())
+                })
+                .fold(0.0, f64::max);
+            assert!(d < critical, "Beta({alpha}, {beta}): KS statistic {d} ≥ {critical}");
         }
     }
 

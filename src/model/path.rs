@@ -835,7 +835,7 @@ impl Model {
         let d = self.draw(rng, scratch);
         let kk = self.layout.periods;
         let n = block.capacity;
-        let jump = -(-d.shock_size).ln_1p();
+        let jump = -special::ln_1p(-d.shock_size);
         let mut u = if self.noise_sd > 0.0 {
             let z: f64 = StandardNormal.sample(rng);
             self.noise_sd * z

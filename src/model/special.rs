@@ -307,6 +307,16 @@ pub fn ln(x: f64) -> f64 {
     }
 }
 
+/// ln(1 + x) for x ≥ −1, inlined: [`ln`] of u = 1 + x, corrected for the
+/// rounding of u as ln(u)·x/(u − 1) (Goldberg, "What every computer scientist
+/// should know about floating-point arithmetic", 1991), so that it keeps its
+/// relative accuracy for tiny x.
+#[inline(always)]
+pub fn ln_1p(x: f64) -> f64 {
+    let u = 1.0 + x;
+    if u == 1.0 { x } else { ln(u) * x / (u - 1.0) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +346,26 @@ mod tests {
         assert_eq!(ln(f64::INFINITY), f64::INFINITY);
         assert!(ln(-1.0).is_nan() && ln(f64::NAN).is_nan() && ln(f64::NEG_INFINITY).is_nan());
         assert_eq!(ln(5e-324), (5e-324f64).ln());
+    }
+
+    /// Within a few units in the last place of the platform's `ln_1p`, for
+    /// tiny arguments too, and exact at the ends.
+    #[test]
+    fn ln_1p_keeps_its_accuracy() {
+        let mut worst = 0;
+        let mut xs: Vec<f64> = (0..1_000_000).map(|i| -0.999_999 + i as f64 * (1.999_999 / 1_000_000.0)).collect();
+        xs.extend((-300..300).map(|e| 10f64.powf(e as f64 / 20.0) * if e % 2 == 0 { 1.0 } else { -1e-3 }));
+        xs.extend((1..1000).map(|i| i as f64 * 1e-17));
+        for x in xs {
+            let (a, b) = (x.ln_1p(), ln_1p(x));
+            let ulps = (a.to_bits() as i64 - b.to_bits() as i64).abs();
+            worst = worst.max(ulps);
+            assert!(ulps <= 4, "ln_1p({x:e}) = {b:e}, platform {a:e}");
+        }
+        assert!(worst <= 4);
+        assert_eq!(ln_1p(0.0), 0.0);
+        assert_eq!(ln_1p(-1.0), f64::NEG_INFINITY);
+        assert_eq!(ln_1p(1e-300), 1e-300);
     }
 
     #[test]
