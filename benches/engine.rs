@@ -65,7 +65,7 @@ fn stepping(bencher: Bencher) {
     let bp = engine::block_paths(m.layout.len());
     let mut scratch = m.scratch();
     let mut block = vec![0.0; m.layout.len() * bp];
-    let mut paths = m.block(bp);
+    let mut paths = m.gathering_block(bp);
     let mut events = vec![PathEvents::default(); bp];
     bencher.bench_local(|| {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
@@ -92,7 +92,7 @@ fn aggregation(bencher: Bencher) {
     let blocks: Vec<Vec<f64>> = (0..4096 / bp)
         .map(|_| {
             let mut block = vec![0.0; slots * bp];
-            let mut paths = m.block(bp);
+            let mut paths = m.gathering_block(bp);
             for j in 0..bp {
                 m.draw_path(&mut rng, &mut scratch, &mut paths, j);
             }

@@ -295,7 +295,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
         let mut scratch = model.scratch();
         let mut strata = Vec::new();
         let mut block = vec![0.0; slots * bp];
-        let mut paths = model.block(bp);
+        let mut paths = model.gathering_block(bp);
         let mut events = vec![PathEvents::default(); bp];
         let mut moments = ChunkMoments::new(slots);
         loop {
@@ -327,22 +327,25 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
                         g.terminated[y] += 1;
                     }
                 }
-                if let Some(slot) = moments.add_block(&block, bp, b, &gathered_slots) {
-                    let column = &block[slot * bp..slot * bp + b];
-                    let j = column.iter().position(|x| !x.is_finite());
-                    let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
-                    if f.is_none() {
-                        *f = Some(EngineError::NonFinite {
-                            quantity: describe_slot(model, slot),
-                            value: j.map_or(f64::INFINITY, |j| column[j]),
-                            path: first + start + j.unwrap_or(0) as u64,
-                        });
-                    }
-                    stop.store(true, Ordering::Relaxed);
-                    return g;
-                }
+                // Each quantity's moments, then its sketch, while its column
+                // is still in the nearest cache.
+                moments.start_block(b, |s| block[s * bp], &gathered_slots);
                 for &s in &gathered_slots {
-                    g.sketches[s].add_slice(&block[s * bp..s * bp + b]);
+                    let column = &block[s * bp..s * bp + b];
+                    if !moments.add_column(s, column) {
+                        let j = column.iter().position(|x| !x.is_finite());
+                        let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                        if f.is_none() {
+                            *f = Some(EngineError::NonFinite {
+                                quantity: describe_slot(model, s),
+                                value: j.map_or(f64::INFINITY, |j| column[j]),
+                                path: first + start + j.unwrap_or(0) as u64,
+                            });
+                        }
+                        stop.store(true, Ordering::Relaxed);
+                        return g;
+                    }
+                    g.sketches[s].add_slice(column);
                 }
                 start += b as u64;
             }

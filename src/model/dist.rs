@@ -3,8 +3,8 @@
 //! sampling can never fail, with direct samplers and inverse CDFs (the latter
 //! for the Gaussian copula).
 
+use super::normal::standard_normal;
 use rand::{Rng, RngExt};
-use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
@@ -83,7 +83,7 @@ impl GammaSampler {
     #[inline]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         loop {
-            let x: f64 = StandardNormal.sample(rng);
+            let x = standard_normal(rng);
             let v = 1.0 + self.c * x;
             if v <= 0.0 {
                 continue;
@@ -376,11 +376,11 @@ impl Dist {
         match *self {
             Dist::Fixed { value } => value,
             Dist::Normal { mean, sd, domain } => {
-                let z: f64 = StandardNormal.sample(rng);
+                let z = standard_normal(rng);
                 domain.0.clamp(mean + sd * z)
             }
             Dist::Lognormal { median, sigma } => {
-                let z: f64 = StandardNormal.sample(rng);
+                let z = standard_normal(rng);
                 median * special::exp(sigma * z)
             }
             Dist::Pert { low, high, ref sampler, .. } => low + (high - low) * sampler.sample(rng),

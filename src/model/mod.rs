@@ -3,6 +3,7 @@
 
 pub mod copula;
 pub mod dist;
+pub mod normal;
 pub mod path;
 pub mod special;
 

@@ -59,22 +59,38 @@ impl ChunkMoments {
         if paths == 0 {
             return None;
         }
+        self.start_block(paths, |s| block[s * stride], slots);
+        let mut bad = None;
+        for &s in slots {
+            if !self.add_column(s, &block[s * stride..s * stride + paths]) && bad.is_none() {
+                bad = Some(s);
+            }
+        }
+        bad
+    }
+
+    /// Count a block of `paths` paths (not empty), whose columns are then
+    /// added one by one with [`ChunkMoments::add_column`]; `first(s)` is the
+    /// block's first value of quantity `s`, which becomes the shift of a
+    /// chunk's first block.
+    pub fn start_block(&mut self, paths: usize, first: impl Fn(usize) -> f64, slots: &[usize]) {
         if self.n == 0 {
             for &s in slots {
-                self.shift[s] = block[s * stride];
+                self.shift[s] = first(s);
             }
         }
         self.n += paths as u64;
-        let mut bad = None;
-        for &s in slots {
-            let (ds, dq) = column_sums(&block[s * stride..s * stride + paths], self.shift[s]);
-            if bad.is_none() && !(ds.is_finite() && dq.is_finite()) {
-                bad = Some(s);
-            }
-            self.sum[s] += ds;
-            self.sum_sq[s] += dq;
-        }
-        bad
+    }
+
+    /// Add quantity `s`'s values of the block counted by the last
+    /// [`ChunkMoments::start_block`]. Returns false when they (or their
+    /// squares) are not all finite.
+    #[inline]
+    pub fn add_column(&mut self, s: usize, column: &[f64]) -> bool {
+        let (ds, dq) = column_sums(column, self.shift[s]);
+        self.sum[s] += ds;
+        self.sum_sq[s] += dq;
+        ds.is_finite() && dq.is_finite()
     }
 
     /// Add one path's values.
