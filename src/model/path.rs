@@ -260,7 +260,6 @@ struct PeriodTerms {
     year: f64,
     rate: f64,
     counter_rate: f64,
-    discount: f64,
 }
 
 // The loops over a block's paths live in functions of their own: their slice
@@ -377,25 +376,51 @@ fn share_period_lanes(t: &PeriodTerms, args: ShareArgs<'_>) {
     }
 }
 
-/// Net payments, the running totals and present values, and the year's flows.
+crate::simd::multiversion! {
+    /// One period's sums (§5, §7): net income, the running totals and the
+    /// year's flows, with the vectors of `width`. Without a counter-share
+    /// (`counter` all +0.0), only what differs from the payment is summed:
+    /// net income, pv_net and the net flow then equal the payment's, and the
+    /// counter-payment's total and flow stay 0, bit for bit, so they are
+    /// filled in by [`Model::finish_block`] where they are kept.
+    #[allow(clippy::type_complexity)]
+    fn sum_period(
+        discount: f64,
+        has_counter: bool,
+        inputs: (&[f64], &[f64], &[f64], &mut [f64]),
+        totals: (&mut [f64], &mut [f64], &mut [f64]),
+        flows: (&mut [f64], &mut [f64], &mut [f64], &mut [f64]),
+    ) = sum_period_lanes;
+}
+
+#[inline(always)]
 #[allow(clippy::type_complexity)]
-fn sum_period(
-    t: &PeriodTerms,
+fn sum_period_lanes(
+    discount: f64,
+    has_counter: bool,
     (revenue, paid, counter, o_net): (&[f64], &[f64], &[f64], &mut [f64]),
     (total_counter, pv_share, pv_net): (&mut [f64], &mut [f64], &mut [f64]),
     (f_revenue, f_paid, f_counter, f_net): (&mut [f64], &mut [f64], &mut [f64], &mut [f64]),
 ) {
     let n = revenue.len();
-    let (paid, counter, o_net) = (&paid[..n], &counter[..n], &mut o_net[..n]);
-    let (total_counter, pv_share, pv_net) = (&mut total_counter[..n], &mut pv_share[..n], &mut pv_net[..n]);
-    let (f_revenue, f_paid, f_counter, f_net) =
-        (&mut f_revenue[..n], &mut f_paid[..n], &mut f_counter[..n], &mut f_net[..n]);
+    let (paid, pv_share, f_revenue, f_paid) = (&paid[..n], &mut pv_share[..n], &mut f_revenue[..n], &mut f_paid[..n]);
+    if !has_counter {
+        for j in 0..n {
+            pv_share[j] += paid[j] * discount;
+            f_revenue[j] += revenue[j];
+            f_paid[j] += paid[j];
+        }
+        return;
+    }
+    let (counter, o_net) = (&counter[..n], &mut o_net[..n]);
+    let (total_counter, pv_net) = (&mut total_counter[..n], &mut pv_net[..n]);
+    let (f_counter, f_net) = (&mut f_counter[..n], &mut f_net[..n]);
     for j in 0..n {
         let net = paid[j] - counter[j];
         o_net[j] = net;
         total_counter[j] += counter[j];
-        pv_share[j] += paid[j] * t.discount;
-        pv_net[j] += net * t.discount;
+        pv_share[j] += paid[j] * discount;
+        pv_net[j] += net * discount;
         f_revenue[j] += revenue[j];
         f_paid[j] += paid[j];
         f_counter[j] += counter[j];
@@ -403,8 +428,23 @@ fn sum_period(
     }
 }
 
-/// The multiple, valuation and equity value of one period (§6).
-fn equity_period(
+crate::simd::multiversion! {
+    /// The multiple, valuation and equity value of one period (§6), with the
+    /// vectors of `width`.
+    #[allow(clippy::type_complexity)]
+    fn equity_period(
+        last: bool,
+        multiples: (&mut [f64], &[f64], &[f64]),
+        stake: &[f64],
+        run_rate: &[f64],
+        valuation: &mut [f64],
+        equity: &mut [f64],
+    ) = equity_period_lanes;
+}
+
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn equity_period_lanes(
     last: bool,
     (multiple, step, terminal): (&mut [f64], &[f64], &[f64]),
     stake: &[f64],
@@ -917,6 +957,8 @@ impl Model {
         let spy = self.steps_per_year;
         let cn = block.capacity;
         let has_equity = self.multiple.is_some();
+        // Without a counter-share every counter-payment is +0.0 (see `aliases`).
+        let has_counter = self.counter_rate.iter().any(|r| *r != 0.0);
         let width = crate::simd::Width::widest();
         let mut rows: Vec<&mut [f64]> = values.chunks_mut(stride).take(lay.len()).map(|row| &mut row[..n]).collect();
         let b = block;
@@ -994,7 +1036,7 @@ impl Model {
                     *r = *r_next;
                 }
                 // Revenue share and counter-share (§4, §5).
-                let terms = PeriodTerms { accrues, period: k as f64, year: y as f64, rate, counter_rate, discount };
+                let terms = PeriodTerms { accrues, period: k as f64, year: y as f64, rate, counter_rate };
                 share_period(
                     width,
                     &terms,
@@ -1006,15 +1048,21 @@ impl Model {
                     ),
                 );
                 sum_period(
-                    &terms,
+                    width,
+                    discount,
+                    has_counter,
                     (o_revenue, o_paid, o_counter, o_net),
                     (total_counter, pv_share, pv_net),
                     (f_revenue, f_paid, f_counter, f_net),
                 );
+                if !has_counter && kept[Metric::NetPayment as usize] {
+                    o_net.copy_from_slice(o_paid);
+                }
                 // Equity (§6).
                 o_stake.copy_from_slice(stake);
                 if has_equity {
                     equity_period(
+                        width,
                         last,
                         (multiple, multiple_step, terminal_multiple),
                         stake,
@@ -1027,6 +1075,9 @@ impl Model {
                     o_equity.fill(0.0);
                 }
             }
+            if !has_counter {
+                f_net.copy_from_slice(f_paid);
+            }
             if spy > 1 {
                 for (f, sums) in FLOWS.iter().zip([&*f_revenue, &*f_paid, &*f_counter, &*f_net]) {
                     if b.keep[lay.year(*f, y)] {
@@ -1034,6 +1085,9 @@ impl Model {
                     }
                 }
             }
+        }
+        if !has_counter {
+            pv_net.copy_from_slice(pv_share);
         }
         // Path summaries (§7), one row at a time.
         let equity_end = lay.period(Metric::EquityValue, kk - 1);
@@ -1249,6 +1303,41 @@ mod tests {
         }
     }
 
+    /// The period sums and the equity arithmetic give the same bits with
+    /// every vector width as in the baseline build, with and without a
+    /// counter-share.
+    #[test]
+    fn sums_and_equity_are_the_same_with_any_vectors() {
+        let n = 67;
+        let f = |i: usize, a: f64, b: f64| a + b * (((i * 7919) % 101) as f64 / 101.0);
+        let column = |a: f64, b: f64| (0..n).map(|i| f(i, a, b)).collect::<Vec<f64>>();
+        let (revenue, paid, counter) = (column(1.0, 30.0), column(0.0, 6.0), column(0.0, 1.0));
+        let run = |width: crate::simd::Width, has_counter: bool| {
+            let mut out: Vec<Vec<f64>> = (0..8).map(|i| column(i as f64, 2.0)).collect();
+            let [o_net, tc, pvs, pvn, fr, fp, fc, fnet] = out.get_disjoint_mut([0, 1, 2, 3, 4, 5, 6, 7]).unwrap();
+            sum_period(width, 0.9, has_counter, (&revenue, &paid, &counter, o_net), (tc, pvs, pvn), (fr, fp, fc, fnet));
+            let (mut multiple, mut valuation, mut equity) = (column(30.0, 10.0), vec![0.0; n], vec![0.0; n]);
+            let (step, terminal, stake) = (column(0.9, 0.1), column(10.0, 5.0), column(0.2, 0.1));
+            equity_period(
+                width,
+                false,
+                (&mut multiple, &step, &terminal),
+                &stake,
+                &revenue,
+                &mut valuation,
+                &mut equity,
+            );
+            out.extend([multiple, valuation, equity]);
+            out.concat().iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        };
+        for has_counter in [false, true] {
+            let baseline = run(crate::simd::Width::baseline(), has_counter);
+            for width in crate::simd::Width::supported() {
+                assert_eq!(run(width, has_counter), baseline, "{width:?}, counter-share: {has_counter}");
+            }
+        }
+    }
+
     /// The share arithmetic gives the same bits with every vector width the
     /// processor has as in the baseline build, on paths that bind the cap,
     /// overshoot it, are terminated or were already bound.
@@ -1262,7 +1351,7 @@ mod tests {
         let cap: Vec<f64> = (0..n).map(|i| f(i, 0.0, 10.0)).collect();
         let base_ratio: Vec<f64> = (0..n).map(|i| f(i, 0.0, 0.5)).collect();
         for (period, counter_rate) in [(1.0, 0.0), (3.0, 0.2)] {
-            let t = PeriodTerms { accrues: true, period, year: 1.0, rate: 0.2, counter_rate, discount: 0.9 };
+            let t = PeriodTerms { accrues: true, period, year: 1.0, rate: 0.2, counter_rate };
             let run = |width: crate::simd::Width| {
                 let mut cumulative: Vec<f64> = (0..n).map(|i| f(i, 0.0, 8.0)).collect();
                 let mut bound: Vec<f64> = (0..n).map(|i| if i % 7 == 0 { 1.0 } else { 0.0 }).collect();
