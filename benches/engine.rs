@@ -80,8 +80,9 @@ fn stepping(bencher: Bencher) {
 }
 
 /// Gathering 4096 paths' values into moments and quantile sketches (one
-/// thread), as the engine does: moments and a sketch for each distinct
-/// quantity (aliases share their source's).
+/// thread) with the engine's own `gather_block`: moments and a sketch for each
+/// distinct quantity (aliases share their source's), sketches bounded as the
+/// engine bounds them.
 #[divan::bench(sample_count = 20)]
 fn aggregation(bencher: Bencher) {
     let (_, m) = model();
@@ -102,7 +103,7 @@ fn aggregation(bencher: Bencher) {
         .collect();
     let aliases = m.aliases();
     let gathered: Vec<usize> = (0..slots).filter(|s| aliases[*s] == *s).collect();
-    let mut sketches = vec![Sketch::new(); slots];
+    let mut sketches = vec![Sketch::with_limit(engine::bucket_limit(gathered.len())); slots];
     let mut moments = ChunkMoments::new(slots);
     // Warm the sketches up so they are in their steady state.
     for b in &blocks {
@@ -113,10 +114,7 @@ fn aggregation(bencher: Bencher) {
     bencher.bench_local(|| {
         moments.reset();
         for b in &blocks {
-            moments.add_block(b, bp, bp, &gathered);
-            for &s in &gathered {
-                sketches[s].add_slice(&b[s * bp..(s + 1) * bp]);
-            }
+            assert!(engine::gather_block(&mut moments, &mut sketches, b, bp, bp, &gathered).is_none());
         }
     });
 }

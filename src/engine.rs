@@ -130,7 +130,7 @@ pub fn chunk_rng(seed: u64, chunk: u64) -> Xoshiro256PlusPlus {
 /// Buckets per quantile store, so that one thread's sketches stay within
 /// about 64 MB however many statistics a run has (a 100-year monthly run has
 /// twelve thousand).
-fn bucket_limit(slots: usize) -> usize {
+pub fn bucket_limit(slots: usize) -> usize {
     const BUDGET: usize = 1 << 24;
     BUDGET / slots.max(1)
 }
@@ -268,6 +268,31 @@ fn thread_pool(threads: usize, chunks: u64) -> Result<(rayon::ThreadPool, usize)
     Ok((pool, threads))
 }
 
+/// Gather a block of `paths` paths (quantity `s`'s values at
+/// `block[s * stride..]`) into a chunk's moments and a thread's sketches, for
+/// each quantity of `slots`: its moments, then its sketch, while its values are
+/// still in the nearest cache. Stops at the first quantity with a value (or a
+/// square) that is not finite, and returns it with the index of its first
+/// such value (None when only a square overflowed).
+pub fn gather_block(
+    moments: &mut ChunkMoments,
+    sketches: &mut [Sketch],
+    block: &[f64],
+    stride: usize,
+    paths: usize,
+    slots: &[usize],
+) -> Option<(usize, Option<usize>)> {
+    moments.start_block(paths, |s| block[s * stride], slots);
+    for &s in slots {
+        let column = &block[s * stride..s * stride + paths];
+        if !moments.add_column(s, column) {
+            return Some((s, column.iter().position(|x| !x.is_finite())));
+        }
+        sketches[s].add_slice(column);
+    }
+    None
+}
+
 /// Run `opts.paths` paths of `model`.
 pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineError> {
     let started = Instant::now();
@@ -327,25 +352,18 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
                         g.terminated[y] += 1;
                     }
                 }
-                // Each quantity's moments, then its sketch, while its column
-                // is still in the nearest cache.
-                moments.start_block(b, |s| block[s * bp], &gathered_slots);
-                for &s in &gathered_slots {
+                if let Some((s, j)) = gather_block(&mut moments, &mut g.sketches, &block, bp, b, &gathered_slots) {
                     let column = &block[s * bp..s * bp + b];
-                    if !moments.add_column(s, column) {
-                        let j = column.iter().position(|x| !x.is_finite());
-                        let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
-                        if f.is_none() {
-                            *f = Some(EngineError::NonFinite {
-                                quantity: describe_slot(model, s),
-                                value: j.map_or(f64::INFINITY, |j| column[j]),
-                                path: first + start + j.unwrap_or(0) as u64,
-                            });
-                        }
-                        stop.store(true, Ordering::Relaxed);
-                        return g;
+                    let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                    if f.is_none() {
+                        *f = Some(EngineError::NonFinite {
+                            quantity: describe_slot(model, s),
+                            value: j.map_or(f64::INFINITY, |j| column[j]),
+                            path: first + start + j.unwrap_or(0) as u64,
+                        });
                     }
-                    g.sketches[s].add_slice(column);
+                    stop.store(true, Ordering::Relaxed);
+                    return g;
                 }
                 start += b as u64;
             }
@@ -414,6 +432,7 @@ pub fn floor(model: &Model, paths: u64, seed: u64, threads: usize) -> Result<(Du
     let next_chunk = AtomicU64::new(0);
     let sums: Vec<f64> = pool.broadcast(|_| {
         let mut scratch = model.scratch();
+        let mut strata = Vec::new();
         let mut sum = 0.0;
         loop {
             let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
@@ -422,7 +441,10 @@ pub fn floor(model: &Model, paths: u64, seed: u64, threads: usize) -> Result<(Du
             }
             let n = CHUNK_PATHS.min(paths - chunk * CHUNK_PATHS);
             let mut rng = chunk_rng(seed, chunk);
-            for _ in 0..n {
+            // Latin hypercube strata are random variates the run draws too.
+            stratify(model, &mut rng, n as usize, &mut strata);
+            for j in 0..n as usize {
+                take_stratum(&strata, n as usize, j, &mut scratch);
                 sum += model.draw_variates(&mut rng, &mut scratch);
             }
         }

@@ -251,6 +251,16 @@ impl Dist {
         let range = high - low;
         let alpha = 1.0 + 4.0 * (mode - low) / range;
         let beta = 1.0 + 4.0 * (high - mode) / range;
+        // Both shapes lie in [1, 5] unless the bounds are so far apart that
+        // (mode − low) / range loses all meaning (say ±1e308).
+        if !(alpha >= 1.0 && beta >= 1.0 && alpha.is_finite() && beta.is_finite()) {
+            return Err(err(
+                "mode-outside",
+                "mode",
+                format!("the PERT shape is not a number (alpha {alpha}, beta {beta}): low and high are too far apart"),
+                "give low, mode and high of a size that can be subtracted (well below 1e308)",
+            ));
+        }
         let sampler = BetaSampler::new(alpha, beta);
         Ok(Dist::Pert { low, mode, high, alpha, beta, sampler })
     }
@@ -541,5 +551,8 @@ mod tests {
         assert_eq!(Dist::lognormal(0.5, 0.1, Domain::UNIT).unwrap_err().key, "dist");
         assert!(Dist::normal(22.0, 2.0, Domain::POSITIVE).is_ok());
         assert_eq!(Dist::discrete(vec![1.0], Some(vec![1.0, 2.0]), Domain::REAL).unwrap_err().key, "weights");
+        // Bounds so far apart that the PERT shape is not a number.
+        let e = Dist::pert(-1e308, 1e308, 1.5e308, Domain::REAL).unwrap_err();
+        assert_eq!((e.rule, e.key), ("mode-outside", "mode"));
     }
 }

@@ -1174,6 +1174,10 @@ impl Model {
     #[inline(always)]
     fn draw_periods_with<R: Rng>(&self, rng: &mut R, scratch: &mut PathScratch) -> (f64, usize) {
         let kk = self.layout.periods;
+        // The buffers' sizes say how many variates to draw: they must be this
+        // model's (a scratch made by `Model::scratch`).
+        debug_assert_eq!(scratch.period_normals.len(), self.normals_per_period() * kk);
+        debug_assert_eq!(scratch.shock_uniforms.len(), if self.shock_p > 0.0 { kk } else { 0 });
         let u0 = if self.noise_sd > 0.0 { self.noise_sd * standard_normal(rng) } else { 0.0 };
         for z in scratch.period_normals.iter_mut() {
             *z = standard_normal(rng);
@@ -1334,6 +1338,72 @@ mod tests {
             let baseline = run(crate::simd::Width::baseline(), has_counter);
             for width in crate::simd::Width::supported() {
                 assert_eq!(run(width, has_counter), baseline, "{width:?}, counter-share: {has_counter}");
+            }
+        }
+    }
+
+    /// Without a counter-share the period sums take a shortcut; with an
+    /// all-zero counter column the general arithmetic gives the same bits for
+    /// everything the shortcut computes, and for what `finish_block` copies in
+    /// its place (net income, pv_net and the net flow are the payment's; the
+    /// counter totals stay zero).
+    #[test]
+    fn the_no_counter_shortcut_is_the_general_sum_with_zero_counter() {
+        let n = 67;
+        let f = |i: usize, a: f64, b: f64| a + b * (((i * 7919) % 101) as f64 / 101.0);
+        let column = |a: f64, b: f64| (0..n).map(|i| f(i, a, b)).collect::<Vec<f64>>();
+        let mut paid = column(0.0, 6.0);
+        paid[3] = -0.0;
+        paid[4] = 0.0;
+        let (revenue, zero) = (column(1.0, 30.0), vec![0.0; n]);
+        for width in crate::simd::Width::supported() {
+            let run = |has_counter: bool| {
+                // o_net, total_counter, pv_share, pv_net and four flows, as
+                // finish_block starts them (pv and flows carry earlier periods).
+                let mut out = vec![vec![0.0; n], vec![0.0; n], column(3.0, 1.0), column(3.0, 1.0)];
+                out.extend([column(9.0, 2.0), column(2.0, 1.0), vec![0.0; n], column(2.0, 1.0)]);
+                let [o_net, tc, pvs, pvn, fr, fp, fc, fnet] = out.get_disjoint_mut([0, 1, 2, 3, 4, 5, 6, 7]).unwrap();
+                sum_period(
+                    width,
+                    0.9,
+                    has_counter,
+                    (&revenue, &paid, &zero, o_net),
+                    (tc, pvs, pvn),
+                    (fr, fp, fc, fnet),
+                );
+                if !has_counter {
+                    // What finish_block fills in.
+                    out[0].copy_from_slice(&paid);
+                    out[3] = out[2].clone();
+                    out[7] = out[5].clone();
+                }
+                out.concat().iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+            };
+            assert_eq!(run(false), run(true), "{width:?}");
+        }
+    }
+
+    /// The floor (`draw_variates`) draws exactly what a path draws: the
+    /// generator ends in the same state, path after path, on scenarios with
+    /// every kind of draw (growth noise, volatility, shocks, termination,
+    /// dilution, correlated inputs).
+    #[test]
+    fn the_floor_draws_exactly_what_a_path_draws() {
+        use rand::SeedableRng;
+        for name in ["amended-2026", "old-terms", "bull", "bear"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
+            let mut s = crate::scenario::Scenario::load(&path).expect("shipped scenario");
+            s.revenue_share.termination_rate = 0.3;
+            let model = Model::new(&s);
+            assert!(model.termination_p > 0.0 && model.shock_p > 0.0 && model.noise_sd > 0.0, "{name}");
+            let mut scratch = model.scratch();
+            let mut block = model.block(1);
+            let mut a = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(9);
+            let mut b = a.clone();
+            for p in 0..2000 {
+                model.draw_path(&mut a, &mut scratch, &mut block, 0);
+                model.draw_variates(&mut b, &mut scratch);
+                assert_eq!(a.clone().next_u64(), b.clone().next_u64(), "{name}: path {p}");
             }
         }
     }

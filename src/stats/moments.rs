@@ -51,24 +51,6 @@ impl ChunkMoments {
         self.sum_sq.fill(0.0);
     }
 
-    /// Add a block of `paths` paths stored column by column: quantity `s`'s
-    /// values are `block[s * stride..s * stride + paths]`, for each `s` in
-    /// `slots` (the others are left alone). Returns the first quantity whose
-    /// values (or their squares) are not finite, if any.
-    pub fn add_block(&mut self, block: &[f64], stride: usize, paths: usize, slots: &[usize]) -> Option<usize> {
-        if paths == 0 {
-            return None;
-        }
-        self.start_block(paths, |s| block[s * stride], slots);
-        let mut bad = None;
-        for &s in slots {
-            if !self.add_column(s, &block[s * stride..s * stride + paths]) && bad.is_none() {
-                bad = Some(s);
-            }
-        }
-        bad
-    }
-
     /// Count a block of `paths` paths (not empty), whose columns are then
     /// added one by one with [`ChunkMoments::add_column`]; `first(s)` is the
     /// block's first value of quantity `s`, which becomes the shift of a

@@ -159,8 +159,9 @@ fn extremes(width: Width, xs: &[f64]) -> (f64, f64) {
     extremes_in_lanes(xs)
 }
 
-/// Room for [`compact`]'s output: a whole vector is stored past the last kept value.
-const KEPT: usize = SLICE + 8;
+/// Room for [`compact`]'s output (the AVX-512 path stores eight values at a
+/// time, but never past the part's length: see `compact_avx512`).
+const KEPT: usize = SLICE;
 
 /// Copies the values of `part` (at most [`SLICE`]) above [`ZERO`] other than
 /// `drop`, in order, to the front of `kept`; returns how many, and how many
@@ -198,13 +199,16 @@ fn compact_scalar(part: &[f64], drop: f64, kept: &mut [f64; KEPT], mut k: usize,
 #[target_feature(enable = "avx512f")]
 fn compact_avx512(part: &[f64], drop: f64, kept: &mut [f64; KEPT]) -> (usize, usize) {
     use std::arch::x86_64::*;
+    // Before the i-th group of eight, k ≤ 8·i, so the group's store ends at
+    // 8·(i + 1) ≤ part.len() ≤ KEPT: checked here, once per call.
+    assert!(part.len() <= KEPT, "compact takes at most {KEPT} values");
     let zero = _mm512_set1_pd(ZERO);
     let dropped = _mm512_set1_pd(drop);
     let (mut k, mut zeros) = (0, 0);
     let mut eights = part.chunks_exact(8);
     for e in &mut eights {
-        // SAFETY: `e` holds eight values; `k` is at most SLICE - 8 here, so
-        // the store of eight stays inside `kept`.
+        // SAFETY: `e` holds eight values; `k + 8` is at most `part.len()`
+        // here (see above), so the store of eight stays inside `kept`.
         unsafe {
             let v = _mm512_loadu_pd(e.as_ptr());
             // Ordered comparisons are false for NaN and the unordered
