@@ -1,9 +1,11 @@
 //! Standard normal draws: the same values, from the same random bits, as
 //! `rand_distr`'s `StandardNormal` (Marsaglia and Tsang's 256-layer ziggurat,
 //! with `rand_distr`'s tables and its exact order of draws), in about half the
-//! time. `rand_distr` compiles its rare branches into the loop of the common
-//! one; here the common case (99% of draws: one 64-bit draw, a multiply and a
-//! comparison) is inlined at each call and the rest kept out of the way.
+//! time in a loop of draws (1.7 ns against 3.1 ns here). The common case (99%
+//! of draws: one 64-bit draw, a multiply and a comparison) is inlined at each
+//! call, and the rare branches draw their bits inline too and hand them to
+//! cold functions of values only: no call ever takes the generator's address,
+//! so a caller's copy of it can stay in registers.
 //!
 //! The tables are `rand_distr` 0.6's `ziggurat_tables.rs` (copyright 2018
 //! Developers of the Rand project and 2013 The Rust Project Developers, MIT or
