@@ -272,8 +272,9 @@ fn thread_pool(threads: usize, chunks: u64) -> Result<(rayon::ThreadPool, usize)
 /// `block[s * stride..]`) into a chunk's moments and a thread's sketches, for
 /// each quantity of `slots`: its moments, then its sketch, while its values are
 /// still in the nearest cache. Stops at the first quantity with a value (or a
-/// square) that is not finite, and returns it with the index of its first
-/// such value (None when only a square overflowed).
+/// square) that is not finite, and returns it with the path (within the block)
+/// and value at fault: the first value that is not finite, or the first path
+/// with an infinite value when only a square overflowed.
 pub fn gather_block(
     moments: &mut ChunkMoments,
     sketches: &mut [Sketch],
@@ -281,12 +282,13 @@ pub fn gather_block(
     stride: usize,
     paths: usize,
     slots: &[usize],
-) -> Option<(usize, Option<usize>)> {
+) -> Option<(usize, usize, f64)> {
     moments.start_block(paths, |s| block[s * stride], slots);
     for &s in slots {
         let column = &block[s * stride..s * stride + paths];
         if !moments.add_column(s, column) {
-            return Some((s, column.iter().position(|x| !x.is_finite())));
+            let j = column.iter().position(|x| !x.is_finite());
+            return Some((s, j.unwrap_or(0), j.map_or(f64::INFINITY, |j| column[j])));
         }
         sketches[s].add_slice(column);
     }
@@ -352,15 +354,12 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
                         g.terminated[y] += 1;
                     }
                 }
-                if let Some((s, j)) = gather_block(&mut moments, &mut g.sketches, &block, bp, b, &gathered_slots) {
-                    let column = &block[s * bp..s * bp + b];
+                if let Some((s, j, value)) = gather_block(&mut moments, &mut g.sketches, &block, bp, b, &gathered_slots)
+                {
                     let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
                     if f.is_none() {
-                        *f = Some(EngineError::NonFinite {
-                            quantity: describe_slot(model, s),
-                            value: j.map_or(f64::INFINITY, |j| column[j]),
-                            path: first + start + j.unwrap_or(0) as u64,
-                        });
+                        let path = first + start + j as u64;
+                        *f = Some(EngineError::NonFinite { quantity: describe_slot(model, s), value, path });
                     }
                     stop.store(true, Ordering::Relaxed);
                     return g;

@@ -490,6 +490,9 @@ pub struct Model {
     log_growth: Vec<f64>,
     share_rate: Vec<f64>,
     counter_rate: Vec<f64>,
+    /// Whether any period's counter-share rate is not zero; without one,
+    /// every counter-payment is +0.0 (see [`Model::aliases`]).
+    has_counter: bool,
     accrues: Vec<bool>,
     discount: Vec<f64>,
     // Process constants.
@@ -595,6 +598,7 @@ impl Model {
             dt,
             log_growth: (0..k_total).map(|k| s.revenue.growth.at(year(k)).ln_1p()).collect(),
             share_rate: (0..k_total).map(|k| s.revenue_share.rate.at(year(k))).collect(),
+            has_counter: counter_rate.iter().any(|r| *r != 0.0),
             counter_rate,
             accrues: (0..k_total).map(|k| year(k) <= s.revenue_share.until).collect(),
             discount: (0..k_total).map(|k| (1.0 + s.discount_rate).powf(-((k + 1) as f64) * dt)).collect(),
@@ -709,7 +713,7 @@ impl Model {
     pub fn aliases(&self) -> Vec<usize> {
         let lay = self.layout;
         let mut alias: Vec<usize> = (0..lay.len()).collect();
-        let no_counter = self.counter_rate.iter().all(|r| *r == 0.0);
+        let no_counter = !self.has_counter;
         let last = lay.periods - 1;
         for k in 0..lay.periods {
             if no_counter {
@@ -957,8 +961,7 @@ impl Model {
         let spy = self.steps_per_year;
         let cn = block.capacity;
         let has_equity = self.multiple.is_some();
-        // Without a counter-share every counter-payment is +0.0 (see `aliases`).
-        let has_counter = self.counter_rate.iter().any(|r| *r != 0.0);
+        let has_counter = self.has_counter;
         let width = crate::simd::Width::widest();
         let mut rows: Vec<&mut [f64]> = values.chunks_mut(stride).take(lay.len()).map(|row| &mut row[..n]).collect();
         let b = block;

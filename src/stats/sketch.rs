@@ -159,15 +159,11 @@ fn extremes(width: Width, xs: &[f64]) -> (f64, f64) {
     extremes_in_lanes(xs)
 }
 
-/// Room for [`compact`]'s output (the AVX-512 path stores eight values at a
-/// time, but never past the part's length: see `compact_avx512`).
-const KEPT: usize = SLICE;
-
 /// Copies the values of `part` (at most [`SLICE`]) above [`ZERO`] other than
 /// `drop`, in order, to the front of `kept`; returns how many, and how many
 /// values were zeros (at most [`ZERO`]).
 #[inline]
-fn compact(width: Width, part: &[f64], drop: f64, kept: &mut [f64; KEPT]) -> (usize, usize) {
+fn compact(width: Width, part: &[f64], drop: f64, kept: &mut [f64; SLICE]) -> (usize, usize) {
     debug_assert!(part.len() <= SLICE);
     #[cfg(target_arch = "x86_64")]
     if width.is_avx512() {
@@ -181,11 +177,11 @@ fn compact(width: Width, part: &[f64], drop: f64, kept: &mut [f64; KEPT]) -> (us
 }
 
 #[inline(always)]
-fn compact_scalar(part: &[f64], drop: f64, kept: &mut [f64; KEPT], mut k: usize, mut zeros: usize) -> (usize, usize) {
+fn compact_scalar(part: &[f64], drop: f64, kept: &mut [f64; SLICE], mut k: usize, mut zeros: usize) -> (usize, usize) {
     for &x in part {
         // Branch-free: every value is written, and its slot only kept when
-        // the value is. (`k` stays below SLICE + the values before `part`.)
-        kept[k.min(KEPT - 1)] = x;
+        // the value is (the `min` only spares the compiler a bounds check).
+        kept[k.min(SLICE - 1)] = x;
         k += usize::from(x > ZERO && x != drop);
         zeros += usize::from(x <= ZERO);
     }
@@ -197,11 +193,12 @@ fn compact_scalar(part: &[f64], drop: f64, kept: &mut [f64; KEPT], mut k: usize,
 /// some processors).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn compact_avx512(part: &[f64], drop: f64, kept: &mut [f64; KEPT]) -> (usize, usize) {
+fn compact_avx512(part: &[f64], drop: f64, kept: &mut [f64; SLICE]) -> (usize, usize) {
     use std::arch::x86_64::*;
     // Before the i-th group of eight, k ≤ 8·i, so the group's store ends at
-    // 8·(i + 1) ≤ part.len() ≤ KEPT: checked here, once per call.
-    assert!(part.len() <= KEPT, "compact takes at most {KEPT} values");
+    // 8·(i + 1) ≤ part.len() ≤ SLICE (the length of `kept`): checked here,
+    // once per call.
+    assert!(part.len() <= SLICE, "compact takes at most {SLICE} values");
     let zero = _mm512_set1_pd(ZERO);
     let dropped = _mm512_set1_pd(drop);
     let (mut k, mut zeros) = (0, 0);
@@ -591,7 +588,7 @@ impl Sketch {
             let drop = if many_hi { hi } else { f64::NAN };
             let mut dropped_hi = 0;
             for part in xs.chunks(SLICE) {
-                let mut kept = [0.0; KEPT];
+                let mut kept = [0.0; SLICE];
                 let (k, zeros) = compact(width, part, drop, &mut kept);
                 self.zeros += zeros as u64;
                 dropped_hi += part.len() - k - zeros;
@@ -977,7 +974,7 @@ mod tests {
                 let kept: Vec<f64> = part.iter().copied().filter(|x| *x > ZERO && *x != drop).collect();
                 let zeros = part.iter().filter(|x| **x <= ZERO).count();
                 for width in Width::supported() {
-                    let mut out = [f64::NAN; KEPT];
+                    let mut out = [f64::NAN; SLICE];
                     let (k, z) = compact(width, part, drop, &mut out);
                     assert_eq!((&out[..k], z), (&kept[..], zeros), "{width:?}, {len} values, dropping {drop}");
                 }
