@@ -20,6 +20,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::model::{Layout, Metric, Model, PathEvents, PathScratch, Slot, Summary};
 use crate::scenario::Sampling;
+use crate::simd::Width;
 use crate::stats::{ChunkMoments, Moments, Sketch, Stat};
 
 /// Paths per chunk. Part of what a seed means: changing it changes results.
@@ -284,13 +285,14 @@ pub fn gather_block(
     slots: &[usize],
 ) -> Option<(usize, usize, f64)> {
     moments.start_block(paths, |s| block[s * stride], slots);
+    let width = Width::widest();
     for &s in slots {
         let column = &block[s * stride..s * stride + paths];
-        if !moments.add_column(s, column) {
+        let Some((lo, hi)) = moments.add_column(width, s, column) else {
             let j = column.iter().position(|x| !x.is_finite());
             return Some((s, j.unwrap_or(0), j.map_or(f64::INFINITY, |j| column[j])));
-        }
-        sketches[s].add_slice(column);
+        };
+        sketches[s].add_slice_within(column, lo, hi);
     }
     None
 }

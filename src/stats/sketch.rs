@@ -534,8 +534,17 @@ impl Sketch {
         if xs.is_empty() {
             return;
         }
+        let (lo, hi) = extremes(Width::widest(), xs);
+        self.add_slice_within(xs, lo, hi);
+    }
+
+    /// [`Sketch::add_slice`] for a non-empty slice whose smallest and largest
+    /// values, `lo` and `hi`, the caller has already found (the engine finds
+    /// them in the same read of a column as its moments).
+    pub fn add_slice_within(&mut self, xs: &[f64], lo: f64, hi: f64) {
+        debug_assert!(!xs.is_empty());
+        debug_assert_eq!((lo, hi), extremes_in_lanes(xs), "the extremes of the slice");
         let width = Width::widest();
-        let (lo, hi) = extremes(width, xs);
         let n_lo = if lo <= self.min { xs.iter().filter(|x| **x == lo).count() as u64 } else { 0 };
         let n_hi = if hi >= self.max { xs.iter().filter(|x| **x == hi).count() as u64 } else { 0 };
         self.note_extremes(lo, n_lo, hi, n_hi);
@@ -573,8 +582,10 @@ impl Sketch {
         if lo > ZERO && !many_hi {
             // All positive and spread out, the common case: a loop the
             // compiler can vectorise.
+            // Zeroed once here, not for each part: every index a part uses
+            // is written before it is read.
+            let mut positive = [0i32; SLICE];
             for part in xs.chunks(SLICE) {
-                let mut positive = [0i32; SLICE];
                 let index = &mut positive[..part.len()];
                 let (low, high) = index_wide(width, mapping, part, index);
                 // SAFETY: `index_into` returns the smallest and largest index.
@@ -587,13 +598,12 @@ impl Sketch {
             // `hi`: those are counted, and only the rest indexed and added.
             let drop = if many_hi { hi } else { f64::NAN };
             let mut dropped_hi = 0;
+            let (mut kept, mut positive) = ([0.0; SLICE], [0i32; SLICE]);
             for part in xs.chunks(SLICE) {
-                let mut kept = [0.0; SLICE];
                 let (k, zeros) = compact(width, part, drop, &mut kept);
                 self.zeros += zeros as u64;
                 dropped_hi += part.len() - k - zeros;
                 if k > 0 {
-                    let mut positive = [0i32; SLICE];
                     let index = &mut positive[..k];
                     let (low, high) = index_wide(width, mapping, &kept[..k], index);
                     // SAFETY: `index_into` returns the smallest and largest index.
