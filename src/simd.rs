@@ -78,6 +78,11 @@ impl Width {
         self.level == Self::AVX512
     }
 
+    /// Whether this is the AVX2 width (for loops written with its intrinsics).
+    pub(crate) fn is_avx2(self) -> bool {
+        self.level == Self::AVX2
+    }
+
     /// For [`multiversion!`] only.
     #[doc(hidden)]
     pub(crate) fn level(self) -> u8 {

@@ -51,7 +51,8 @@ fn fold_lanes((mut a, mut b, mut lo, mut hi): Lanes, rest: &[f64], c: f64) -> Co
 }
 
 /// [`column_pass_lanes`] with AVX-512, one register per kind of lane (the
-/// compiler does not vectorise the plain loop). The same operations in the
+/// compiler does not vectorise the plain loop well: it keeps the lanes in
+/// scalar registers). The same operations in the
 /// same order, so the same bits: a subtraction, an addition, a product and an
 /// addition (no fused multiply-add), and `vminpd(x, lo)`, which is
 /// `if x < lo { x } else { lo }`.
@@ -83,14 +84,54 @@ fn column_pass_avx512(col: &[f64], c: f64) -> ColumnPass {
     fold_lanes(lanes, rows.remainder(), c)
 }
 
-/// [`column_pass_lanes`], with AVX-512 where `width` has it.
+/// [`column_pass_avx512`] with AVX2: two registers per kind of lane.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn column_pass_avx2(col: &[f64], c: f64) -> ColumnPass {
+    use std::arch::x86_64::*;
+    let first = _mm256_set1_pd(col.first().copied().unwrap_or(0.0));
+    let shift = _mm256_set1_pd(c);
+    let zero = _mm256_setzero_pd();
+    let (mut a, mut b, mut lo, mut hi) = ([zero; 2], [zero; 2], [first; 2], [first; 2]);
+    let mut rows = col.chunks_exact(8);
+    for row in &mut rows {
+        for h in 0..2 {
+            // SAFETY: `row` holds eight values, so 4·h + 4 ≤ 8.
+            let x = unsafe { _mm256_loadu_pd(row.as_ptr().add(4 * h)) };
+            let d = _mm256_sub_pd(x, shift);
+            a[h] = _mm256_add_pd(a[h], d);
+            b[h] = _mm256_add_pd(b[h], _mm256_mul_pd(d, d));
+            lo[h] = _mm256_min_pd(x, lo[h]);
+            hi[h] = _mm256_max_pd(x, hi[h]);
+        }
+    }
+    let mut lanes: Lanes = ([0.0; 8], [0.0; 8], [0.0; 8], [0.0; 8]);
+    for h in 0..2 {
+        // SAFETY: each array holds eight values, so 4·h + 4 ≤ 8.
+        unsafe {
+            _mm256_storeu_pd(lanes.0.as_mut_ptr().add(4 * h), a[h]);
+            _mm256_storeu_pd(lanes.1.as_mut_ptr().add(4 * h), b[h]);
+            _mm256_storeu_pd(lanes.2.as_mut_ptr().add(4 * h), lo[h]);
+            _mm256_storeu_pd(lanes.3.as_mut_ptr().add(4 * h), hi[h]);
+        }
+    }
+    fold_lanes(lanes, rows.remainder(), c)
+}
+
+/// [`column_pass_lanes`], with AVX-512 or AVX2 where `width` has it.
 #[inline]
 fn column_pass(width: Width, col: &[f64], c: f64) -> ColumnPass {
     #[cfg(target_arch = "x86_64")]
-    if width.is_avx512() {
-        // SAFETY: a width at the AVX-512 level is only made once the
-        // processor has been checked to support it.
-        return unsafe { column_pass_avx512(col, c) };
+    {
+        if width.is_avx512() {
+            // SAFETY: a width at the AVX-512 level is only made once the
+            // processor has been checked to support it.
+            return unsafe { column_pass_avx512(col, c) };
+        }
+        if width.is_avx2() {
+            // SAFETY: likewise for AVX2.
+            return unsafe { column_pass_avx2(col, c) };
+        }
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = width;
