@@ -339,13 +339,25 @@ impl Store {
     unsafe fn add_indices_within(&mut self, index: &[i32], lo: i32, hi: i32) {
         let len = self.counts.len() as i32;
         if self.total > 0 && lo >= self.offset && hi < self.offset + len {
-            let offset = self.offset;
-            let counts = &mut self.counts[..];
-            for &i in index {
-                // SAFETY: offset <= lo <= i <= hi < offset + counts.len(), by
-                // the check above and the caller's promise that lo..=hi holds
-                // every index. (A checked index here costs about 5% of a run.)
-                unsafe { *counts.get_unchecked_mut((i - offset) as usize) += 1 };
+            // Where index 0 would be: `at(i)` is then i's count, with no
+            // subtraction of the offset for each value.
+            let base = self.counts.as_mut_ptr().wrapping_offset(-(self.offset as isize));
+            let at = |i: i32| base.wrapping_offset(i as isize);
+            let mut quads = index.chunks_exact(4);
+            // SAFETY (both loops): offset <= lo <= i <= hi < offset +
+            // counts.len(), by the check above and the caller's promise that
+            // lo..=hi holds every index, so `at(i)` is inside `counts`. (A
+            // checked index here costs about 5% of a run.)
+            for q in &mut quads {
+                unsafe {
+                    *at(q[0]) += 1;
+                    *at(q[1]) += 1;
+                    *at(q[2]) += 1;
+                    *at(q[3]) += 1;
+                }
+            }
+            for &i in quads.remainder() {
+                unsafe { *at(i) += 1 };
             }
             self.total += index.len() as u64;
             self.min_index = self.min_index.min(lo);
