@@ -132,7 +132,8 @@ pub fn chunk_rng(seed: u64, chunk: u64) -> Xoshiro256PlusPlus {
 /// about 64 MB however many statistics a run has (a 100-year monthly run has
 /// twelve thousand).
 pub fn bucket_limit(slots: usize) -> usize {
-    const BUDGET: usize = 1 << 24;
+    // Five bytes a bucket (see `Store` in stats/sketch.rs).
+    const BUDGET: usize = (64 << 20) / 5;
     BUDGET / slots.max(1)
 }
 

@@ -65,7 +65,7 @@ impl Exporter for ManifestJson {
             "percentiles": {
                 "method": "sketch",
                 "description": format!(
-                    "DDSketch with relative accuracy {RELATIVE_ACCURACY} (MODEL.md §8 allows 1e-3), exact for quantities with at most {EXACT_VALUES} distinct values; linear interpolation between order statistics"
+                    "mergeable bucket sketch (as DDSketch, with 512 buckets per power of two) with relative accuracy 1/1025 = {RELATIVE_ACCURACY:.6} (MODEL.md §8 allows 1e-3), exact for quantities with at most {EXACT_VALUES} distinct values; linear interpolation between order statistics"
                 ),
                 "relative_accuracy": RELATIVE_ACCURACY,
             },
