@@ -35,6 +35,7 @@ use crate::simd::Width;
 /// widest bucket, [2ᵉ, 2ᵉ(1 + 2⁻⁹)), holds values within 1/1025 of its
 /// harmonic mean.
 pub const RELATIVE_ACCURACY: f64 = 1.0 / 1025.0;
+const _: () = assert!(RELATIVE_ACCURACY < 1e-3, "MODEL.md §8");
 /// Magnitudes below this are counted as zero (in $B: a thousandth of a cent).
 pub const ZERO: f64 = 1e-15;
 /// Most buckets per store (a range of 2⁶⁴ between the largest and the
@@ -907,7 +908,6 @@ mod tests {
             assert!(hi / lo <= 1.0 + 1.0 / 512.0 + 1e-15, "bucket of {x}: [{lo}, {hi})");
             assert!((hi - lo) / (hi + lo) <= RELATIVE_ACCURACY * (1.0 + 1e-12), "bucket of {x}: [{lo}, {hi})");
         }
-        assert!(RELATIVE_ACCURACY < 1e-3, "MODEL.md §8");
         // Indexing agrees with the bounds, and the representative is within α.
         for x in [1e-9, 0.37, 1.0, 1.5, 2.0, 38.0, 1234.5, 9.9e9, 1.0f64.next_down(), 2.0f64.next_down()] {
             let i = m.index(x);
