@@ -1210,6 +1210,40 @@ mod tests {
         }
     }
 
+    /// A bucket's count is its low byte plus a high part that takes a carry
+    /// every 256 values: counts past 255, 256, 511, 65 536 come out exact, by
+    /// the vectorised path, one by one, and merged, and the percentiles see them.
+    #[test]
+    fn counts_carry_past_a_byte_exactly() {
+        let (a, b) = (3.0, 5.0);
+        for n in [255, 256, 257, 511, 512, 70_000] {
+            let mut slices = Sketch::new();
+            let mut one = Sketch::new();
+            // Two spread values first, so that both sketches leave exact mode.
+            let warm: Vec<f64> = (0..8).map(|i| 1.0 + f64::from(i) * 0.1).collect();
+            slices.add_slice(&warm);
+            warm.iter().for_each(|x| one.add(*x));
+            // n values alternating between two buckets, in slices of 300.
+            let xs: Vec<f64> = (0..2 * n).map(|i| if i % 2 == 0 { a } else { b }).collect();
+            xs.chunks(300).for_each(|c| slices.add_slice(c));
+            xs.iter().for_each(|x| one.add(*x));
+            let m = Mapping::new();
+            for sk in [&slices, &one] {
+                let count = |x: f64| sk.positive.count((m.index(x) - sk.positive.offset) as usize);
+                assert_eq!((count(a), count(b)), (n as u64, n as u64), "{n}");
+                assert_eq!(sk.positive.total, 8 + 2 * n as u64);
+            }
+            assert_eq!(slices.positive.counts(), one.positive.counts());
+            let mut merged = slices.clone();
+            merged.merge(&one);
+            let count = |x: f64| merged.positive.count((m.index(x) - merged.positive.offset) as usize);
+            assert_eq!((count(a), count(b)), (2 * n as u64, 2 * n as u64));
+            // Half the values are at most a's bucket, the rest in b's.
+            assert!((slices.quantile(0.25) - a).abs() <= a * RELATIVE_ACCURACY * (1.0 + 1e-12));
+            assert!((slices.quantile(0.75) - b).abs() <= b * RELATIVE_ACCURACY * (1.0 + 1e-12));
+        }
+    }
+
     #[test]
     fn memory_stays_bounded_over_a_huge_range() {
         let mut sk = Sketch::new();
