@@ -344,6 +344,32 @@ impl Store {
     /// Every element of `index` must lie in `lo..=hi`.
     #[inline]
     unsafe fn add_indices_within(&mut self, index: &[i32], lo: i32, hi: i32) {
+        // SAFETY: the caller's promise.
+        unsafe { self.add_within(index, |i| i, lo, hi) }
+    }
+
+    /// Count each of `xs` (positive finite values) in its bucket, given the
+    /// buckets of the smallest and the largest of them, `lo` and `hi`: the
+    /// index of each value is taken in the counting loop itself (one shift),
+    /// with no pass to store the indices first.
+    ///
+    /// # Safety
+    ///
+    /// `lo` and `hi` must be the buckets of values at most the smallest and
+    /// at least the largest of `xs` (the mapping grows with the value, so
+    /// every value's bucket then lies in `lo..=hi`).
+    #[inline]
+    unsafe fn add_values_within(&mut self, mapping: Mapping, xs: &[f64], lo: i32, hi: i32) {
+        // SAFETY: the caller's promise, and the mapping's order.
+        unsafe { self.add_within(xs, |x| mapping.index(x), lo, hi) }
+    }
+
+    /// Count one value in bucket `index(item)` for each item, where every
+    /// such bucket lies in `lo..=hi` (the caller's promise): with one range
+    /// check for the whole slice when they all fall inside the array (the
+    /// common case), else one by one.
+    #[inline(always)]
+    unsafe fn add_within<T: Copy>(&mut self, items: &[T], index: impl Fn(T) -> i32, lo: i32, hi: i32) {
         let len = self.len() as i32;
         if self.total > 0 && lo >= self.offset && hi < self.offset + len {
             // Where index 0 would be in each array: `i`'s count is then at
@@ -362,22 +388,22 @@ impl Store {
                     *high.wrapping_offset(i as isize) += 0x100;
                 }
             };
-            let mut quads = index.chunks_exact(4);
+            let mut quads = items.chunks_exact(4);
             for q in &mut quads {
-                bump(q[0]);
-                bump(q[1]);
-                bump(q[2]);
-                bump(q[3]);
+                bump(index(q[0]));
+                bump(index(q[1]));
+                bump(index(q[2]));
+                bump(index(q[3]));
             }
-            for &i in quads.remainder() {
-                bump(i);
+            for &t in quads.remainder() {
+                bump(index(t));
             }
-            self.total += index.len() as u64;
+            self.total += items.len() as u64;
             self.min_index = self.min_index.min(lo);
             self.max_index = self.max_index.max(hi);
         } else {
-            for &i in index {
-                self.add(i, 1);
+            for &t in items {
+                self.add(index(t), 1);
             }
         }
     }
@@ -600,17 +626,11 @@ impl Sketch {
         // the other; they are counted at once instead.
         let many_hi = n_hi > 1 && n_hi as usize >= xs.len() / MANY;
         if lo > ZERO && !many_hi {
-            // All positive and spread out, the common case: a loop the
-            // compiler can vectorise.
-            // Zeroed once here, not for each part: every index a part uses
-            // is written before it is read.
-            let mut positive = [0i32; SLICE];
-            for part in xs.chunks(SLICE) {
-                let index = &mut positive[..part.len()];
-                let (low, high) = index_wide(width, mapping, part, index);
-                // SAFETY: `index_into` returns the smallest and largest index.
-                unsafe { self.positive.add_indices_within(index, low, high) };
-            }
+            // All positive and spread out, the common case: each value's
+            // bucket is found as it is counted.
+            let (low, high) = (mapping.index(lo), mapping.index(hi));
+            // SAFETY: lo and hi are the smallest and largest of `xs`.
+            unsafe { self.positive.add_values_within(mapping, xs, low, high) };
             return;
         }
         if lo >= -ZERO {
