@@ -1062,7 +1062,10 @@ impl Model {
                     o_net.copy_from_slice(o_paid);
                 }
                 // Equity (§6).
-                o_stake.copy_from_slice(stake);
+                if kept[Metric::Stake as usize] {
+                    // (Between dilution events the stake's row is an alias.)
+                    o_stake.copy_from_slice(stake);
+                }
                 if has_equity {
                     equity_period(
                         width,
