@@ -10,16 +10,19 @@ them alike, and reports the fastest of --repeat tries of each:
   - the floor (`cargo bench --bench floor`): drawing exactly the random variates
     the run consumes, with the same generators, chunks and threads;
   - the NumPy reference (benches/numpy_reference.py), a vectorised
-    implementation of MODEL.md, at the same path count (single process).
+    implementation of MODEL.md, at the same path count (single process), up
+    to --numpy-max paths (default 1e7, where it keeps about 5 GB of per-path
+    values and takes about half a minute a run).
 
 Columns: paths, threads, wall time (s), ns per path-period (wall time divided
 by paths × periods), ratio to the floor, ratio of NumPy's wall time to ours,
 peak RSS (MB).
 
 Usage:
-  python3 benches/table.py                 # 1e6 and 1e7 paths, 1 and 2 threads
+  python3 benches/table.py                 # 1e6 and 1e7 paths, 1 and 2 threads (~3 min)
   python3 benches/table.py --paths 1e6,1e7,1e8 --threads 1,2,16
-  python3 benches/table.py --numpy-max 1e7 # NumPy up to 1e7 paths (needs ~6 GB)
+  python3 benches/table.py --numpy-max 1e6 # NumPy at 1e6 paths only (~1 min, ~1 GB)
+  python3 benches/table.py --no-charts     # revshare without its PNG charts
 """
 
 import argparse
@@ -60,10 +63,11 @@ def main():
     ap.add_argument("--scenario", default="scenarios/amended-2026.toml")
     ap.add_argument("--paths", default="1e6,1e7")
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--numpy-max", default="1e6", help="largest path count to run the NumPy reference at")
+    ap.add_argument("--numpy-max", default="1e7", help="largest path count to run the NumPy reference at")
     ap.add_argument("--repeat", type=int, default=3, help="runs per cell; the fastest is reported")
     ap.add_argument("--numpy-repeat", type=int, default=3,
                     help="NumPy runs per path count (at most --repeat); the fastest is reported")
+    ap.add_argument("--no-charts", action="store_true", help="run revshare with --no-charts")
     args = ap.parse_args()
     paths = [count(p) for p in args.paths.split(",")]
     threads = [int(t) for t in args.threads.split(",")]
@@ -91,7 +95,8 @@ def main():
                 numpy_wall = w if numpy_wall is None else min(numpy_wall, w)
             for t in threads:
                 wall, rss, _ = measure([binary, "run", args.scenario, "--paths", str(n), "--threads", str(t),
-                                        "--seed", "1", "--out", out_dir, "--quiet"])
+                                        "--seed", "1", "--out", out_dir, "--quiet"]
+                                       + (["--no-charts"] if args.no_charts else []))
                 if t not in best or wall < best[t][0]:
                     best[t] = (wall, rss)
                 _, _, out = measure(["cargo", "bench", "--quiet", "--bench", "floor", "--", args.scenario, str(n),
@@ -105,7 +110,8 @@ def main():
             rows.append((n, t, wall, wall * 1e9 / (n * periods), wall / floor,
                          numpy_wall / wall if numpy_wall else None, rss, floor, numpy_wall))
 
-    print(f"scenario: {args.scenario} ({periods} periods); machine: {os.cpu_count()} cores")
+    charts = "without charts" if args.no_charts else "charts included"
+    print(f"scenario: {args.scenario} ({periods} periods); revshare {charts}; machine: {os.cpu_count()} cores")
     print("| paths | threads | wall (s) | ns / path-period | floor (s) | ratio to floor | NumPy (s) | NumPy / revshare | peak RSS (MB) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n, t, wall, ns, rf, rn, rss, floor, np_wall in rows:
