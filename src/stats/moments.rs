@@ -4,6 +4,8 @@
 //! pairwise update, always in chunk order, so the result is the same bytes
 //! whatever the number of threads.
 
+use crate::simd::Width;
+
 /// Lanes of [`column_pass`]: eight running sums of deviations, of their
 /// squares, and eight running minima and maxima.
 type Lanes = ([f64; 8], [f64; 8], [f64; 8], [f64; 8]);
@@ -52,10 +54,9 @@ fn fold_lanes((mut a, mut b, mut lo, mut hi): Lanes, rest: &[f64], c: f64) -> Co
 
 /// [`column_pass_lanes`] with AVX-512, one register per kind of lane (the
 /// compiler does not vectorise the plain loop well: it keeps the lanes in
-/// scalar registers). The same operations in the
-/// same order, so the same bits: a subtraction, an addition, a product and an
-/// addition (no fused multiply-add), and `vminpd(x, lo)`, which is
-/// `if x < lo { x } else { lo }`.
+/// scalar registers). The same operations in the same order, so the same
+/// bits: a subtraction, an addition, a product and an addition (no fused
+/// multiply-add), and `vminpd(x, lo)`, which is `if x < lo { x } else { lo }`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn column_pass_avx512(col: &[f64], c: f64) -> ColumnPass {
@@ -140,15 +141,13 @@ fn column_pass(width: Width, col: &[f64], c: f64) -> ColumnPass {
 
 /// What one read of a column gives (see [`ChunkMoments::add_column`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ColumnPass {
+struct ColumnPass {
     sum: f64,
     sum_sq: f64,
     /// Smallest and largest value (meaningful only when every value is finite).
-    pub min: f64,
-    pub max: f64,
+    min: f64,
+    max: f64,
 }
-
-use crate::simd::Width;
 
 /// Running sums of one chunk of paths.
 #[derive(Clone, Debug)]
