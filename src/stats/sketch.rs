@@ -575,19 +575,32 @@ impl Sketch {
         self.add_exact(x, 1);
     }
 
-    /// Add many finite values (the fast path for a block of paths).
+    /// Add many finite values (the fast path for a block of paths; a value
+    /// that is not finite sends the slice one value at a time through
+    /// [`Sketch::add`], which gives it no meaningful bucket).
     pub fn add_slice(&mut self, xs: &[f64]) {
         if xs.is_empty() {
             return;
         }
+        if !xs.iter().all(|x| x.is_finite()) {
+            xs.iter().for_each(|x| self.add(*x));
+            return;
+        }
         let (lo, hi) = extremes(Width::widest(), xs);
-        self.add_slice_within(xs, lo, hi);
+        // SAFETY: the values are finite and these are their extremes.
+        unsafe { self.add_slice_within(xs, lo, hi) };
     }
 
     /// [`Sketch::add_slice`] for a non-empty slice whose smallest and largest
     /// values, `lo` and `hi`, the caller has already found (the engine finds
     /// them in the same read of a column as its moments).
-    pub fn add_slice_within(&mut self, xs: &[f64], lo: f64, hi: f64) {
+    ///
+    /// # Safety
+    ///
+    /// `xs` must be non-empty and finite, and `lo` and `hi` its smallest and
+    /// largest values: the counting loop writes where their buckets say,
+    /// unchecked.
+    pub unsafe fn add_slice_within(&mut self, xs: &[f64], lo: f64, hi: f64) {
         debug_assert!(!xs.is_empty());
         debug_assert_eq!((lo, hi), extremes_in_lanes(xs), "the extremes of the slice");
         let width = Width::widest();
@@ -1261,6 +1274,20 @@ mod tests {
             // Half the values are at most a's bucket, the rest in b's.
             assert!((slices.quantile(0.25) - a).abs() <= a * RELATIVE_ACCURACY * (1.0 + 1e-12));
             assert!((slices.quantile(0.75) - b).abs() <= b * RELATIVE_ACCURACY * (1.0 + 1e-12));
+        }
+    }
+
+    /// A slice with a value that is not finite (which the engine never
+    /// gives a sketch: it stops the run first) is still counted safely.
+    #[test]
+    fn a_slice_with_a_value_that_is_not_finite_is_counted_safely() {
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut sk = Sketch::new();
+            sk.add_slice(&(1..=300).map(f64::from).collect::<Vec<_>>());
+            let mut xs: Vec<f64> = (1..=300).map(f64::from).collect();
+            xs[150] = bad;
+            sk.add_slice(&xs);
+            assert_eq!(sk.count(), 600);
         }
     }
 
