@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -210,23 +211,32 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             command: command.clone(),
         };
         let exporters = export::standard_exporters();
-        for e in &exporters {
-            staging.write(e.as_ref(), &report)?;
-        }
         let mut files: Vec<String> = exporters.iter().map(|e| e.file_name().to_string()).collect();
-        if let Some(n) = args.export_paths {
-            let paths = export::PathsCsv { paths: n };
-            staging.write(&paths, &report)?;
-            files.push(export::Exporter::file_name(&paths).to_string());
+        let paths_csv = args.export_paths.map(|n| export::PathsCsv { paths: n });
+        // The CSV files are written (and flushed to disk) while the charts
+        // are drawn, and the charts' files are written side by side.
+        let (written, drawn) = rayon::join(
+            || -> Result<(), AppError> {
+                for e in &exporters {
+                    staging.write(e.as_ref(), &report)?;
+                }
+                if let Some(paths) = &paths_csv {
+                    staging.write(paths, &report)?;
+                }
+                Ok(())
+            },
+            || match &chart_options {
+                Some(opts) => export::scenario_charts(&report, opts),
+                None => Ok((Vec::new(), Vec::new())),
+            },
+        );
+        written?;
+        let (chart_files, embedded) = drawn?;
+        if let Some(paths) = &paths_csv {
+            files.push(export::Exporter::file_name(paths).to_string());
         }
-        let (chart_files, embedded) = match &chart_options {
-            Some(opts) => export::scenario_charts(&report, opts)?,
-            None => (Vec::new(), Vec::new()),
-        };
-        for f in &chart_files {
-            charts::write_file(staging.dir(), &f.name, &f.bytes)?;
-            files.push(f.name.clone());
-        }
+        chart_files.par_iter().try_for_each(|f| charts::write_file(staging.dir(), &f.name, &f.bytes))?;
+        files.extend(chart_files.iter().map(|f| f.name.clone()));
         let md = ScenarioReport { charts: &embedded };
         staging.write(&md, &report)?;
         files.push(export::Exporter::file_name(&md).to_string());

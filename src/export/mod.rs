@@ -38,7 +38,7 @@ pub struct RunReport<'a> {
 }
 
 /// One output file.
-pub trait Exporter {
+pub trait Exporter: Sync {
     /// File name inside the scenario's output folder.
     fn file_name(&self) -> &'static str;
     /// Write the whole file.
