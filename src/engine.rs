@@ -276,7 +276,8 @@ fn thread_pool(threads: usize, chunks: u64) -> Result<(rayon::ThreadPool, usize)
 /// still in the nearest cache. Stops at the first quantity with a value (or a
 /// square) that is not finite, and returns it with the path (within the block)
 /// and value at fault: the first value that is not finite, or the first path
-/// with an infinite value when only a square overflowed.
+/// with an infinite value when only a square overflowed. A block of no paths
+/// adds nothing.
 pub fn gather_block(
     moments: &mut ChunkMoments,
     sketches: &mut [Sketch],
@@ -285,6 +286,9 @@ pub fn gather_block(
     paths: usize,
     slots: &[usize],
 ) -> Option<(usize, usize, f64)> {
+    if paths == 0 {
+        return None;
+    }
     moments.start_block(paths, |s| block[s * stride], slots);
     let width = Width::widest();
     for &s in slots {
@@ -293,8 +297,8 @@ pub fn gather_block(
             let j = column.iter().position(|x| !x.is_finite());
             return Some((s, j.unwrap_or(0), j.map_or(f64::INFINITY, |j| column[j])));
         };
-        // SAFETY: the column is not empty (a block has paths), and `add_column`
-        // gives its extremes once every value is finite.
+        // SAFETY: the column is not empty (see above), and `add_column` gives
+        // its extremes once every value is finite.
         unsafe { sketches[s].add_slice_within(column, lo, hi) };
     }
     None
@@ -488,6 +492,23 @@ mod tests {
             describe_slot(&m, m.layout.period(Metric::Revenue, 3)),
             "revenue in period 3 (ending 1.00 years after the start)"
         );
+    }
+
+    /// A block's columns go into moments and sketches; an empty block adds
+    /// nothing; a column that is not finite is reported with its path.
+    #[test]
+    fn gathering_a_block() {
+        let block = [1.0, 2.0, 3.0, 10.0, 20.0, f64::NAN];
+        let (slots, stride) = ([0, 1], 3);
+        let mut moments = ChunkMoments::new(2);
+        let mut sketches = vec![Sketch::new(); 2];
+        assert_eq!(gather_block(&mut moments, &mut sketches, &block, stride, 0, &slots), None);
+        assert_eq!((moments.n, sketches[0].count()), (0, 0));
+        assert_eq!(gather_block(&mut moments, &mut sketches, &block, stride, 2, &slots), None);
+        assert_eq!((moments.n, sketches[0].count(), sketches[1].count()), (2, 2, 2));
+        assert_eq!((sketches[1].min(), sketches[1].max()), (10.0, 20.0));
+        let fault = gather_block(&mut moments, &mut sketches, &block, stride, 3, &slots);
+        assert!(matches!(fault, Some((1, 2, v)) if v.is_nan()), "{fault:?}");
     }
 
     #[test]
