@@ -124,17 +124,24 @@ impl Layout {
     fn yearly_flows(&self) -> bool {
         self.steps_per_year > 1
     }
+    /// Slots of the per-period metrics, which come first.
+    fn period_slots(&self) -> usize {
+        Metric::ALL.len() * self.periods
+    }
+    /// Slots of the flows' own yearly totals, which come next.
+    fn flow_slots(&self) -> usize {
+        if self.yearly_flows() { FLOWS.len() * self.years } else { 0 }
+    }
     pub fn year(&self, m: Metric, y: usize) -> usize {
         if m.is_flow() && self.yearly_flows() {
             let f = FLOWS.iter().position(|x| *x == m).expect("a flow");
-            Metric::ALL.len() * self.periods + f * self.years + y
+            self.period_slots() + f * self.years + y
         } else {
             self.period(m, (y + 1) * self.steps_per_year - 1)
         }
     }
     pub fn summary(&self, s: Summary) -> usize {
-        let flows = if self.yearly_flows() { FLOWS.len() * self.years } else { 0 };
-        Metric::ALL.len() * self.periods + flows + s as usize
+        self.period_slots() + self.flow_slots() + s as usize
     }
     pub fn len(&self) -> usize {
         self.summary(Summary::CapHit) + 1
@@ -142,8 +149,7 @@ impl Layout {
     /// What slot `slot` holds: the inverse of [`Layout::period`],
     /// [`Layout::year`] (for a flow's own yearly slot) and [`Layout::summary`].
     pub fn slot(&self, slot: usize) -> Slot {
-        let per_period = Metric::ALL.len() * self.periods;
-        let flows = if self.yearly_flows() { FLOWS.len() * self.years } else { 0 };
+        let (per_period, flows) = (self.period_slots(), self.flow_slots());
         if slot < per_period {
             Slot::Period(Metric::ALL[slot / self.periods], slot % self.periods)
         } else if slot < per_period + flows {

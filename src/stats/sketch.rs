@@ -63,12 +63,12 @@ const SHIFT: u32 = 52 - MANTISSA_BITS;
 /// (exactly: [`Store::add_indices_within`] relies on it), in a loop the
 /// compiler vectorises.
 #[inline(always)]
-fn index_into(mapping: Mapping, xs: &[f64], out: &mut [i32]) -> (i32, i32) {
+fn index_into(xs: &[f64], out: &mut [i32]) -> (i32, i32) {
     // Every index in `out` is then one of those whose range is returned.
     assert_eq!(xs.len(), out.len(), "one index per value");
     let (mut lo, mut hi) = (i32::MAX, i32::MIN);
     for (i, &x) in out.iter_mut().zip(xs) {
-        let v = mapping.index(x);
+        let v = bucket(x);
         *i = v;
         lo = lo.min(v);
         hi = hi.max(v);
@@ -78,79 +78,14 @@ fn index_into(mapping: Mapping, xs: &[f64], out: &mut [i32]) -> (i32, i32) {
 
 crate::simd::multiversion! {
     /// [`index_into`] with the vectors of `width`.
-    fn index_wide(mapping: Mapping, xs: &[f64], out: &mut [i32]) -> (i32, i32) = index_into;
+    fn index_wide(xs: &[f64], out: &mut [i32]) -> (i32, i32) = index_into;
 }
 
-/// Smallest and largest of a non-empty slice (of finite values), in sixteen
-/// lanes so that the loop vectorises and no lane waits on the one before.
-#[inline(always)]
-fn extremes_in_lanes(xs: &[f64]) -> (f64, f64) {
-    const LANES: usize = 16;
-    let mut lo = [xs[0]; LANES];
-    let mut hi = [xs[0]; LANES];
-    let mut rows = xs.chunks_exact(LANES);
-    for row in &mut rows {
-        for l in 0..LANES {
-            lo[l] = if row[l] < lo[l] { row[l] } else { lo[l] };
-            hi[l] = if row[l] > hi[l] { row[l] } else { hi[l] };
-        }
-    }
-    fold_extremes(lo, hi, rows.remainder())
-}
-
-/// The last values one by one into lane 0, then the lanes in order.
-#[inline(always)]
-fn fold_extremes(mut lo: [f64; 16], mut hi: [f64; 16], rest: &[f64]) -> (f64, f64) {
-    for &x in rest {
-        lo[0] = if x < lo[0] { x } else { lo[0] };
-        hi[0] = if x > hi[0] { x } else { hi[0] };
-    }
-    let min = |a: f64, b: f64| if b < a { b } else { a };
-    let max = |a: f64, b: f64| if b > a { b } else { a };
-    (lo.into_iter().fold(lo[0], min), hi.into_iter().fold(hi[0], max))
-}
-
-/// [`extremes_in_lanes`] with AVX-512's min and max, which are the same
-/// comparisons: `vminpd(x, lo)` is `if x < lo { x } else { lo }`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn extremes_avx512(xs: &[f64]) -> (f64, f64) {
-    use std::arch::x86_64::*;
-    let first = _mm512_set1_pd(xs[0]);
-    let (mut lo0, mut lo1, mut hi0, mut hi1) = (first, first, first, first);
-    let mut rows = xs.chunks_exact(16);
-    for row in &mut rows {
-        // SAFETY: `row` holds sixteen values.
-        let (a, b) = unsafe { (_mm512_loadu_pd(row.as_ptr()), _mm512_loadu_pd(row.as_ptr().add(8))) };
-        lo0 = _mm512_min_pd(a, lo0);
-        lo1 = _mm512_min_pd(b, lo1);
-        hi0 = _mm512_max_pd(a, hi0);
-        hi1 = _mm512_max_pd(b, hi1);
-    }
-    let (mut lo, mut hi) = ([0.0; 16], [0.0; 16]);
-    // SAFETY: each array holds sixteen values.
-    unsafe {
-        _mm512_storeu_pd(lo.as_mut_ptr(), lo0);
-        _mm512_storeu_pd(lo.as_mut_ptr().add(8), lo1);
-        _mm512_storeu_pd(hi.as_mut_ptr(), hi0);
-        _mm512_storeu_pd(hi.as_mut_ptr().add(8), hi1);
-    }
-    fold_extremes(lo, hi, rows.remainder())
-}
-
-/// Smallest and largest of a non-empty slice of finite values (the same with
-/// any width).
-#[inline]
-fn extremes(width: Width, xs: &[f64]) -> (f64, f64) {
-    #[cfg(target_arch = "x86_64")]
-    if width.is_avx512() {
-        // SAFETY: a width at the AVX-512 level is only made once the
-        // processor has been checked to support it.
-        return unsafe { extremes_avx512(xs) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = width;
-    extremes_in_lanes(xs)
+/// Smallest and largest of a non-empty slice of finite values, for
+/// [`Sketch::add_slice`]. (The engine gets a column's extremes from the same
+/// read as its moments, `ChunkMoments::add_column`, so this is off the hot path.)
+fn extremes(xs: &[f64]) -> (f64, f64) {
+    xs.iter().fold((xs[0], xs[0]), |(lo, hi), &x| (if x < lo { x } else { lo }, if x > hi { x } else { hi }))
 }
 
 /// Copies the values of `part` (at most [`SLICE`]) above [`ZERO`] other than
@@ -214,36 +149,25 @@ fn compact_avx512(part: &[f64], drop: f64, kept: &mut [f64; SLICE]) -> (usize, u
     compact_scalar(eights.remainder(), drop, kept, k, zeros)
 }
 
-/// Which bucket a positive magnitude goes to, and what a bucket stands for.
-#[derive(Clone, Copy, Debug)]
-struct Mapping;
+/// Bucket of a positive finite value: the float's exponent and the top
+/// [`MANTISSA_BITS`] of its mantissa, which for positive floats grow with the
+/// value (at most 2²¹, so an i32 holds it; one shift, which vectorises).
+#[inline(always)]
+fn bucket(x: f64) -> i32 {
+    (x.to_bits() >> SHIFT) as i32
+}
 
-impl Mapping {
-    fn new() -> Self {
-        Mapping
-    }
+/// Bucket i holds the values in [lo, hi).
+fn bucket_bounds(i: i32) -> (f64, f64) {
+    let i = i as u64;
+    (f64::from_bits(i << SHIFT), f64::from_bits((i + 1) << SHIFT))
+}
 
-    /// Bucket of a positive finite value: the float's exponent and the top
-    /// [`MANTISSA_BITS`] of its mantissa, which for positive floats grow with
-    /// the value (at most 2²¹, so an i32 holds it; one shift, which
-    /// vectorises).
-    #[inline(always)]
-    fn index(&self, x: f64) -> i32 {
-        (x.to_bits() >> SHIFT) as i32
-    }
-
-    /// Bucket i holds the values in [lo, hi).
-    fn bounds(&self, i: i32) -> (f64, f64) {
-        let i = i as u64;
-        (f64::from_bits(i << SHIFT), f64::from_bits((i + 1) << SHIFT))
-    }
-
-    /// Representative of bucket i: the harmonic mean of its bounds (or its
-    /// lower bound, for the last bucket below infinity).
-    fn value(&self, i: i32) -> f64 {
-        let (lo, hi) = self.bounds(i);
-        if hi.is_finite() { 2.0 * lo * hi / (lo + hi) } else { lo }
-    }
+/// Representative of bucket i: the harmonic mean of its bounds (or its lower
+/// bound, for the last bucket below infinity).
+fn bucket_value(i: i32) -> f64 {
+    let (lo, hi) = bucket_bounds(i);
+    if hi.is_finite() { 2.0 * lo * hi / (lo + hi) } else { lo }
 }
 
 /// Dense bucket counts over a sliding range of at most `limit` indices.
@@ -356,12 +280,12 @@ impl Store {
     /// # Safety
     ///
     /// `lo` and `hi` must be the buckets of values at most the smallest and
-    /// at least the largest of `xs` (the mapping grows with the value, so
+    /// at least the largest of `xs` (a bucket grows with the value, so
     /// every value's bucket then lies in `lo..=hi`).
     #[inline]
-    unsafe fn add_values_within(&mut self, mapping: Mapping, xs: &[f64], lo: i32, hi: i32) {
-        // SAFETY: the caller's promise, and the mapping's order.
-        unsafe { self.add_within(xs, |x| mapping.index(x), lo, hi) }
+    unsafe fn add_values_within(&mut self, xs: &[f64], lo: i32, hi: i32) {
+        // SAFETY: the caller's promise, and the buckets' order.
+        unsafe { self.add_within(xs, bucket, lo, hi) }
     }
 
     /// Count one value in bucket `index(item)` for each item, where every
@@ -483,7 +407,6 @@ impl Store {
 /// The distribution of one quantity over the simulated paths.
 #[derive(Clone, Debug)]
 pub struct Sketch {
-    mapping: Mapping,
     /// Exact distinct values and their counts, while there are few of them.
     exact: Option<Vec<(f64, u64)>>,
     positive: Store,
@@ -514,7 +437,6 @@ impl Sketch {
     pub fn with_limit(limit: usize) -> Self {
         let limit = limit.clamp(MIN_BUCKETS, MAX_BUCKETS);
         Sketch {
-            mapping: Mapping::new(),
             exact: Some(Vec::with_capacity(EXACT_VALUES)),
             positive: Store::new(limit),
             negative: Store::new(limit),
@@ -552,7 +474,7 @@ impl Sketch {
     /// The largest magnitude that was folded away is below this.
     pub fn folded_below(&self) -> f64 {
         let (lo, _) = if self.positive.folded { self.positive.bounds() } else { (i32::MIN, 0) };
-        if self.positive.folded { self.mapping.value(lo) } else { 0.0 }
+        if self.positive.folded { bucket_value(lo) } else { 0.0 }
     }
 
     /// True while every value is kept exactly.
@@ -586,7 +508,7 @@ impl Sketch {
             xs.iter().for_each(|x| self.add(*x));
             return;
         }
-        let (lo, hi) = extremes(Width::widest(), xs);
+        let (lo, hi) = extremes(xs);
         // SAFETY: the values are finite and these are their extremes.
         unsafe { self.add_slice_within(xs, lo, hi) };
     }
@@ -602,7 +524,7 @@ impl Sketch {
     /// unchecked.
     pub unsafe fn add_slice_within(&mut self, xs: &[f64], lo: f64, hi: f64) {
         debug_assert!(!xs.is_empty());
-        debug_assert_eq!((lo, hi), extremes_in_lanes(xs), "the extremes of the slice");
+        debug_assert_eq!((lo, hi), extremes(xs), "the extremes of the slice");
         let width = Width::widest();
         let n_lo = if lo <= self.min { xs.iter().filter(|x| **x == lo).count() as u64 } else { 0 };
         let n_hi = if hi >= self.max { xs.iter().filter(|x| **x == hi).count() as u64 } else { 0 };
@@ -633,7 +555,6 @@ impl Sketch {
             self.bucket(lo, xs.len() as u64);
             return;
         }
-        let mapping = self.mapping;
         // Many copies of the largest value (a cumulative payment at its cap, a
         // stake no dilution touched) would all add to one bucket, one after
         // the other; they are counted at once instead.
@@ -641,9 +562,9 @@ impl Sketch {
         if lo > ZERO && !many_hi {
             // All positive and spread out, the common case: each value's
             // bucket is found as it is counted.
-            let (low, high) = (mapping.index(lo), mapping.index(hi));
+            let (low, high) = (bucket(lo), bucket(hi));
             // SAFETY: lo and hi are the smallest and largest of `xs`.
-            unsafe { self.positive.add_values_within(mapping, xs, low, high) };
+            unsafe { self.positive.add_values_within(xs, low, high) };
             return;
         }
         if lo >= -ZERO {
@@ -658,7 +579,7 @@ impl Sketch {
                 dropped_hi += part.len() - k - zeros;
                 if k > 0 {
                     let index = &mut positive[..k];
-                    let (low, high) = index_wide(width, mapping, &kept[..k], index);
+                    let (low, high) = index_wide(width, &kept[..k], index);
                     // SAFETY: `index_into` returns the smallest and largest index.
                     unsafe { self.positive.add_indices_within(index, low, high) };
                 }
@@ -675,10 +596,10 @@ impl Sketch {
             let (mut np, mut nn) = (0, 0);
             for &x in part {
                 if x > ZERO {
-                    positive[np] = mapping.index(x);
+                    positive[np] = bucket(x);
                     np += 1;
                 } else if x < -ZERO {
-                    negative[nn] = mapping.index(-x);
+                    negative[nn] = bucket(-x);
                     nn += 1;
                 } else {
                     self.zeros += 1;
@@ -724,9 +645,9 @@ impl Sketch {
     #[inline]
     fn bucket(&mut self, x: f64, n: u64) {
         if x > ZERO {
-            self.positive.add(self.mapping.index(x), n);
+            self.positive.add(bucket(x), n);
         } else if x < -ZERO {
-            self.negative.add(self.mapping.index(-x), n);
+            self.negative.add(bucket(-x), n);
         } else {
             self.zeros += n;
         }
@@ -805,11 +726,11 @@ impl Sketch {
             return self.max;
         }
         let v = if rank < self.negative.total {
-            -self.mapping.value(self.negative.index_at_rank(rank, false))
+            -bucket_value(self.negative.index_at_rank(rank, false))
         } else if rank < self.negative.total + self.zeros {
             0.0
         } else {
-            self.mapping.value(self.positive.index_at_rank(rank - self.negative.total - self.zeros, true))
+            bucket_value(self.positive.index_at_rank(rank - self.negative.total - self.zeros, true))
         };
         v.clamp(self.min, self.max)
     }
@@ -829,7 +750,6 @@ impl Sketch {
         if let Some(sorted) = self.exact_values() {
             return sorted.iter().filter(|(v, _)| *v <= x).map(|(_, n)| n).sum();
         }
-        let m = self.mapping;
         // Count of magnitudes in `store` strictly below bucket `b`, and in it.
         let split = |store: &Store, b: i32| -> (u64, u64) {
             let mut below = 0;
@@ -846,26 +766,26 @@ impl Sketch {
         };
         // Fraction of bucket b's log-width below magnitude `a`.
         let fraction = |b: i32, a: f64| -> f64 {
-            let (lo, hi) = m.bounds(b);
+            let (lo, hi) = bucket_bounds(b);
             ((a / lo).ln() / (hi / lo).ln()).clamp(0.0, 1.0)
         };
         let estimate = if x < -ZERO {
             // Negative values ≤ x are those with magnitude ≥ |x|.
-            let b = m.index(-x);
+            let b = bucket(-x);
             let (below, inside) = split(&self.negative, b);
             let above = self.negative.total - below - inside;
             above as f64 + inside as f64 * (1.0 - fraction(b, -x))
         } else if x <= ZERO {
             (self.negative.total + if x >= 0.0 { self.zeros } else { 0 }) as f64
         } else {
-            let b = m.index(x);
+            let b = bucket(x);
             let (below, mut inside) = split(&self.positive, b);
             let mut exact = 0;
             // The pile at the maximum lies above x; the pile at the minimum below.
-            if self.max > ZERO && m.index(self.max) == b {
+            if self.max > ZERO && bucket(self.max) == b {
                 inside -= self.max_count.min(inside);
             }
-            if self.min > ZERO && m.index(self.min) == b {
+            if self.min > ZERO && bucket(self.min) == b {
                 let pile = self.min_count.min(inside);
                 inside -= pile;
                 exact += pile;
@@ -934,22 +854,21 @@ mod tests {
 
     #[test]
     fn every_bucket_is_narrower_than_the_accuracy() {
-        let m = Mapping::new();
         // Each power of two's first bucket is its widest (in ratio).
         for x in [1e-15, 2f64.powi(-40), 0.5, 1.0, 2.0, 1024.0, 2f64.powi(60), 1.5, 3.0, 1e9] {
-            let (lo, hi) = m.bounds(m.index(x));
+            let (lo, hi) = bucket_bounds(bucket(x));
             assert!(hi / lo <= 1.0 + 1.0 / 512.0 + 1e-15, "bucket of {x}: [{lo}, {hi})");
             assert!((hi - lo) / (hi + lo) <= RELATIVE_ACCURACY * (1.0 + 1e-12), "bucket of {x}: [{lo}, {hi})");
         }
         // Indexing agrees with the bounds, and the representative is within α.
         for x in [1e-9, 0.37, 1.0, 1.5, 2.0, 38.0, 1234.5, 9.9e9, 1.0f64.next_down(), 2.0f64.next_down()] {
-            let i = m.index(x);
-            let (lo, hi) = m.bounds(i);
+            let i = bucket(x);
+            let (lo, hi) = bucket_bounds(i);
             assert!(lo <= x && x < hi, "{x} not in bucket {i} = [{lo}, {hi})");
-            assert!((m.value(i) - x).abs() <= RELATIVE_ACCURACY * x * (1.0 + 1e-12), "{x}: {}", m.value(i));
+            assert!((bucket_value(i) - x).abs() <= RELATIVE_ACCURACY * x * (1.0 + 1e-12), "{x}: {}", bucket_value(i));
         }
         // The last bucket below infinity stands for its lower bound.
-        assert_eq!(m.value(m.index(f64::MAX)), m.bounds(m.index(f64::MAX)).0);
+        assert_eq!(bucket_value(bucket(f64::MAX)), bucket_bounds(bucket(f64::MAX)).0);
     }
 
     /// Buckets follow the values' order (an index never falls as the value
@@ -957,7 +876,6 @@ mod tests {
     /// bits, and the vectorised batch indexing equals indexing one by one.
     #[test]
     fn index_grows_with_the_value_and_is_the_same_at_every_width() {
-        let m = Mapping::new();
         let mut s = 17;
         let mut xs: Vec<f64> = (0..100_000)
             .map(|_| {
@@ -970,25 +888,25 @@ mod tests {
         let mut sorted = xs.clone();
         sorted.sort_by(f64::total_cmp);
         for w in sorted.windows(2) {
-            assert!(m.index(w[0]) <= m.index(w[1]), "{:e} then {:e}", w[0], w[1]);
+            assert!(bucket(w[0]) <= bucket(w[1]), "{:e} then {:e}", w[0], w[1]);
         }
         for &x in &xs {
-            let (lo, hi) = m.bounds(m.index(x));
+            let (lo, hi) = bucket_bounds(bucket(x));
             assert!(lo <= x && (x < hi || hi.is_infinite()), "{x:e}");
-            assert_eq!(m.index(lo), m.index(x), "{x:e}");
+            assert_eq!(bucket(lo), bucket(x), "{x:e}");
         }
         let mut batch = vec![0; xs.len()];
         for (part, out) in xs.chunks(SLICE).zip(batch.chunks_mut(SLICE)) {
-            let (lo, hi) = index_into(m, part, out);
+            let (lo, hi) = index_into(part, out);
             assert_eq!((lo, hi), (*out.iter().min().unwrap(), *out.iter().max().unwrap()));
         }
-        assert!(xs.iter().zip(&batch).all(|(x, i)| m.index(*x) == *i));
+        assert!(xs.iter().zip(&batch).all(|(x, i)| bucket(*x) == *i));
         // With every vector width the processor has (AVX2 and AVX-512 on most
         // x86-64), the same.
         for width in Width::supported() {
             let mut wide = vec![0; xs.len()];
             for (part, out) in xs.chunks(SLICE).zip(wide.chunks_mut(SLICE)) {
-                let (lo, hi) = index_wide(width, m, part, out);
+                let (lo, hi) = index_wide(width, part, out);
                 assert_eq!((lo, hi), (*out.iter().min().unwrap(), *out.iter().max().unwrap()));
             }
             assert_eq!(batch, wide, "{width:?}");
@@ -999,26 +917,6 @@ mod tests {
         xs[..5000].chunks(300).for_each(|c| all.add_slice(c));
         assert_eq!(one.positive.counts(), all.positive.counts());
         assert_eq!(one.positive.offset, all.positive.offset);
-    }
-
-    /// The extremes of a slice, with every width and any length (the lanes'
-    /// remainder included), are the plain fold's.
-    #[test]
-    fn extremes_are_the_same_with_any_width() {
-        let mut s = 23;
-        let xs: Vec<f64> = (0..1000).map(|_| (lcg(&mut s) - 0.3) * 2f64.powi((lcg(&mut s) * 40.0) as i32)).collect();
-        for len in [1, 2, 15, 16, 17, 31, 33, 256, 1000] {
-            for start in [0, 3, 500] {
-                let part = &xs[start..(start + len).min(xs.len())];
-                let expected = (
-                    part.iter().copied().fold(f64::INFINITY, f64::min),
-                    part.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                );
-                for width in Width::supported() {
-                    assert_eq!(extremes(width, part), expected, "{width:?}, {len} values from {start}");
-                }
-            }
-        }
     }
 
     /// Compaction keeps the values above zero other than the dropped one, in
@@ -1260,16 +1158,15 @@ mod tests {
             let xs: Vec<f64> = (0..2 * n).map(|i| if i % 2 == 0 { a } else { b }).collect();
             xs.chunks(300).for_each(|c| slices.add_slice(c));
             xs.iter().for_each(|x| one.add(*x));
-            let m = Mapping::new();
             for sk in [&slices, &one] {
-                let count = |x: f64| sk.positive.count((m.index(x) - sk.positive.offset) as usize);
+                let count = |x: f64| sk.positive.count((bucket(x) - sk.positive.offset) as usize);
                 assert_eq!((count(a), count(b)), (n as u64, n as u64), "{n}");
                 assert_eq!(sk.positive.total, 8 + 2 * n as u64);
             }
             assert_eq!(slices.positive.counts(), one.positive.counts());
             let mut merged = slices.clone();
             merged.merge(&one);
-            let count = |x: f64| merged.positive.count((m.index(x) - merged.positive.offset) as usize);
+            let count = |x: f64| merged.positive.count((bucket(x) - merged.positive.offset) as usize);
             assert_eq!((count(a), count(b)), (2 * n as u64, 2 * n as u64));
             // Half the values are at most a's bucket, the rest in b's.
             assert!((slices.quantile(0.25) - a).abs() <= a * RELATIVE_ACCURACY * (1.0 + 1e-12));
@@ -1288,6 +1185,18 @@ mod tests {
             xs[150] = bad;
             sk.add_slice(&xs);
             assert_eq!(sk.count(), 600);
+            // It went through the checked path: a NaN counts as a zero, +∞
+            // grows the store to its own bucket, −∞ goes to the negative
+            // store (the unchecked path would have written a NaN or +∞ past
+            // the store, which ended at 300's bucket).
+            if bad.is_nan() {
+                assert_eq!(sk.zeros, 1);
+            } else if bad > 0.0 {
+                assert_eq!(sk.positive.max_index, bucket(bad));
+                assert!(sk.positive.len() > (bucket(bad) - sk.positive.offset) as usize);
+            } else {
+                assert_eq!(sk.negative.total, 1);
+            }
         }
     }
 
