@@ -913,24 +913,18 @@ impl Model {
     /// for all the block's paths at once.
     pub fn draw_path<R: Rng + Clone>(&self, rng: &mut R, scratch: &mut PathScratch, block: &mut Block, j: usize) {
         let d = self.draw(rng, scratch);
-        let kk = self.layout.periods;
         let n = block.capacity;
-        let (mut u, terminated_at) = self.draw_periods(rng, scratch);
-        let per = self.normals_per_period();
-        let (vol, noise) = (self.vol_sqrt_dt > 0.0, self.noise_sd > 0.0);
-        for k in 0..kk {
-            let mut step = (self.log_growth[k] + d.growth_shift + u) * self.dt;
-            if vol {
-                step += self.vol_sqrt_dt * scratch.period_normals[k * per];
-            }
-            if noise {
-                let zeta = scratch.period_normals[k * per + usize::from(vol)];
-                u = self.noise_decay * u + self.noise_innovation * zeta;
-            }
-            if self.shock_p > 0.0 && scratch.shock_uniforms[k] < self.shock_p {
-                step -= jump(d.shock_size);
-            }
-            block.steps[k * n + j] = step;
+        let (u, terminated_at) = self.draw_periods(rng, scratch);
+        let steps = &mut block.steps[j..];
+        match (self.vol_sqrt_dt > 0.0, self.noise_sd > 0.0, self.shock_p > 0.0) {
+            (true, true, true) => self.step_periods::<true, true, true>(&d, u, scratch, steps, n),
+            (true, true, false) => self.step_periods::<true, true, false>(&d, u, scratch, steps, n),
+            (true, false, true) => self.step_periods::<true, false, true>(&d, u, scratch, steps, n),
+            (true, false, false) => self.step_periods::<true, false, false>(&d, u, scratch, steps, n),
+            (false, true, true) => self.step_periods::<false, true, true>(&d, u, scratch, steps, n),
+            (false, true, false) => self.step_periods::<false, true, false>(&d, u, scratch, steps, n),
+            (false, false, true) => self.step_periods::<false, false, true>(&d, u, scratch, steps, n),
+            (false, false, false) => self.step_periods::<false, false, false>(&d, u, scratch, steps, n),
         }
         block.terminated_at[j] = terminated_at as f64;
         for (y, f) in scratch.dilution_factor.iter().enumerate() {
@@ -943,6 +937,45 @@ impl Model {
         block.stake[j] = d.stake;
         block.multiple[j] = d.multiple;
         block.terminal_multiple[j] = d.terminal_multiple;
+    }
+
+    /// A path's step in each period (§3), into `steps[k * n]` (the path's
+    /// column of a block): from its inputs `d`, its growth noise's starting
+    /// value `u` and its period variates in `scratch`. One copy for each
+    /// combination of the process's parts, so that the loop tests none of them
+    /// and indexes nothing it has not checked once; every copy does the same
+    /// operations in the same order as the general formula.
+    #[inline(always)]
+    fn step_periods<const VOL: bool, const NOISE: bool, const SHOCK: bool>(
+        &self,
+        d: &Draws,
+        mut u: f64,
+        scratch: &PathScratch,
+        steps: &mut [f64],
+        n: usize,
+    ) {
+        let kk = self.layout.periods;
+        let per = usize::from(VOL) + usize::from(NOISE);
+        let normals = &scratch.period_normals[..per * kk];
+        let shocks = &scratch.shock_uniforms[..if SHOCK { kk } else { 0 }];
+        let log_growth = &self.log_growth[..kk];
+        assert!(kk == 0 || (kk - 1) * n < steps.len(), "a block holds every period of the path");
+        let (dt, vol, decay, innovation, p) =
+            (self.dt, self.vol_sqrt_dt, self.noise_decay, self.noise_innovation, self.shock_p);
+        for k in 0..kk {
+            let mut step = (log_growth[k] + d.growth_shift + u) * dt;
+            if VOL {
+                step += vol * normals[k * per];
+            }
+            if NOISE {
+                let zeta = normals[k * per + usize::from(VOL)];
+                u = decay * u + innovation * zeta;
+            }
+            if SHOCK && shocks[k] < p {
+                step -= jump(d.shock_size);
+            }
+            steps[k * n] = step;
+        }
     }
 
     /// Everything else of the first `n` paths of a block drawn by
