@@ -204,10 +204,10 @@ pub struct PathEvents {
 #[derive(Clone, Debug)]
 pub struct PathScratch {
     normals: Vec<f64>,
-    /// This path's normals for its periods: per period, ε then ζ (whichever
-    /// the model has), see [`Model::draw_periods`].
+    /// The floor's buffers for a path's period variates ([`Model::draw_variates`];
+    /// a path drawn for a run keeps them in its block): per period, ε then ζ
+    /// (whichever the model has), and the periods with a shock, in order.
     period_normals: Vec<f64>,
-    /// The periods in which this path has a shock, in order.
     shocks: Vec<usize>,
     dilution_factor: Vec<f64>,
     /// The last path's inputs, and each dilution event's fraction and whether it happened.
@@ -257,6 +257,30 @@ pub struct Block {
     /// Where a period's values of a metric that is not kept go instead, one
     /// row per metric, reused from period to period (so they stay in cache).
     sink: Vec<Vec<f64>>,
+    /// Paths drawn but not yet stepped, at most [`GROUP`] (see
+    /// [`Model::draw_path`]), with their period normals (interleaved: the
+    /// i-th normal of the path in slot g at `i * GROUP + g`) and the periods
+    /// of their shocks.
+    pending: Vec<Pending>,
+    pending_normals: Vec<f64>,
+    pending_shocks: Vec<Vec<usize>>,
+}
+
+/// Paths whose steps are worked out together: each path's growth noise is a
+/// chain of dependent operations, period after period, and four chains side
+/// by side keep the processor busy where one would leave it waiting.
+const GROUP: usize = 4;
+
+/// What stepping a drawn path needs besides its normals and shocks.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    /// Its column in the block.
+    j: usize,
+    /// The growth noise's starting value u₀.
+    u0: f64,
+    growth_shift: f64,
+    /// A shock's jump J (§3), if the path has a shock.
+    jump: f64,
 }
 
 /// What one period's share and counter-share arithmetic needs besides the paths.
@@ -898,6 +922,9 @@ impl Model {
             equity_end: per_path(),
             keep: vec![true; self.layout.len()],
             sink: Vec::new(),
+            pending: Vec::with_capacity(GROUP),
+            pending_normals: vec![0.0; GROUP * self.normals_per_period() * kk],
+            pending_shocks: (0..GROUP).map(|_| Vec::with_capacity(self.shock_first.len())).collect(),
         }
     }
 
@@ -919,25 +946,20 @@ impl Model {
     /// whether they are simulated one at a time or a block at a time.
     /// [`Model::finish_block`] then does the arithmetic, which draws nothing,
     /// for all the block's paths at once.
+    ///
+    /// The steps of ln R are worked out [`GROUP`] paths at a time, once that
+    /// many are drawn (the rest by `finish_block`): the same operations on
+    /// each path as one at a time, so the same bits.
     pub fn draw_path<R: Rng + Clone>(&self, rng: &mut R, scratch: &mut PathScratch, block: &mut Block, j: usize) {
         let d = self.draw(rng, scratch);
         let n = block.capacity;
-        let (u, terminated_at) = self.draw_periods(rng, scratch);
-        let steps = &mut block.steps[j..];
-        match (self.vol_sqrt_dt > 0.0, self.noise_sd > 0.0) {
-            (true, true) => self.step_periods::<true, true>(&d, u, scratch, steps, n),
-            (true, false) => self.step_periods::<true, false>(&d, u, scratch, steps, n),
-            (false, true) => self.step_periods::<false, true>(&d, u, scratch, steps, n),
-            (false, false) => self.step_periods::<false, false>(&d, u, scratch, steps, n),
-        }
-        if let Some(&first) = scratch.shocks.first() {
-            // A shock's jump is the step's last term (§3).
-            let jump = jump(d.shock_size);
-            steps[first * n] -= jump;
-            for &k in &scratch.shocks[1..] {
-                steps[k * n] -= jump;
-            }
-        }
+        let g = block.pending.len();
+        let shocks = &mut block.pending_shocks[g];
+        // (A model without volatility or growth noise has no normals.)
+        let normals = block.pending_normals.get_mut(g..).unwrap_or_default();
+        let (u0, terminated_at) = self.draw_periods(rng, normals, GROUP, shocks);
+        let jump = if shocks.is_empty() { 0.0 } else { jump(d.shock_size) };
+        block.pending.push(Pending { j, u0, growth_shift: d.growth_shift, jump });
         block.terminated_at[j] = terminated_at as f64;
         for (y, f) in scratch.dilution_factor.iter().enumerate() {
             block.dilution[y * n + j] = *f;
@@ -949,39 +971,112 @@ impl Model {
         block.stake[j] = d.stake;
         block.multiple[j] = d.multiple;
         block.terminal_multiple[j] = d.terminal_multiple;
+        if block.pending.len() == GROUP {
+            self.step_pending(block);
+        }
     }
 
-    /// A path's step in each period (§3) but for its shocks, into
-    /// `steps[k * n]` (the path's column of a block): from its inputs `d`, its
-    /// growth noise's starting value `u` and its normals in `scratch`. One
-    /// copy for each combination of the process's parts, so that the loop
-    /// tests neither and indexes nothing it has not checked once; every copy
-    /// does the same operations in the same order as the general formula.
+    /// Work out the steps of the block's pending paths, shocks included: all
+    /// [`GROUP`] together when they are the block's next columns (as the
+    /// engine draws them), else one at a time.
+    fn step_pending(&self, block: &mut Block) {
+        let n = block.capacity;
+        let (vol, noise) = (self.vol_sqrt_dt > 0.0, self.noise_sd > 0.0);
+        let (steps, normals) = (&mut block.steps, &block.pending_normals);
+        let side_by_side = |g: &[Pending; GROUP]| (1..GROUP).all(|i| g[i].j == g[0].j + i);
+        match <&[Pending; GROUP]>::try_from(&block.pending[..]) {
+            // (Without either, a path's steps are no chain.)
+            Ok(group) if side_by_side(group) && (vol || noise) => match (vol, noise) {
+                (true, true) => self.step_group::<true, true>(group, normals, steps, n),
+                (true, false) => self.step_group::<true, false>(group, normals, steps, n),
+                _ => self.step_group::<false, true>(group, normals, steps, n),
+            },
+            _ => {
+                for (g, path) in block.pending.iter().enumerate() {
+                    // (A model without volatility or growth noise has no normals.)
+                    let normals = normals.get(g..).unwrap_or_default();
+                    match (vol, noise) {
+                        (true, true) => self.step_one::<true, true>(path, normals, steps, n),
+                        (true, false) => self.step_one::<true, false>(path, normals, steps, n),
+                        (false, true) => self.step_one::<false, true>(path, normals, steps, n),
+                        (false, false) => self.step_one::<false, false>(path, normals, steps, n),
+                    }
+                }
+            }
+        }
+        for (path, shocks) in block.pending.iter().zip(&block.pending_shocks) {
+            // A shock's jump is the step's last term (§3).
+            for &k in shocks {
+                steps[k * n + path.j] -= path.jump;
+            }
+        }
+        block.pending.clear();
+    }
+
+    /// The steps of [`GROUP`] paths in side-by-side columns of a block, in
+    /// each period (§3) but for their shocks, into `steps[k * n + j]`: from
+    /// each one's growth noise's starting value and growth shift and its
+    /// normals (interleaved, see [`Block`]). One copy for each combination of
+    /// the process's parts, so that the loop tests neither. Every path gets
+    /// the same operations in the same order as the general formula (and as
+    /// [`Model::step_one`]); the paths' growth noises are independent chains
+    /// of operations, which run side by side.
     #[inline(always)]
-    fn step_periods<const VOL: bool, const NOISE: bool>(
+    fn step_group<const VOL: bool, const NOISE: bool>(
         &self,
-        d: &Draws,
-        mut u: f64,
-        scratch: &PathScratch,
+        paths: &[Pending; GROUP],
+        normals: &[f64],
         steps: &mut [f64],
         n: usize,
     ) {
         let kk = self.layout.periods;
         let per = usize::from(VOL) + usize::from(NOISE);
-        let normals = &scratch.period_normals[..per * kk];
-        let log_growth = &self.log_growth[..kk];
-        assert!(kk == 0 || (kk - 1) * n < steps.len(), "a block holds every period of the path");
+        assert!(per > 0, "a model with normals");
+        let normals = &normals[..per * kk * GROUP];
         let (dt, vol, decay, innovation) = (self.dt, self.vol_sqrt_dt, self.noise_decay, self.noise_innovation);
-        for k in 0..kk {
-            let mut step = (log_growth[k] + d.growth_shift + u) * dt;
+        let j = paths[0].j;
+        let shift = paths.map(|p| p.growth_shift);
+        let mut u = paths.map(|p| p.u0);
+        for (k, (lg, z)) in self.log_growth[..kk].iter().zip(normals.chunks_exact(per * GROUP)).enumerate() {
+            let out: &mut [f64; GROUP] = (&mut steps[k * n + j..][..GROUP]).try_into().expect("GROUP columns");
+            for g in 0..GROUP {
+                let mut step = (lg + shift[g] + u[g]) * dt;
+                if VOL {
+                    step += vol * z[g];
+                }
+                if NOISE {
+                    let zeta = z[usize::from(VOL) * GROUP + g];
+                    u[g] = decay * u[g] + innovation * zeta;
+                }
+                out[g] = step;
+            }
+        }
+    }
+
+    /// [`Model::step_group`] for one path, whose normals are every
+    /// [`GROUP`]-th of `normals`.
+    #[inline(always)]
+    fn step_one<const VOL: bool, const NOISE: bool>(
+        &self,
+        path: &Pending,
+        normals: &[f64],
+        steps: &mut [f64],
+        n: usize,
+    ) {
+        let kk = self.layout.periods;
+        let per = usize::from(VOL) + usize::from(NOISE);
+        let (dt, vol, decay, innovation) = (self.dt, self.vol_sqrt_dt, self.noise_decay, self.noise_innovation);
+        let mut u = path.u0;
+        for (k, lg) in self.log_growth[..kk].iter().enumerate() {
+            let mut step = (lg + path.growth_shift + u) * dt;
             if VOL {
-                step += vol * normals[k * per];
+                step += vol * normals[k * per * GROUP];
             }
             if NOISE {
-                let zeta = normals[k * per + usize::from(VOL)];
+                let zeta = normals[(k * per + usize::from(VOL)) * GROUP];
                 u = decay * u + innovation * zeta;
             }
-            steps[k * n] = step;
+            steps[k * n + path.j] = step;
         }
     }
 
@@ -1001,6 +1096,7 @@ impl Model {
         stride: usize,
         events: &mut [PathEvents],
     ) {
+        self.step_pending(block);
         let lay = self.layout;
         let kk = lay.periods;
         let spy = self.steps_per_year;
@@ -1207,10 +1303,10 @@ impl Model {
     }
 
     /// Draw a path's period variates, after its inputs: the growth noise's
-    /// starting value (returned, scaled), every period's normals into
-    /// `scratch.period_normals`, the periods with a shock into
-    /// `scratch.shocks`, and the period of termination (returned; the number
-    /// of periods if none). Each kind is drawn in one tight loop: no value is
+    /// starting value (returned, scaled), every period's normals into every
+    /// `stride`-th place of `normals` (per period, ε then ζ), the periods with
+    /// a shock into `shocks`, and the period of termination (returned; the
+    /// number of periods if none). Each kind is drawn in one tight loop: no value is
     /// kept across a draw, so nothing waits on memory.
     ///
     /// Shocks and termination are events that happen in each period with a
@@ -1220,30 +1316,46 @@ impl Model {
     /// the first event, and one more after each event gives the next. That
     /// is the same process exactly, with about 1.3 uniforms a path instead
     /// of 20 on the shipped scenarios (termination needs only the first).
-    fn draw_periods<R: Rng + Clone>(&self, rng: &mut R, scratch: &mut PathScratch) -> (f64, usize) {
+    fn draw_periods<R: Rng + Clone>(
+        &self,
+        rng: &mut R,
+        normals: &mut [f64],
+        stride: usize,
+        shocks: &mut Vec<usize>,
+    ) -> (f64, usize) {
         // A copy of the generator whose address is never taken, so that its
         // state stays in registers through the loops (see `standard_normal`).
         let mut local = rng.clone();
-        let result = self.draw_periods_with(&mut local, scratch);
+        let result = self.draw_periods_with(&mut local, normals, stride, shocks);
         *rng = local;
         result
     }
 
     #[inline(always)]
-    fn draw_periods_with<R: Rng>(&self, rng: &mut R, scratch: &mut PathScratch) -> (f64, usize) {
+    fn draw_periods_with<R: Rng>(
+        &self,
+        rng: &mut R,
+        normals: &mut [f64],
+        stride: usize,
+        shocks: &mut Vec<usize>,
+    ) -> (f64, usize) {
         let kk = self.layout.periods;
         // The buffers' sizes say how many variates to draw: they must be this
         // model's (a scratch made by `Model::scratch`).
-        debug_assert_eq!(scratch.period_normals.len(), self.normals_per_period() * kk);
+        let count = self.normals_per_period() * kk;
+        let room = count == 0 || (count - 1).checked_mul(stride).is_some_and(|last| last < normals.len());
+        assert!(room, "room for every normal");
         let u0 = if self.noise_sd > 0.0 { self.noise_sd * standard_normal(rng) } else { 0.0 };
-        for z in scratch.period_normals.iter_mut() {
-            *z = standard_normal(rng);
+        for i in 0..count {
+            // SAFETY: i * stride <= (count - 1) * stride < normals.len(), checked
+            // above without overflow.
+            unsafe { *normals.get_unchecked_mut(i * stride) = standard_normal(rng) };
         }
-        scratch.shocks.clear();
+        shocks.clear();
         if !self.shock_first.is_empty() {
             let mut k = 0;
             while let Some(gap) = first_event(&self.shock_first[..kk - k], rng.random::<f64>()) {
-                scratch.shocks.push(k + gap);
+                shocks.push(k + gap);
                 k += gap + 1;
                 if k == kk {
                     break;
@@ -1265,7 +1377,7 @@ impl Model {
         let d = self.draw(rng, scratch);
         let mut sum = d.initial + d.growth_shift + d.shock_size + d.rate_multiplier + d.base_fraction;
         sum += d.base_ratio + d.stake + d.multiple + d.terminal_multiple + scratch.dilution_factor[0];
-        let (u0, terminated_at) = self.draw_periods(rng, scratch);
+        let (u0, terminated_at) = self.draw_periods(rng, &mut scratch.period_normals, 1, &mut scratch.shocks);
         sum + u0 + (terminated_at + scratch.shocks.len()) as f64 + lane_sum(&scratch.period_normals)
     }
 
@@ -1527,6 +1639,7 @@ mod tests {
         let mut ended = vec![0u64; kk + 1];
         for _ in 0..n {
             model.draw_path(&mut rng, &mut scratch, &mut block, 0);
+            model.step_pending(&mut block);
             let shift = scratch.inputs.growth_shift;
             let shocked: Vec<bool> =
                 (0..kk).map(|k| block.steps[k] != (model.log_growth[k] + shift + 0.0) * model.dt).collect();
