@@ -1306,8 +1306,8 @@ impl Model {
     /// starting value (returned, scaled), every period's normals into every
     /// `stride`-th place of `normals` (per period, ε then ζ), the periods with
     /// a shock into `shocks`, and the period of termination (returned; the
-    /// number of periods if none). Each kind is drawn in one tight loop: no value is
-    /// kept across a draw, so nothing waits on memory.
+    /// number of periods if none). Each kind is drawn in one tight loop: no
+    /// value is kept across a draw, so nothing waits on memory.
     ///
     /// Shocks and termination are events that happen in each period with a
     /// fixed probability, independently (§3, §4). Rather than one uniform per
@@ -1340,8 +1340,7 @@ impl Model {
         shocks: &mut Vec<usize>,
     ) -> (f64, usize) {
         let kk = self.layout.periods;
-        // The buffers' sizes say how many variates to draw: they must be this
-        // model's (a scratch made by `Model::scratch`).
+        // The model says how many normals to draw; the buffer must hold them.
         let count = self.normals_per_period() * kk;
         let room = count == 0 || (count - 1).checked_mul(stride).is_some_and(|last| last < normals.len());
         assert!(room, "room for every normal");
