@@ -81,6 +81,23 @@ crate::simd::multiversion! {
     fn index_wide(xs: &[f64], out: &mut [i32]) -> (i32, i32) = index_into;
 }
 
+/// How many of `xs` equal `lo` and how many equal `hi`, in one pass that the
+/// compiler vectorises.
+#[inline(always)]
+fn count_pair_lanes(xs: &[f64], lo: f64, hi: f64) -> (u64, u64) {
+    let (mut n_lo, mut n_hi) = (0u64, 0u64);
+    for &x in xs {
+        n_lo += u64::from(x == lo);
+        n_hi += u64::from(x == hi);
+    }
+    (n_lo, n_hi)
+}
+
+crate::simd::multiversion! {
+    /// [`count_pair_lanes`] with the vectors of `width`.
+    fn count_pair(xs: &[f64], lo: f64, hi: f64) -> (u64, u64) = count_pair_lanes;
+}
+
 /// Smallest and largest of a non-empty slice of finite values, for
 /// [`Sketch::add_slice`]. (The engine gets a column's extremes from the same
 /// read as its moments, `ChunkMoments::add_column`, so this is off the hot path.)
@@ -526,8 +543,13 @@ impl Sketch {
         debug_assert!(!xs.is_empty());
         debug_assert_eq!((lo, hi), extremes(xs), "the extremes of the slice");
         let width = Width::widest();
-        let n_lo = if lo <= self.min { xs.iter().filter(|x| **x == lo).count() as u64 } else { 0 };
-        let n_hi = if hi >= self.max { xs.iter().filter(|x| **x == hi).count() as u64 } else { 0 };
+        // The copies of the extremes count where they may be the running ones.
+        let (at_min, at_max) = (lo <= self.min, hi >= self.max);
+        let (all_lo, all_hi) = match at_min || at_max || self.exact.is_some() {
+            true => count_pair(width, xs, lo, hi),
+            false => (0, 0),
+        };
+        let (n_lo, n_hi) = (if at_min { all_lo } else { 0 }, if at_max { all_hi } else { 0 });
         self.note_extremes(lo, n_lo, hi, n_hi);
         self.count += xs.len() as u64;
         if self.exact.is_some() {
@@ -536,12 +558,10 @@ impl Sketch {
                 self.add_exact(lo, xs.len() as u64);
                 return;
             }
-            // Two values throughout (a 0/1 flag): two counts that vectorise.
-            let n_lo = if n_lo > 0 { n_lo } else { xs.iter().filter(|x| **x == lo).count() as u64 };
-            let n_hi = if n_hi > 0 { n_hi } else { xs.iter().filter(|x| **x == hi).count() as u64 };
-            if n_lo + n_hi == xs.len() as u64 {
-                self.add_exact(lo, n_lo);
-                self.add_exact(hi, n_hi);
+            // Two values throughout (a 0/1 flag).
+            if all_lo + all_hi == xs.len() as u64 {
+                self.add_exact(lo, all_lo);
+                self.add_exact(hi, all_hi);
                 return;
             }
             // More (a stake with a few possible values), or the end of exact mode.
@@ -874,6 +894,22 @@ mod tests {
     /// Buckets follow the values' order (an index never falls as the value
     /// grows, and every bucket boundary is a value's own bucket), for any
     /// bits, and the vectorised batch indexing equals indexing one by one.
+    /// The copies of a slice's extremes are counted alike at every vector
+    /// width, whatever the slice's length (remainders included).
+    #[test]
+    fn copies_of_the_extremes_are_counted_at_every_width() {
+        for len in [1, 7, 8, 9, 63, 64, 65, 1000] {
+            let xs: Vec<f64> = (0..len).map(|i| [0.0, 2.0, 5.0, 2.0, 9.0, 5.0, 0.0][i % 7]).collect();
+            for (lo, hi) in [(0.0, 9.0), (2.0, 5.0), (7.0, 7.0)] {
+                let expect =
+                    (xs.iter().filter(|x| **x == lo).count() as u64, xs.iter().filter(|x| **x == hi).count() as u64);
+                for width in Width::supported() {
+                    assert_eq!(count_pair(width, &xs, lo, hi), expect, "{len} values, {width:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn index_grows_with_the_value_and_is_the_same_at_every_width() {
         let mut s = 17;
