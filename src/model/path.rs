@@ -359,11 +359,17 @@ crate::simd::multiversion! {
     /// The capped share and the counter-share of one period (§4, §5), with
     /// the vectors of `width` (the same operations, without fused
     /// multiply-adds, so the same bits at any width).
-    fn share_period(t: &PeriodTerms, args: ShareArgs<'_>) = share_period_lanes;
+    fn share_period(t: &PeriodTerms, args: ShareArgs<'_>) = share_period_lanes::<true>;
+}
+
+crate::simd::multiversion! {
+    /// [`share_period`] for a model without a counter-share: the
+    /// counter-payments (all +0.0, see [`Model::aliases`]) are not written.
+    fn share_period_no_counter(t: &PeriodTerms, args: ShareArgs<'_>) = share_period_lanes::<false>;
 }
 
 #[inline(always)]
-fn share_period_lanes(t: &PeriodTerms, args: ShareArgs<'_>) {
+fn share_period_lanes<const COUNTER: bool>(t: &PeriodTerms, args: ShareArgs<'_>) {
     let (revenue, (terminated_at, share_scale, cap, base_ratio), (cumulative, bound, cap_year), out) = args;
     let (o_paid, o_cumulative, o_counter, o_bound) = out;
     let n = revenue.len();
@@ -395,13 +401,13 @@ fn share_period_lanes(t: &PeriodTerms, args: ShareArgs<'_>) {
         };
         bound[j] = if hits { 1.0 } else { bound[j] };
         cap_year[j] = if hits { t.year } else { cap_year[j] };
-        // `+ 0.0` turns a −0.0 (a rate or base ratio of −0.0) into +0.0 and
-        // leaves every other value alone, so that without a counter-share
-        // every counter-payment is the same +0.0 (see `Model::aliases`).
-        let counter = if active { t.counter_rate * base_ratio[j] * revenue + 0.0 } else { 0.0 };
+        if COUNTER {
+            // `+ 0.0` turns a −0.0 (a rate or base ratio of −0.0) into +0.0
+            // and leaves every other value alone.
+            o_counter[j] = if active { t.counter_rate * base_ratio[j] * revenue + 0.0 } else { 0.0 };
+        }
         o_paid[j] = paid;
         o_cumulative[j] = cumulative[j];
-        o_counter[j] = counter;
         o_bound[j] = bound[j];
     }
 }
@@ -1181,16 +1187,22 @@ impl Model {
                 }
                 // Revenue share and counter-share (§4, §5).
                 let terms = PeriodTerms { accrues, period: k as f64, year: y as f64, rate, counter_rate };
-                share_period(
-                    width,
-                    &terms,
-                    (
-                        o_revenue,
-                        (terminated_at, share_scale, cap, base_ratio),
-                        (cumulative, bound, cap_year),
-                        (o_paid, o_cumulative, o_counter, o_bound),
-                    ),
+                let args = (
+                    &*o_revenue,
+                    (terminated_at, share_scale, cap, base_ratio),
+                    (&mut *cumulative, &mut *bound, &mut *cap_year),
+                    (&mut *o_paid, &mut *o_cumulative, &mut *o_counter, &mut *o_bound),
                 );
+                if has_counter {
+                    share_period(width, &terms, args);
+                } else {
+                    share_period_no_counter(width, &terms, args);
+                    // Every counter-payment is +0.0: the one row of them
+                    // that is kept (see `Model::aliases`) says so.
+                    if kept[Metric::CounterPayment as usize] {
+                        o_counter.fill(0.0);
+                    }
+                }
                 sum_period(
                     width,
                     discount,
@@ -1681,7 +1693,9 @@ mod tests {
 
     /// The share arithmetic gives the same bits with every vector width the
     /// processor has as in the baseline build, on paths that bind the cap,
-    /// overshoot it, are terminated or were already bound.
+    /// overshoot it, are terminated or were already bound; and without a
+    /// counter-share, the copy that skips the counter-payments gives the
+    /// same bits for everything else.
     #[test]
     fn share_period_is_the_same_with_any_vectors() {
         let n = 67;
@@ -1693,7 +1707,7 @@ mod tests {
         let base_ratio: Vec<f64> = (0..n).map(|i| f(i, 0.0, 0.5)).collect();
         for (period, counter_rate) in [(1.0, 0.0), (3.0, 0.2)] {
             let t = PeriodTerms { accrues: true, period, year: 1.0, rate: 0.2, counter_rate };
-            let run = |width: crate::simd::Width| {
+            let run = |width: crate::simd::Width, counter: bool| {
                 let mut cumulative: Vec<f64> = (0..n).map(|i| f(i, 0.0, 8.0)).collect();
                 let mut bound: Vec<f64> = (0..n).map(|i| if i % 7 == 0 { 1.0 } else { 0.0 }).collect();
                 let mut cap_year = vec![-1.0; n];
@@ -1705,14 +1719,26 @@ mod tests {
                     (&mut cumulative[..], &mut bound[..], &mut cap_year[..]),
                     (&mut a[..], &mut b[..], &mut c[..], &mut d[..]),
                 );
-                share_period(width, &t, args);
+                if counter {
+                    share_period(width, &t, args);
+                } else {
+                    share_period_no_counter(width, &t, args);
+                }
                 let mut all = [cumulative, bound, cap_year].concat();
-                all.extend(out.concat());
+                // (Without the counter-payments, out[2].)
+                all.extend([&out[0], &out[1], &out[3]].map(|o| o.as_slice()).concat());
+                if counter {
+                    all.extend(&out[2]);
+                }
                 all.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
             };
-            let baseline = run(crate::simd::Width::baseline());
+            let baseline = run(crate::simd::Width::baseline(), true);
             for width in crate::simd::Width::supported() {
-                assert_eq!(run(width), baseline, "period {period}, {width:?}");
+                assert_eq!(run(width, true), baseline, "period {period}, {width:?}");
+                if counter_rate == 0.0 {
+                    let without = run(width, false);
+                    assert_eq!(without[..], baseline[..without.len()], "period {period}, {width:?}, no counter");
+                }
             }
         }
     }
