@@ -213,8 +213,9 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         let exporters = export::standard_exporters();
         let mut files: Vec<String> = exporters.iter().map(|e| e.file_name().to_string()).collect();
         let paths_csv = args.export_paths.map(|n| export::PathsCsv { paths: n });
-        // The CSV files are written (and flushed to disk) while the charts
-        // are drawn, and the charts' files are written side by side.
+        // The CSV files are written while the charts are drawn, and the
+        // charts' files side by side; all are flushed to disk together when
+        // the folder is committed.
         let (written, drawn) = rayon::join(
             || -> Result<(), AppError> {
                 for e in &exporters {
@@ -235,7 +236,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         if let Some(paths) = &paths_csv {
             files.push(export::Exporter::file_name(paths).to_string());
         }
-        chart_files.par_iter().try_for_each(|f| charts::write_file(staging.dir(), &f.name, &f.bytes))?;
+        chart_files.par_iter().try_for_each(|f| staging.write_bytes(&f.name, &f.bytes))?;
         files.extend(chart_files.iter().map(|f| f.name.clone()));
         let md = ScenarioReport { charts: &embedded };
         staging.write(&md, &report)?;
@@ -248,12 +249,12 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             for (file, text) in
                 [("sensitivity.csv", sensitivity_csv(&s.name, &analysis)), ("swing.csv", swing_csv(&s.name, &analysis))]
             {
-                charts::write_file(staging.dir(), file, text.as_bytes())?;
+                staging.write_bytes(file, text.as_bytes())?;
                 files.push(file.to_string());
             }
             if let Some(opts) = &chart_options {
                 for f in charts::tornado_charts(&tornado_digest(s, &result, &analysis), opts)? {
-                    charts::write_file(staging.dir(), &f.name, &f.bytes)?;
+                    staging.write_bytes(&f.name, &f.bytes)?;
                     files.push(f.name.clone());
                 }
             }
@@ -387,18 +388,18 @@ fn write_comparison(
     let staging = Staging::new(out, "comparison")?;
     let mut files = Vec::new();
     let csv = export::comparison_csv(digests)?;
-    charts::write_file(staging.dir(), "comparison.csv", &csv)?;
+    staging.write_bytes("comparison.csv", &csv)?;
     files.push("comparison.csv".to_string());
     let (chart_files, embedded) = match chart_options {
         Some(opts) => export::comparison_charts(digests, opts)?,
         None => (Vec::new(), Vec::new()),
     };
     for f in &chart_files {
-        charts::write_file(staging.dir(), &f.name, &f.bytes)?;
+        staging.write_bytes(&f.name, &f.bytes)?;
         files.push(f.name.clone());
     }
     let md = export::comparison_markdown(digests, &embedded);
-    charts::write_file(staging.dir(), "report.md", md.as_bytes())?;
+    staging.write_bytes("report.md", md.as_bytes())?;
     files.push("report.md".to_string());
     Ok((staging.commit()?, files))
 }
@@ -675,7 +676,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             csv.push('\n');
         }
     }
-    charts::write_file(staging.dir(), "sweep.csv", csv.as_bytes())?;
+    staging.write_bytes("sweep.csv", csv.as_bytes())?;
     let mut files = vec!["sweep.csv".to_string()];
     // sweep.png for one numeric key.
     let numeric: Option<Vec<f64>> = combos.iter().map(|c| c[0].1.parse::<f64>().ok()).collect();
@@ -700,7 +701,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             points,
         };
         for f in charts::sweep_charts(&digest, &opts)? {
-            charts::write_file(staging.dir(), &f.name, &f.bytes)?;
+            staging.write_bytes(&f.name, &f.bytes)?;
             files.push(f.name.clone());
         }
     }

@@ -107,11 +107,17 @@ pub fn check_target(root: &Path, name: &str) -> Result<(), OutputError> {
 /// A scenario's output folder being written: `<root>/.<name>.partial-<pid>`
 /// until [`Staging::commit`] renames it to `<root>/<name>`. Dropped without a
 /// commit, it removes itself.
+///
+/// Its files are flushed to disk all at once, side by side, when it is
+/// committed (and before the rename): a file's `fsync` waits on the disk, not
+/// the processor, so the threads that write and draw the files never wait.
 pub struct Staging {
     root: PathBuf,
     name: String,
     dir: PathBuf,
     committed: bool,
+    /// Files written but not yet flushed to disk.
+    unsynced: std::sync::Mutex<Vec<(PathBuf, fs::File)>>,
 }
 
 impl Staging {
@@ -122,7 +128,13 @@ impl Staging {
             let _ = fs::remove_dir_all(&dir);
         }
         fs::create_dir_all(&dir).map_err(|e| output_error(&dir, "cannot create a folder for the results", e))?;
-        Ok(Staging { root: root.to_path_buf(), name: name.to_string(), dir, committed: false })
+        Ok(Staging {
+            root: root.to_path_buf(),
+            name: name.to_string(),
+            dir,
+            committed: false,
+            unsynced: std::sync::Mutex::new(Vec::new()),
+        })
     }
 
     /// The folder to write into.
@@ -142,12 +154,36 @@ impl Staging {
         let mut w = BufWriter::new(file);
         exporter.write(report, &mut w).map_err(|e| output_error(&path, "cannot write", e))?;
         let file = w.into_inner().map_err(|e| output_error(&path, "cannot write", e.into_error()))?;
-        file.sync_all().map_err(|e| output_error(&path, "cannot write", e))?;
+        self.unsynced.lock().unwrap_or_else(|e| e.into_inner()).push((path, file));
         Ok(())
     }
 
-    /// Replace `<root>/<name>` with the staged folder.
+    /// Write `bytes` to the file `name`.
+    pub fn write_bytes(&self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let path = self.dir.join(name);
+        let mut file = fs::File::create(&path).map_err(|e| output_error(&path, "cannot create", e))?;
+        file.write_all(bytes).map_err(|e| output_error(&path, "cannot write", e))?;
+        self.unsynced.lock().unwrap_or_else(|e| e.into_inner()).push((path, file));
+        Ok(())
+    }
+
+    /// Flush every file written to disk, all at once (the first failure, in
+    /// the order they were written, is the one reported).
+    fn sync(&self) -> Result<(), OutputError> {
+        let files = std::mem::take(&mut *self.unsynced.lock().unwrap_or_else(|e| e.into_inner()));
+        let results: Vec<io::Result<()>> = std::thread::scope(|scope| {
+            let syncs: Vec<_> = files.iter().map(|(_, file)| scope.spawn(|| file.sync_all())).collect();
+            syncs.into_iter().map(|s| s.join().unwrap_or_else(|_| Err(io::Error::other("the flush failed")))).collect()
+        });
+        match files.iter().zip(results).find_map(|((path, _), r)| r.err().map(|e| (path, e))) {
+            Some((path, e)) => Err(output_error(path, "cannot write", e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Flush the staged files to disk and replace `<root>/<name>` with them.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
+        self.sync()?;
         let target = self.final_dir();
         let old = self.root.join(format!(".{}.old-{}", self.name, std::process::id()));
         let had_old = target.exists();
@@ -172,6 +208,49 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Staged files appear in `<root>/<name>` only on commit, flushed and
+    /// complete, replacing the previous results; a staging dropped without a
+    /// commit leaves the previous results as they were and nothing else.
+    #[test]
+    fn staged_files_appear_together_on_commit_and_not_before() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        let target = root.path().join("s");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("old.csv"), "old").unwrap();
+
+        let dropped = Staging::new(root.path(), "s").unwrap();
+        dropped.write_bytes("a.csv", b"never").unwrap();
+        drop(dropped);
+        let names = |dir: &Path| {
+            let mut n: Vec<String> =
+                fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(root.path()), ["s"], "no staging folder left behind");
+        assert_eq!(names(&target), ["old.csv"], "the previous results untouched");
+
+        let staging = Staging::new(root.path(), "s").unwrap();
+        let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        for i in 0..12 {
+            staging.write_bytes(&format!("{i}.bin"), &bytes[..bytes.len() - i]).unwrap();
+        }
+        assert_eq!(names(&target), ["old.csv"], "nothing appears before the commit");
+        assert_eq!(staging.commit().unwrap(), target);
+        assert_eq!(names(root.path()), ["s"]);
+        let mut expect: Vec<String> = (0..12).map(|i| format!("{i}.bin")).collect();
+        expect.sort();
+        assert_eq!(names(&target), expect);
+        for i in 0..12 {
+            assert_eq!(fs::read(target.join(format!("{i}.bin"))).unwrap(), &bytes[..bytes.len() - i]);
         }
     }
 }

@@ -26,9 +26,6 @@ mod tornado;
 pub use self::sweep::{SweepDigest, SweepPoint, sweep_charts};
 pub use self::tornado::{SwingBar, TornadoDigest, tornado_charts};
 
-use std::fs;
-use std::io::Write;
-use std::path::Path;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
@@ -36,7 +33,7 @@ use plotters::prelude::{BitMapBackend, DrawingArea, DrawingBackend, IntoDrawingA
 use plotters::style::FontStyle;
 use rayon::prelude::*;
 
-use super::{OutputError, RunReport, output_error};
+use super::RunReport;
 use crate::model::{Metric, Summary};
 use crate::stats::Stat;
 
@@ -144,15 +141,6 @@ pub struct ChartFile {
     /// File name, such as `revenue.png`.
     pub name: String,
     pub bytes: Vec<u8>,
-}
-
-/// Write `bytes` to `dir/name` (a staging folder) and flush it to disk.
-pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
-    let path = dir.join(name);
-    let mut file = fs::File::create(&path).map_err(|e| output_error(&path, "cannot create", e))?;
-    file.write_all(bytes).map_err(|e| output_error(&path, "cannot write", e))?;
-    file.sync_all().map_err(|e| output_error(&path, "cannot write", e))?;
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -637,6 +625,8 @@ pub(crate) mod test_support {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     #[test]
