@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
 
 use crate::model::{Layout, Metric, Model, PathEvents, PathScratch, Slot, Summary};
 use crate::scenario::Sampling;
@@ -392,10 +393,17 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     }
     let mut parts = gathered.into_iter();
     let mut all = parts.next().expect("at least one thread");
-    for g in parts {
-        for &s in &gathered_slots {
-            all.sketches[s].merge(&g.sketches[s]);
-        }
+    let rest: Vec<Gathered> = parts.collect();
+    // The threads' sketches merged quantity by quantity, the quantities side
+    // by side on the run's threads (each in thread order, as one at a time).
+    pool.install(|| {
+        all.sketches.par_iter_mut().enumerate().filter(|(s, _)| alias[*s] == *s).for_each(|(s, sketch)| {
+            for g in &rest {
+                sketch.merge(&g.sketches[s]);
+            }
+        })
+    });
+    for g in &rest {
         for (a, b) in all.cap_years.iter_mut().zip(&g.cap_years) {
             *a += b;
         }
@@ -409,7 +417,8 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     // Each distinct quantity's statistics once (percentile look-ups are most
     // of the serial time after the paths); its aliases get copies.
     let stat = |i: usize| Stat::new(moments.n, moments.mean[alias[i]], moments.m2[alias[i]], sketch(i));
-    let own: Vec<Option<Stat>> = (0..slots).map(|i| (alias[i] == i).then(|| stat(i))).collect();
+    let own: Vec<Option<Stat>> =
+        pool.install(|| (0..slots).into_par_iter().map(|i| (alias[i] == i).then(|| stat(i))).collect());
     let stats = (0..slots).map(|i| own[alias[i]].clone().unwrap_or_else(|| stat(i))).collect();
     let folded = (0..slots)
         .filter(|i| sketch(*i).folded())
