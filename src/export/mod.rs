@@ -167,13 +167,24 @@ impl Staging {
         Ok(())
     }
 
-    /// Flush every file written to disk, all at once (the first failure, in
-    /// the order they were written, is the one reported).
+    /// Flush every file written to disk, all at once, each on a thread of
+    /// its own (or on this one where no thread can be started). The first
+    /// failure by file name is the one reported.
     fn sync(&self) -> Result<(), OutputError> {
-        let files = std::mem::take(&mut *self.unsynced.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut files = std::mem::take(&mut *self.unsynced.lock().unwrap_or_else(|e| e.into_inner()));
+        files.sort_by(|a, b| a.0.cmp(&b.0));
         let results: Vec<io::Result<()>> = std::thread::scope(|scope| {
-            let syncs: Vec<_> = files.iter().map(|(_, file)| scope.spawn(|| file.sync_all())).collect();
-            syncs.into_iter().map(|s| s.join().unwrap_or_else(|_| Err(io::Error::other("the flush failed")))).collect()
+            let syncs: Vec<_> = files
+                .iter()
+                .map(|(_, file)| std::thread::Builder::new().spawn_scoped(scope, || file.sync_all()).map_err(|_| file))
+                .collect();
+            syncs
+                .into_iter()
+                .map(|s| match s {
+                    Ok(thread) => thread.join().unwrap_or_else(|_| Err(io::Error::other("the flush failed"))),
+                    Err(file) => file.sync_all(),
+                })
+                .collect()
         });
         match files.iter().zip(results).find_map(|((path, _), r)| r.err().map(|e| (path, e))) {
             Some((path, e)) => Err(output_error(path, "cannot write", e)),
@@ -207,6 +218,9 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
+            // Close the files first (a folder with open files in it cannot be
+            // removed everywhere).
+            self.unsynced.get_mut().unwrap_or_else(|e| e.into_inner()).clear();
             let _ = fs::remove_dir_all(&self.dir);
         }
     }

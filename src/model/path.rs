@@ -984,21 +984,33 @@ impl Model {
 
     /// Work out the steps of the block's pending paths, shocks included: all
     /// [`GROUP`] together when they are the block's next columns (as the
-    /// engine draws them), else one at a time.
+    /// engine draws them), else one at a time, in the order they were drawn
+    /// (so a column drawn twice holds the later path, whole).
     fn step_pending(&self, block: &mut Block) {
         let n = block.capacity;
         let (vol, noise) = (self.vol_sqrt_dt > 0.0, self.noise_sd > 0.0);
         let (steps, normals) = (&mut block.steps, &block.pending_normals);
         let side_by_side = |g: &[Pending; GROUP]| (1..GROUP).all(|i| g[i].j == g[0].j + i);
+        // A shock's jump is the step's last term (§3).
+        let jumps = |steps: &mut [f64], path: &Pending, shocks: &[usize]| {
+            for &k in shocks {
+                steps[k * n + path.j] -= path.jump;
+            }
+        };
         match <&[Pending; GROUP]>::try_from(&block.pending[..]) {
             // (Without either, a path's steps are no chain.)
-            Ok(group) if side_by_side(group) && (vol || noise) => match (vol, noise) {
-                (true, true) => self.step_group::<true, true>(group, normals, steps, n),
-                (true, false) => self.step_group::<true, false>(group, normals, steps, n),
-                _ => self.step_group::<false, true>(group, normals, steps, n),
-            },
+            Ok(group) if side_by_side(group) && (vol || noise) => {
+                match (vol, noise) {
+                    (true, true) => self.step_group::<true, true>(group, normals, steps, n),
+                    (true, false) => self.step_group::<true, false>(group, normals, steps, n),
+                    _ => self.step_group::<false, true>(group, normals, steps, n),
+                }
+                for (path, shocks) in group.iter().zip(&block.pending_shocks) {
+                    jumps(steps, path, shocks);
+                }
+            }
             _ => {
-                for (g, path) in block.pending.iter().enumerate() {
+                for (g, (path, shocks)) in block.pending.iter().zip(&block.pending_shocks).enumerate() {
                     // (A model without volatility or growth noise has no normals.)
                     let normals = normals.get(g..).unwrap_or_default();
                     match (vol, noise) {
@@ -1007,13 +1019,8 @@ impl Model {
                         (false, true) => self.step_one::<false, true>(path, normals, steps, n),
                         (false, false) => self.step_one::<false, false>(path, normals, steps, n),
                     }
+                    jumps(steps, path, shocks);
                 }
-            }
-        }
-        for (path, shocks) in block.pending.iter().zip(&block.pending_shocks) {
-            // A shock's jump is the step's last term (§3).
-            for &k in shocks {
-                steps[k * n + path.j] -= path.jump;
             }
         }
         block.pending.clear();
@@ -1485,6 +1492,39 @@ mod tests {
                     assert!(a.iter().zip(source).all(|(a, b)| a.to_bits() == b.to_bits()), "{name}: slot {s}");
                 }
             }
+        }
+    }
+
+    /// A column of a block drawn into again before the block is finished
+    /// holds the later path, whole: its steps, and its shocks only, whether
+    /// the paths were stepped one at a time or in a group.
+    #[test]
+    fn a_column_drawn_twice_holds_the_later_path() {
+        use rand::SeedableRng;
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/amended-2026.toml");
+        let mut s = crate::scenario::Scenario::load(&path).expect("shipped scenario");
+        // A shock in most periods, so that a stray jump would show.
+        s.revenue.shock.rate = 3.0;
+        let model = Model::new(&s);
+        let slots = model.layout.len();
+        for draws in [2, GROUP, GROUP + 1] {
+            let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+            let mut scratch = model.scratch();
+            let mut block = model.block(1);
+            for _ in 0..draws {
+                model.draw_path(&mut rng, &mut scratch, &mut block, 0);
+            }
+            let mut values = vec![f64::NAN; slots];
+            let mut events = vec![PathEvents::default(); 1];
+            model.finish_block(&mut block, 1, &mut values, 1, &mut events);
+
+            let mut alone = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+            let mut out = PathOutcome::new(model.layout);
+            for _ in 0..draws {
+                model.simulate(&mut alone, &mut scratch, &mut out);
+            }
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&values), bits(&out.values), "{draws} paths into one column");
         }
     }
 
