@@ -154,7 +154,7 @@ impl Staging {
         let mut w = BufWriter::new(file);
         exporter.write(report, &mut w).map_err(|e| output_error(&path, "cannot write", e))?;
         let file = w.into_inner().map_err(|e| output_error(&path, "cannot write", e.into_error()))?;
-        self.unsynced.lock().unwrap_or_else(|e| e.into_inner()).push((path, file));
+        self.stage(path, file);
         Ok(())
     }
 
@@ -163,8 +163,13 @@ impl Staging {
         let path = self.dir.join(name);
         let mut file = fs::File::create(&path).map_err(|e| output_error(&path, "cannot create", e))?;
         file.write_all(bytes).map_err(|e| output_error(&path, "cannot write", e))?;
-        self.unsynced.lock().unwrap_or_else(|e| e.into_inner()).push((path, file));
+        self.stage(path, file);
         Ok(())
+    }
+
+    /// Keep a written file to be flushed at the commit.
+    fn stage(&self, path: PathBuf, file: fs::File) {
+        self.unsynced.lock().unwrap_or_else(|e| e.into_inner()).push((path, file));
     }
 
     /// Flush every file written to disk, all at once, each on a thread of

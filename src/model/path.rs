@@ -1342,22 +1342,11 @@ impl Model {
         stride: usize,
         shocks: &mut Vec<usize>,
     ) -> (f64, usize) {
-        // A copy of the generator whose address is never taken, so that its
-        // state stays in registers through the loops (see `standard_normal`).
+        // A copy of the generator that lives only in this function, so that
+        // its state stays in registers through the loops (see
+        // `standard_normal`); the caller's is updated at the end.
         let mut local = rng.clone();
-        let result = self.draw_periods_with(&mut local, normals, stride, shocks);
-        *rng = local;
-        result
-    }
-
-    #[inline(always)]
-    fn draw_periods_with<R: Rng>(
-        &self,
-        rng: &mut R,
-        normals: &mut [f64],
-        stride: usize,
-        shocks: &mut Vec<usize>,
-    ) -> (f64, usize) {
+        let (outer, rng) = (rng, &mut local);
         let kk = self.layout.periods;
         // The model says how many normals to draw; the buffer must hold them.
         let count = self.normals_per_period() * kk;
@@ -1384,6 +1373,7 @@ impl Model {
         if !self.termination_first.is_empty() {
             terminated_at = first_event(&self.termination_first, rng.random::<f64>()).unwrap_or(kk);
         }
+        *outer = local;
         (u0, terminated_at)
     }
 
