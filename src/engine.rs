@@ -419,7 +419,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     let stat = |i: usize| Stat::new(moments.n, moments.mean[alias[i]], moments.m2[alias[i]], sketch(i));
     let own: Vec<Option<Stat>> =
         pool.install(|| (0..slots).into_par_iter().map(|i| (alias[i] == i).then(|| stat(i))).collect());
-    let stats = (0..slots).map(|i| own[alias[i]].clone().unwrap_or_else(|| stat(i))).collect();
+    let stats = (0..slots).map(|i| own[alias[i]].clone().expect("an alias's source is gathered")).collect();
     let folded = (0..slots)
         .filter(|i| sketch(*i).folded())
         .map(|i| Folded { quantity: describe_slot(model, i), bound: sketch(i).folded_below() })
