@@ -838,7 +838,7 @@ impl Model {
             let mut x = match source {
                 Source::Direct if lhs => {
                     next_stratum += 1;
-                    dist.quantile(scratch.strata[next_stratum - 1])
+                    dist.draw_quantile(scratch.strata[next_stratum - 1])
                 }
                 Source::Direct => dist.sample(rng),
                 Source::Copula(j) => dist.from_normal(scratch.normals[*j]),

@@ -5,7 +5,9 @@
 //! 1988), accurate to about 1e-16; Φ uses `erfc` from `libm`; the incomplete beta
 //! is the continued fraction of Numerical Recipes (3rd ed., §6.4, `betacf`), and
 //! its inverse starts from NR's `invbetai` guess and refines it with safeguarded
-//! Newton steps inside a shrinking bracket, so it always converges.
+//! Newton steps inside a shrinking bracket, so it always converges;
+//! [`BetaFromNormal`] tabulates that inverse at Φ(z) for the paths that need it
+//! every time (a correlated or stratified PERT).
 
 #![allow(clippy::inconsistent_digit_grouping, clippy::excessive_precision)]
 
@@ -228,6 +230,89 @@ pub fn beta_inc_inv(a: f64, b: f64, p: f64) -> f64 {
     x
 }
 
+/// The quantile of a Beta(a, b) at a standard normal's probability,
+/// x(z) = F⁻¹(Φ(z)): what the Gaussian copula (and a Latin hypercube stratum,
+/// through z = Φ⁻¹(u)) asks of a PERT input once per path. [`beta_inc_inv`]
+/// takes about a microsecond for it (Newton on a continued fraction), three
+/// times a whole path's simulation; this takes about 15 ns, to within a few
+/// units of 1e-15.
+///
+/// x(z) is smooth (analytic) on the whole line for a, b ≥ 1, tails included:
+/// near x = 0 it is (Φ(z)·a·B(a, b))^(1/a) to first order. So on
+/// [−[`Self::Z`], [`Self::Z`]] it is interpolated at Chebyshev points in each
+/// of [`Self::PIECES`] equal pieces, at degree [`Self::TERMS`] − 1, from exact
+/// values (the lower half from Φ(z), the upper half as 1 − F⁻¹ of the mirrored
+/// Beta(b, a) at Φ(−z), so that neither tail loses digits to 1 − p). Beyond ±Z
+/// (a chance below 2·10⁻¹⁷ per draw) the exact value is computed. The
+/// interpolant is within 3e-15 of the exact values for shapes across [1, 5]
+/// (tested).
+#[derive(Clone)]
+pub struct BetaFromNormal {
+    a: f64,
+    b: f64,
+    /// Chebyshev coefficients of each piece (the first one halved).
+    coef: Box<[[f64; Self::TERMS]; Self::PIECES]>,
+}
+
+impl std::fmt::Debug for BetaFromNormal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BetaFromNormal {{ a: {}, b: {} }}", self.a, self.b)
+    }
+}
+
+impl BetaFromNormal {
+    /// Half-width of the interpolated range of z.
+    pub const Z: f64 = 8.5;
+    /// Pieces of equal width in [−Z, Z].
+    pub const PIECES: usize = 32;
+    /// Chebyshev terms per piece.
+    pub const TERMS: usize = 13;
+
+    /// Tabulate x(z) for Beta(a, b), a, b ≥ 1 (416 exact values: about half
+    /// a millisecond).
+    pub fn new(a: f64, b: f64) -> Self {
+        let n = Self::TERMS;
+        let width = 2.0 * Self::Z / Self::PIECES as f64;
+        let angle = |j: usize, k: usize| std::f64::consts::PI * j as f64 * (k as f64 + 0.5) / n as f64;
+        let mut coef = Box::new([[0.0; Self::TERMS]; Self::PIECES]);
+        for (i, c) in coef.iter_mut().enumerate() {
+            let mid = -Self::Z + (i as f64 + 0.5) * width;
+            let values: Vec<f64> = (0..n).map(|k| Self::exact(a, b, mid + 0.5 * width * angle(1, k).cos())).collect();
+            for (j, cj) in c.iter_mut().enumerate() {
+                let sum: f64 = values.iter().enumerate().map(|(k, v)| v * angle(j, k).cos()).sum();
+                *cj = 2.0 * sum / n as f64;
+            }
+            c[0] *= 0.5;
+        }
+        BetaFromNormal { a, b, coef }
+    }
+
+    /// x(z) computed directly: Newton on the incomplete beta.
+    pub fn exact(a: f64, b: f64, z: f64) -> f64 {
+        if z <= 0.0 { beta_inc_inv(a, b, norm_cdf(z)) } else { 1.0 - beta_inc_inv(b, a, norm_cdf(-z)) }
+    }
+
+    /// x(z), in [0, 1].
+    #[inline]
+    pub fn eval(&self, z: f64) -> f64 {
+        if z.is_nan() || z.abs() >= Self::Z {
+            return Self::exact(self.a, self.b, z);
+        }
+        let s = (z + Self::Z) * (Self::PIECES as f64 / (2.0 * Self::Z));
+        let i = (s as usize).min(Self::PIECES - 1);
+        let t = 2.0 * (s - i as f64) - 1.0;
+        // Clenshaw's recurrence (with cⱼ − bⱼ₊₂ formed off the chain of
+        // dependent operations, which is then a product and a sum a term).
+        let c = &self.coef[i];
+        let (mut b1, mut b2) = (0.0, 0.0);
+        let t2 = 2.0 * t;
+        for &cj in c[1..].iter().rev() {
+            (b1, b2) = (t2 * b1 + (cj - b2), b1);
+        }
+        (t * b1 - b2 + c[0]).clamp(0.0, 1.0)
+    }
+}
+
 /// eˣ to within one unit in the last place, inlined (the platform's `exp` is a
 /// call through the dynamic linker on every period of every path). FreeBSD's
 /// `e_exp.c` (Sun Microsystems, 1993): x = k·ln 2 + r with |r| ≤ ln 2 / 2,
@@ -320,6 +405,38 @@ pub fn ln_1p(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tabulated Beta quantile at a normal's probability is the exact one
+    /// (Newton on the incomplete beta) to within 1e-14 (3e-15 here; with
+    /// three terms fewer a piece it is 4e-15, with a wrong piece or
+    /// coefficient far more), over the PERT shapes
+    /// (α + β = 6, each in [1, 5]) and others, on a fine grid of z that
+    /// covers every piece, their edges and the exact tails beyond ±Z.
+    #[test]
+    fn beta_from_normal_is_the_exact_quantile() {
+        let shapes = [(1.0, 5.0), (5.0, 1.0), (1.01, 4.99), (1.8, 4.2), (3.0, 3.0), (4.6, 1.4), (1.0, 1.0), (2.5, 7.0)];
+        let edges = (0..=BetaFromNormal::PIECES)
+            .map(|i| -BetaFromNormal::Z + i as f64 * 2.0 * BetaFromNormal::Z / BetaFromNormal::PIECES as f64);
+        let grid = (0..=4000).map(|i| -10.0 + i as f64 * 0.005);
+        let zs: Vec<f64> = grid.chain(edges).flat_map(|z| [z.next_down(), z, z.next_up()]).collect();
+        for (a, b) in shapes {
+            let table = BetaFromNormal::new(a, b);
+            let mut worst = (0.0, 0.0);
+            for &z in &zs {
+                let (fast, exact) = (table.eval(z), BetaFromNormal::exact(a, b, z));
+                assert!((0.0..=1.0).contains(&fast), "Beta({a}, {b}) at {z}: {fast}");
+                if (fast - exact).abs() > worst.0 {
+                    worst = ((fast - exact).abs(), z);
+                }
+            }
+            assert!(worst.0 <= 1e-14, "Beta({a}, {b}): off by {:e} at z = {}", worst.0, worst.1);
+        }
+        // The exact side: each half from its own tail, so both keep their digits.
+        let t = BetaFromNormal::new(2.0, 4.0);
+        assert!(t.eval(-9.0) > 0.0 && t.eval(-9.0) < 1e-8 && t.eval(9.0) < 1.0 && 1.0 - t.eval(9.0) < 1e-4);
+        assert_eq!(t.eval(f64::NEG_INFINITY), 0.0);
+        assert_eq!(t.eval(f64::INFINITY), 1.0);
+    }
 
     /// Units in the last place between two doubles of the same sign (two NaNs
     /// count as equal).
