@@ -198,6 +198,33 @@ fn shipped_scenarios_are_valid_and_listed() {
     revshare(&root).args(["list"]).assert().success().stdout(predicate::str::contains("old-terms"));
 }
 
+/// The committed results in docs/results/ are what the program gives today:
+/// a change that moves the results must regenerate them (`cargo run --release
+/// -- run --out docs/results`), or this fails naming the file.
+#[test]
+fn committed_results_are_what_the_shipped_scenarios_give() {
+    let root = repo();
+    let out = tempfile::tempdir().unwrap();
+    revshare(&root).args(["run", "-q", "--no-charts", "--out"]).arg(out.path()).assert().success();
+    let mut compared = 0;
+    for entry in std::fs::read_dir(root.join("docs/results")).unwrap() {
+        let name = entry.unwrap().file_name();
+        for f in ["summary.csv", "yearly.csv", "periods.csv", "comparison.csv"] {
+            let committed = root.join("docs/results").join(&name).join(f);
+            if committed.exists() {
+                let fresh = out.path().join(&name).join(f);
+                assert!(
+                    read(&committed) == read(&fresh),
+                    "{} differs from a fresh run: regenerate docs/results (see the README)",
+                    committed.display()
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 6 * 3 + 1, "every shipped scenario's CSV files and the comparison");
+}
+
 #[test]
 fn set_overrides_keys_after_extends_and_the_manifest_records_them() {
     let ws = Workspace::new();
