@@ -456,7 +456,7 @@ impl Dist {
     /// F⁻¹(u) as a path draws it (a Latin hypercube stratum): [`Dist::quantile`],
     /// except that a PERT goes through its tabulated [`Dist::from_normal`] at
     /// Φ⁻¹(u), the same value to within a few units of 1e-15 of its range in
-    /// a thousandth of the time.
+    /// about a fiftieth of the time (25 ns against 1.2 µs).
     #[inline]
     pub fn draw_quantile(&self, u: f64) -> f64 {
         match self {
