@@ -2,7 +2,7 @@
 //!
 //! A few loops over a block's paths (bucket indices, the run-rate's `exp`, the
 //! share arithmetic) are written once as plain Rust that the compiler
-//! vectorises, then compiled three times by [`multiversion!`]: for the
+//! vectorises, then compiled three times by `multiversion!`: for the
 //! baseline x86-64 (SSE2), for AVX2 and for AVX-512. Rust never fuses a
 //! multiply and an add on its own, and these loops use no operation whose
 //! result depends on the width, so the three give the same bits; tests check

@@ -953,7 +953,7 @@ impl Model {
     /// [`Model::finish_block`] then does the arithmetic, which draws nothing,
     /// for all the block's paths at once.
     ///
-    /// The steps of ln R are worked out [`GROUP`] paths at a time, once that
+    /// The steps of ln R are worked out `GROUP` (four) paths at a time, once that
     /// many are drawn (the rest by `finish_block`): the same operations on
     /// each path as one at a time, so the same bits.
     pub fn draw_path<R: Rng + Clone>(&self, rng: &mut R, scratch: &mut PathScratch, block: &mut Block, j: usize) {

@@ -816,8 +816,8 @@ impl Sketch {
     }
 
     /// Counts of values in consecutive bins with the given ascending edges:
-    /// bin i holds values in (edges[i], edges[i + 1]] (the first bin also
-    /// holds values equal to edges[0]).
+    /// bin i holds values in (`edges[i]`, `edges[i + 1]`] (the first bin also
+    /// holds values equal to `edges[0]`).
     pub fn histogram(&self, edges: &[f64]) -> Vec<u64> {
         let ranks: Vec<u64> = edges.iter().map(|e| self.rank(*e)).collect();
         let mut counts: Vec<u64> = ranks.windows(2).map(|w| w[1].saturating_sub(w[0])).collect();
