@@ -146,7 +146,11 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
     }
     export::check_output_root(&args.out)?;
     for s in &scenarios {
-        export::check_target(&args.out, &s.name)?;
+        export::check_target(&args.out, &s.name, export::SCENARIO_MARK)?;
+    }
+    if scenarios.len() >= 2 {
+        // (No scenario may be named "comparison": the validator refuses it.)
+        export::check_target(&args.out, "comparison", export::COMPARISON_MARK)?;
     }
     let cancel = interrupt_flag();
     let chart_options = chart_options(args);
@@ -633,7 +637,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     }
     let name = format!("{}-sweep", scenarios[0].name);
     export::check_output_root(&run.out)?;
-    export::check_target(&run.out, &name)?;
+    export::check_target(&run.out, &name, export::SWEEP_MARK)?;
     let cancel = interrupt_flag();
     let staging = Staging::new(&run.out, &name)?;
     let mut results = Vec::new();

@@ -90,15 +90,40 @@ pub fn check_output_root(root: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-/// Refuse, before any simulation, a file standing where a scenario's output
-/// folder `<root>/<name>` should go (it is never silently replaced).
-pub fn check_target(root: &Path, name: &str) -> Result<(), OutputError> {
+/// The file that marks a folder as one revshare wrote: every scenario's
+/// folder has a manifest, a sweep's its sweep.csv, the comparison its
+/// comparison.csv.
+pub const SCENARIO_MARK: &str = "manifest.json";
+pub const SWEEP_MARK: &str = "sweep.csv";
+pub const COMPARISON_MARK: &str = "comparison.csv";
+
+/// Refuse, before any simulation, anything at `<root>/<name>` that a run
+/// must not replace: a file or a link (a link, even a broken one, is never
+/// followed or replaced), or a folder with files in it that revshare did not
+/// write, told by the absence of `mark` (see [`SCENARIO_MARK`]). An empty
+/// folder, or one from an earlier run, is replaced once the new results are
+/// complete.
+pub fn check_target(root: &Path, name: &str, mark: &str) -> Result<(), OutputError> {
     let target = root.join(name);
-    if target.exists() && !target.is_dir() {
-        return Err(output_error(
-            &target,
-            "cannot write the results here",
-            io::Error::new(io::ErrorKind::AlreadyExists, "a file, not a folder, has this name"),
+    let Ok(meta) = fs::symlink_metadata(&target) else { return Ok(()) };
+    let refuse = |why: String| {
+        Err(OutputError {
+            path: target.clone(),
+            action: "will not replace this with the results",
+            fix: "move it away, give the scenario another `name`, or choose another folder with --out DIR",
+            source: io::Error::new(io::ErrorKind::AlreadyExists, why),
+        })
+    };
+    if meta.file_type().is_symlink() {
+        return refuse("it is a link".into());
+    }
+    if !meta.is_dir() {
+        return refuse("it is a file, not a folder".into());
+    }
+    let empty = fs::read_dir(&target).map(|mut d| d.next().is_none()).unwrap_or(false);
+    if !empty && !target.join(mark).is_file() {
+        return refuse(format!(
+            "it is a folder that revshare did not write (it has no {mark}), and its files would be lost"
         ));
     }
     Ok(())

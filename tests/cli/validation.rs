@@ -127,6 +127,52 @@ fn a_file_where_a_scenario_folder_should_be() {
     assert_eq!(std::fs::read_to_string(ws.path().join("out/deal")).unwrap(), "a file named like the scenario");
 }
 
+/// A folder that revshare did not write is never replaced by results
+/// (a scenario named like the user's own data folder, or like the folder its
+/// file lives in), nor is a link, even a broken one: refused before anything
+/// runs, with everything left as it was. An empty folder, or results of an
+/// earlier run, are replaced.
+#[test]
+fn a_folder_or_link_that_revshare_did_not_write_is_never_replaced() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    ws.file("other.toml", &format!("name = \"other\"\n{MINIMAL}"));
+    ws.file("out/deal/important.xlsx", "the analyst's own work");
+    let refused = |args: &[&str], path: &str| {
+        ws.cmd()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(path))
+            .stderr(predicate::str::contains("did not write").or(predicate::str::contains("link")))
+            .stderr(predicate::str::contains("fix:"));
+    };
+    refused(&["run", "deal.toml", "--out", "out", "--no-charts"], "out/deal");
+    assert_eq!(std::fs::read_to_string(ws.path().join("out/deal/important.xlsx")).unwrap(), "the analyst's own work");
+    // The comparison of several scenarios, and a sweep, likewise.
+    ws.file("cmp/comparison/notes.txt", "mine");
+    refused(&["run", "deal.toml", "other.toml", "--out", "cmp", "--no-charts"], "cmp/comparison");
+    assert!(!ws.path().join("cmp/deal").exists() && !ws.path().join("cmp/other").exists(), "nothing ran");
+    ws.file("sw/deal-sweep/notes.txt", "mine");
+    refused(
+        &["sweep", "deal.toml", "--vary", "revenue_share.rate=0.1,0.2", "--out", "sw", "--no-charts"],
+        "sw/deal-sweep",
+    );
+    #[cfg(unix)]
+    {
+        std::fs::create_dir_all(ws.path().join("ln")).unwrap();
+        std::os::unix::fs::symlink("/nonexistent/revshare", ws.path().join("ln/deal")).unwrap();
+        refused(&["run", "deal.toml", "--out", "ln", "--no-charts"], "ln/deal");
+        assert!(std::fs::symlink_metadata(ws.path().join("ln/deal")).unwrap().file_type().is_symlink());
+    }
+    // An empty folder, and then the results of that run, are replaced.
+    std::fs::create_dir_all(ws.path().join("ok/deal")).unwrap();
+    for _ in 0..2 {
+        ws.cmd().args(["run", "deal.toml", "--out", "ok", "--no-charts", "-q"]).assert().success();
+        assert!(ws.path().join("ok/deal/manifest.json").is_file());
+    }
+}
+
 #[test]
 fn an_output_folder_that_cannot_be_created() {
     let ws = Workspace::new();
