@@ -80,7 +80,7 @@ pub struct RunArgs {
     pub paths: Option<u64>,
 
     /// Random seed, overriding each file's `seed` (a whole number ≥ 0).
-    #[arg(long, value_name = "SEED")]
+    #[arg(long, value_name = "SEED", value_parser = parse_seed)]
     pub seed: Option<u64>,
 
     /// Folder for the results: each scenario writes to OUT/<name>/.
@@ -122,9 +122,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "METHOD", value_parser = ["mc", "lhs"])]
     pub sampling: Option<String>,
 
-    /// The most paths --target-se may use.
-    #[arg(long, value_name = "N", value_parser = parse_paths, default_value = "100M")]
-    pub max_paths: u64,
+    /// The most paths --target-se may use (default 100M).
+    #[arg(long, value_name = "N", value_parser = parse_paths)]
+    pub max_paths: Option<u64>,
 
     /// Size of the charts in pixels, WIDTHxHEIGHT (from 400x300 to 8000x8000).
     #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_chart_size)]
@@ -183,12 +183,38 @@ fn parse_vary(s: &str) -> Result<(String, Vec<String>), String> {
         }
         (0..n).map(|i| revshare::export::format_number(a + (b - a) * i as f64 / (n - 1) as f64)).collect()
     } else {
-        values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
+        split_values(values).into_iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
     };
     if list.is_empty() {
         return Err(format!("`{s}` gives no values"));
     }
     Ok((key.trim().to_string(), list))
+}
+
+/// `v1,v2,...` split at the commas that separate values, not at those inside
+/// a TOML array, inline table or string (`[2026,2028],[2026,2029]`).
+fn split_values(values: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut quote, mut start) = (Vec::new(), 0i32, None, 0);
+    let mut chars = values.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some('"'), '\\') => {
+                chars.next();
+            }
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                parts.push(&values[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&values[start..]);
+    parts
 }
 
 fn parse_target_se(s: &str) -> Result<(Summary, SeTarget), String> {
@@ -216,6 +242,13 @@ fn parse_override(s: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
         _ => Err(format!("`{s}` is not KEY=VALUE: write e.g. --set revenue_share.cap=45")),
     }
+}
+
+fn parse_seed(s: &str) -> Result<u64, String> {
+    s.trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("`{s}` is not a seed: give a whole number from 0 to {} (e.g. 1 or 20260427)", u64::MAX))
 }
 
 fn parse_paths(s: &str) -> Result<u64, String> {

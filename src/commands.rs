@@ -126,6 +126,48 @@ fn print_warnings(s: &Scenario) {
     }
 }
 
+/// The most paths `--target-se` runs unless `--max-paths` says otherwise.
+const DEFAULT_MAX_PATHS: u64 = 100_000_000;
+
+/// Refuse, before anything runs, path options that could not all be honoured
+/// (rather than quietly dropping one): `--max-paths` without `--target-se`,
+/// or below the paths a run starts from, and `--export-paths` beyond the
+/// paths simulated.
+fn check_path_options(args: &RunArgs, scenarios: &[Scenario]) -> Result<(), AppError> {
+    if args.max_paths.is_some() && args.target_se.is_none() {
+        return Err(usage(
+            "--max-paths only bounds --target-se, and there is none",
+            "give --paths N for a fixed number of paths, or add --target-se METRIC=SE",
+        ));
+    }
+    for s in scenarios {
+        let start = args.paths.unwrap_or(s.paths);
+        let most = if args.target_se.is_some() { args.max_paths.unwrap_or(DEFAULT_MAX_PATHS) } else { start };
+        if start > most {
+            return Err(usage(
+                format!("{}: --max-paths {most} is below the {start} paths the run starts from", s.file.display()),
+                "raise --max-paths, or start from fewer with --paths N",
+            ));
+        }
+        if let Some(n) = args.export_paths.filter(|n| *n > most) {
+            return Err(usage(
+                format!("{}: --export-paths {n} asks for more paths than the run's {most}", s.file.display()),
+                "export at most as many paths as the run simulates (or raise --paths)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `--sampling mc|lhs`, where given, over the scenario's own `sampling`.
+fn apply_sampling(s: &mut Scenario, sampling: Option<&str>) {
+    match sampling {
+        Some("lhs") => s.sampling = Sampling::LatinHypercube,
+        Some("mc") => s.sampling = Sampling::MonteCarlo,
+        _ => {}
+    }
+}
+
 /// `revshare run`.
 pub fn run(args: &RunArgs) -> Result<(), AppError> {
     let files = collect_inputs(&args.inputs)?;
@@ -144,6 +186,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             ));
         }
     }
+    check_path_options(args, &scenarios)?;
     export::check_output_root(&args.out)?;
     for s in &scenarios {
         export::check_target(&args.out, &s.name, export::SCENARIO_MARK)?;
@@ -165,11 +208,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         if let Some(seed) = args.seed {
             s.seed = seed;
         }
-        match args.sampling.as_deref() {
-            Some("lhs") => s.sampling = Sampling::LatinHypercube,
-            Some("mc") => s.sampling = Sampling::MonteCarlo,
-            _ => {}
-        }
+        apply_sampling(s, args.sampling.as_deref());
         if !args.quiet {
             print_warnings(s);
         }
@@ -188,7 +227,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         };
         let outcome = match args.target_se {
             Some((summary, target)) => {
-                let precision = Precision { summary, target, max_paths: args.max_paths };
+                let precision = Precision { summary, target, max_paths: args.max_paths.unwrap_or(DEFAULT_MAX_PATHS) };
                 engine::run_to_precision(&model, &options, precision).map(|(r, o)| (r, Some((summary, o))))
             }
             None => engine::run(&model, &options).map(|r| (r, None)),
@@ -606,8 +645,32 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             "give one file: revshare sweep scenarios/amended-2026.toml --vary revenue_share.cap=30,38,50",
         ));
     };
-    if run.target_se.is_some() || run.export_paths.is_some() {
-        return Err(usage("--target-se and --export-paths do not apply to sweep", "run them with `revshare run`"));
+    if run.target_se.is_some() || run.export_paths.is_some() || run.sensitivity {
+        return Err(usage(
+            "--target-se, --export-paths and --sensitivity do not apply to sweep",
+            "run them with `revshare run` (with --set for one combination)",
+        ));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (key, _) in &args.vary {
+        let fix = match key.as_str() {
+            "extends" | "name" => Some("sweep one file, and run other files with `revshare run`"),
+            "seed" | "paths" => Some(
+                "a sweep runs every combination at one seed and path count (common random numbers): set them with --seed and --paths",
+            ),
+            "sampling" if run.sampling.is_some() => Some("give either --sampling or --vary sampling=..., not both"),
+            _ => None,
+        };
+        if let Some(fix) = fix {
+            return Err(usage(format!("--vary {key}: `{key}` cannot be varied in a sweep"), fix));
+        }
+        if seen.contains(&key.as_str()) {
+            return Err(usage(
+                format!("--vary {key} is given twice: the later values would replace the earlier in every row"),
+                format!("give all its values in one --vary {key}=v1,v2,..."),
+            ));
+        }
+        seen.push(key);
     }
     // Every combination, as --set overrides after the user's own.
     let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
@@ -648,6 +711,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         if let Some(seed) = run.seed {
             s.seed = seed;
         }
+        apply_sampling(s, run.sampling.as_deref());
         let model = Model::new(s);
         let options = RunOptions {
             paths: s.paths,

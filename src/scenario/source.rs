@@ -192,7 +192,11 @@ impl Sources {
             if !next.is_file() {
                 return Err(locate(
                     "extends-missing",
-                    format!("extends \"{target}\", but {} does not exist", next.display()),
+                    if next.exists() {
+                        format!("extends \"{target}\", but {} is not a file", next.display())
+                    } else {
+                        format!("extends \"{target}\", but {} does not exist", next.display())
+                    },
                     "give the path of an existing scenario file, relative to this file",
                 )
                 .into());
@@ -223,6 +227,17 @@ impl Sources {
     pub fn apply_overrides(&mut self, overrides: &[(String, String)]) -> Result<(), ScenarioErrors> {
         let mut errors = Vec::new();
         for (key, text) in overrides {
+            if key == "extends" {
+                errors.push(ScenarioError {
+                    rule: "override",
+                    file: PathBuf::from(format!("--set {key}={text}")),
+                    position: None,
+                    key: key.clone(),
+                    message: "`extends` is followed before any --set is applied, so it cannot be overridden".into(),
+                    fix: "run the other scenario file itself, or change `extends` in the file".into(),
+                });
+                continue;
+            }
             let value = match toml::from_str::<toml::Table>(&format!("v = {text}")) {
                 Ok(mut t) => t.remove("v").expect("parsed"),
                 Err(_) => toml::Value::String(text.clone()),
@@ -242,15 +257,14 @@ impl Sources {
         if errors.is_empty() { Ok(()) } else { Err(ScenarioErrors(errors)) }
     }
 
-    /// The file and position where `key` was set: `--set` if the key (or a
-    /// table holding it) was overridden, else the most derived file that sets
-    /// it, or else sets its closest enclosing table; else the first file.
+    /// The file and position where `key` was set: `--set` if the key, a
+    /// table holding it or a key inside it was overridden (`--set
+    /// revenue.volatility.x=1` makes `revenue.volatility` a table), else the
+    /// most derived file that sets it, or else sets its closest enclosing
+    /// table; else the first file.
     pub fn locate(&self, key: &str) -> (PathBuf, Option<(usize, usize)>) {
-        if let Some((k, v)) =
-            self.overrides.iter().rev().find(|(k, _)| {
-                key == k || key.strip_prefix(k.as_str()).is_some_and(|rest| rest.starts_with(['.', '[']))
-            })
-        {
+        let under = |a: &str, b: &str| a.strip_prefix(b).is_some_and(|rest| rest.starts_with(['.', '[']));
+        if let Some((k, v)) = self.overrides.iter().rev().find(|(k, _)| key == k || under(key, k) || under(k, key)) {
             return (PathBuf::from(format!("--set {k}={v}")), None);
         }
         let mut k = key;

@@ -392,6 +392,80 @@ fn sweep_ranges_and_several_keys_run_every_combination() {
     assert!(!ws.path().join("bad").exists());
 }
 
+/// A sweep's values are TOML values, commas inside an array or table
+/// included; `--sampling` applies to every combination; and what would
+/// mislabel its rows (a key varied twice, a varied seed, path count, file or
+/// name, --sampling beside --vary sampling) or be silently dropped
+/// (--sensitivity) is refused before anything runs.
+#[test]
+fn sweep_values_are_toml_and_what_would_mislabel_its_rows_is_refused() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", &MINIMAL.replace("initial = 20.0", "initial = { dist = \"uniform\", low = 15, high = 25 }"));
+    ws.cmd()
+        .args(["sweep", "deal.toml", "--vary", "years=[2026,2027],[2026,2028]", "--paths", "500", "--out", "y", "-q"])
+        .args(["--vary", r#"revenue_share.cap={ dist = "uniform", low = 10, high = 30 },20"#, "--sampling", "lhs"])
+        .assert()
+        .success();
+    let sweep = String::from_utf8(read(&ws.path().join("y/deal-sweep/sweep.csv"))).unwrap();
+    assert_eq!(sweep.lines().count(), 1 + 4 * 8, "two values of each key: {sweep}");
+    assert!(sweep.lines().any(|l| l.contains(r#","[2026,2028]","{ dist = ""uniform"", low = 10, high = 30 }""#)));
+    // Each row is what `run --set` gives, Latin hypercube included.
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", "500", "--no-charts", "-q", "--out", "r", "--sampling", "lhs"])
+        .args(["--set", "years=[2026,2028]", "--set", "revenue_share.cap=20"])
+        .assert()
+        .success();
+    let summary = String::from_utf8(read(&ws.path().join("r/deal/summary.csv"))).unwrap();
+    for row in summary.lines().skip(1) {
+        let expected = format!("{row},\"[2026,2028]\",20");
+        assert!(sweep.lines().any(|l| l == expected), "sweep lacks `{expected}`");
+    }
+    let refused = |extra: &[&str], says: &str| {
+        ws.cmd()
+            .args(["sweep", "deal.toml", "--vary", "revenue_share.rate=0.1,0.2", "--paths", "500", "--out", "bad"])
+            .args(extra)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says))
+            .stderr(predicate::str::contains("fix:"));
+        assert!(!ws.path().join("bad").exists());
+    };
+    refused(&["--vary", "revenue_share.rate=0.3"], "given twice");
+    for key in ["seed=1,2", "paths=500,1000", r#"extends="other.toml""#, r#"name="x""#] {
+        refused(&["--vary", key], "cannot be varied");
+    }
+    refused(&["--vary", "sampling=\"mc\",\"lhs\"", "--sampling", "mc"], "cannot be varied");
+    refused(&["--sensitivity"], "--sensitivity");
+}
+
+/// Path options that could not all be honoured are refused before anything
+/// runs, instead of one being dropped; and `extends` cannot be overridden.
+#[test]
+fn conflicting_path_options_and_an_overridden_extends_are_refused() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    let refused = |args: &[&str], says: &str| {
+        ws.cmd()
+            .arg("run")
+            .args(args)
+            .args(["--out", "bad", "--no-charts"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says))
+            .stderr(predicate::str::contains("fix:"));
+        assert!(!ws.path().join("bad").exists());
+    };
+    refused(&["deal.toml", "--paths", "1000", "--max-paths", "500"], "--max-paths only bounds --target-se");
+    refused(
+        &["deal.toml", "--paths", "1000", "--max-paths", "500", "--target-se", "pv_share=1%"],
+        "below the 1000 paths",
+    );
+    refused(&["deal.toml", "--paths", "1000", "--export-paths", "2000"], "--export-paths 2000");
+    refused(&["deal.toml", "--set", r#"extends="other.toml""#], "cannot be overridden");
+    // An error that a --set causes is laid at the --set, not at the file.
+    refused(&["deal.toml", "--set", "revenue.growth.x=1"], "--set revenue.growth.x=1");
+}
+
 #[test]
 fn sensitivity_ranks_the_input_that_drives_the_outcome_first() {
     let ws = Workspace::new();
