@@ -505,24 +505,46 @@ mod tests {
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    fn sample_mean(d: &Dist, n: usize) -> f64 {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-        (0..n).map(|_| d.sample(&mut rng)).sum::<f64>() / n as f64
-    }
-
+    /// Each direct sampler follows its distribution exactly: a
+    /// Kolmogorov–Smirnov test against the exact CDF for the continuous ones
+    /// (a sampler with the wrong spread or shape fails it, not only one with
+    /// the wrong mean), and each value's frequency within 5 standard errors
+    /// for the discrete one.
     #[test]
-    fn direct_samplers_match_their_means() {
-        let dists = [
-            Dist::uniform(1.0, 3.0, Domain::REAL).unwrap(),
-            Dist::triangular(0.0, 1.0, 5.0, Domain::REAL).unwrap(),
-            Dist::pert(0.1, 0.2, 0.6, Domain::UNIT).unwrap(),
-            Dist::normal(2.0, 0.3, Domain::POSITIVE).unwrap(),
-            Dist::lognormal(10.0, 0.4, Domain::POSITIVE).unwrap(),
-            Dist::discrete(vec![1.0, 2.0, 4.0], Some(vec![1.0, 1.0, 2.0]), Domain::REAL).unwrap(),
+    fn direct_samplers_follow_their_distributions() {
+        let n = 200_000;
+        // The 0.1% critical value of the KS statistic is about 1.95/√n.
+        let critical = 1.95 / (n as f64).sqrt();
+        let continuous: [(Dist, &dyn Fn(f64) -> f64); 5] = [
+            (Dist::uniform(1.0, 3.0, Domain::REAL).unwrap(), &|x| (x - 1.0) / 2.0),
+            (Dist::triangular(0.0, 1.0, 5.0, Domain::REAL).unwrap(), &|x| {
+                if x < 1.0 { x * x / 5.0 } else { 1.0 - (5.0 - x) * (5.0 - x) / 20.0 }
+            }),
+            (Dist::pert(0.1, 0.2, 0.6, Domain::UNIT).unwrap(), &|x| special::beta_inc(1.8, 4.2, (x - 0.1) / 0.5)),
+            (Dist::normal(2.0, 0.3, Domain::POSITIVE).unwrap(), &|x| norm_cdf((x - 2.0) / 0.3)),
+            (Dist::lognormal(10.0, 0.4, Domain::POSITIVE).unwrap(), &|x| norm_cdf((x / 10.0).ln() / 0.4)),
         ];
-        for d in &dists {
-            let m = sample_mean(d, 400_000);
-            assert!((m - d.mean()).abs() < 0.01 * d.mean().abs().max(0.1), "{d:?}: {m} vs {}", d.mean());
+        for (d, cdf) in &continuous {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+            let mut xs: Vec<f64> = (0..n).map(|_| d.sample(&mut rng)).collect();
+            xs.sort_by(f64::total_cmp);
+            let ks = xs
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let f = cdf(*x);
+                    (f - i as f64 / n as f64).abs().max(((i + 1) as f64 / n as f64 - f).abs())
+                })
+                .fold(0.0, f64::max);
+            assert!(ks < critical, "{d:?}: KS statistic {ks} ≥ {critical}");
+        }
+        let d = Dist::discrete(vec![1.0, 2.0, 4.0], Some(vec![1.0, 1.0, 2.0]), Domain::REAL).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let draws: Vec<f64> = (0..n).map(|_| d.sample(&mut rng)).collect();
+        for (value, p) in [(1.0, 0.25), (2.0, 0.25), (4.0, 0.5)] {
+            let f = draws.iter().filter(|x| **x == value).count() as f64 / n as f64;
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((f - p).abs() < 5.0 * se, "{value}: frequency {f} against {p}");
         }
     }
 

@@ -445,18 +445,25 @@ mod tests {
         if a.is_nan() && b.is_nan() { 0 } else { a.to_bits().abs_diff(b.to_bits()) }
     }
 
-    /// Within one unit in the last place of the platform's `exp` over the
-    /// whole range, subnormal results included, and the right limits.
+    /// Within one unit in the last place of the platform's `ln` over the
+    /// whole range, subnormal arguments included, and the right limits.
     #[test]
     fn ln_is_within_one_ulp() {
         let mut s = 11u64;
         let mut xs: Vec<f64> = (0..2_000_000)
             .map(|_| {
                 s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                // Any positive finite double, subnormals included: random bits.
-                f64::from_bits((s >> 2) % f64::INFINITY.to_bits())
+                // Any positive finite double, subnormals included: random
+                // bits below those of +∞ (the top 63 of them, so that every
+                // exponent is reached).
+                f64::from_bits((s >> 1) % f64::INFINITY.to_bits())
             })
             .collect();
+        assert!(xs.iter().filter(|x| **x > 1e300).count() > 1000, "large arguments are drawn");
+        assert!(xs.iter().filter(|x| **x < 1e-300).count() > 1000, "tiny arguments are drawn");
+        // Every power of two's neighbourhood, and the run-rates a path sees.
+        xs.extend((-1074..1024).flat_map(|e| [0.75, 1.0, 1.25].map(|m| m * 2f64.powi(e))));
+        xs.extend((0..200_000).map(|i| 1.0 + i as f64 * 0.05));
         // And densely around 1, where ln is near 0, and around √2/2 and √2.
         xs.extend((0..200_000).map(|i| 0.5 + i as f64 * (1.5 / 200_000.0)));
         xs.extend((-1000..1000).map(|i| 1.0 + i as f64 * f64::EPSILON));

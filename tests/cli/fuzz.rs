@@ -147,7 +147,13 @@ fn load_and_run(text: &str) {
     let ws = Workspace::new();
     let f = ws.file("fuzz.toml", text);
     let Ok(s) = Scenario::load(&f) else { return };
-    let m = Model::new(&s);
+    simulate_checked(&s, text);
+}
+
+/// Simulate a few paths of a valid scenario: finite statistics or a named
+/// overflow, never a panic or another error.
+fn simulate_checked(s: &Scenario, text: &str) {
+    let m = Model::new(s);
     match engine::run(&m, &RunOptions { paths: 64, seed: 1, threads: 1, progress: None, cancel: None }) {
         Ok(r) => {
             for st in &r.stats {
@@ -174,6 +180,39 @@ proptest! {
     #[test]
     fn arbitrary_text_is_refused_or_run(text in "[a-z_\\[\\]=.\"0-9 \n{},-]{0,300}") {
         load_and_run(&text);
+    }
+
+    /// Valid but extreme numbers in every numeric field at once, so that
+    /// every case reaches the engine (most cases of the test below are
+    /// refused by validation first): each is accepted, and runs to finite
+    /// numbers or a named overflow.
+    #[test]
+    fn valid_extremes_all_reach_the_engine(
+        initial in 1e-6..1e6f64,
+        growth in -0.99..50.0f64,
+        volatility in 0.0..3.0f64,
+        noise in (0.0..2.0f64, 0.0..=1.0f64),
+        shock in (0.0..20.0f64, 0.0..0.999f64),
+        share in (0.0..=1.0f64, 1e-9..1e12f64, 0.0..20.0f64),
+        equity in (0.0..=1.0f64, 1e-3..1e4f64, 0.0..=1.0f64),
+        discount in 0.0..1.0f64,
+        steps in prop_oneof![Just(1), Just(2), Just(4), Just(12)],
+    ) {
+        let text = format!(
+            "years = [2026, 2030]\nsteps_per_year = {steps}\ndiscount_rate = {discount:?}\n\
+             [revenue]\ninitial = {initial:?}\ngrowth = {growth:?}\nvolatility = {volatility:?}\n\
+             growth_noise = {{ sd = {:?}, persistence = {:?} }}\n\
+             shock = {{ rate = {:?}, size = {:?} }}\n\
+             [revenue_share]\nrate = {:?}\ncap = {:?}\ntermination_rate = {:?}\n\
+             [equity]\nstake = {:?}\nmultiple = {:?}\n\
+             [[equity.dilution]]\nyear = 2027\nfraction = {:?}\nprobability = 0.5\n",
+            noise.0, noise.1, shock.0, shock.1, share.0, share.1, share.2, equity.0, equity.1, equity.2
+        );
+        let ws = Workspace::new();
+        let f = ws.file("valid.toml", &text);
+        let s = Scenario::load(&f);
+        prop_assert!(s.is_ok(), "refused:\n{text}\n{}", s.err().map(|e| e.to_string()).unwrap_or_default());
+        simulate_checked(&s.unwrap(), &text);
     }
 
     #[test]

@@ -24,8 +24,9 @@ b = "revenue.growth_shift"
 rho = 0.4
 "#;
 
-/// The spread, over seeds, of the mean of pv_share from `paths` paths.
-fn spread_of_means(sampling: Sampling, paths: u64) -> f64 {
+/// The mean and the spread, over 30 seeds, of the mean of pv_share from
+/// `paths` paths.
+fn means_over_seeds(sampling: Sampling, paths: u64) -> (f64, f64) {
     let ws = Workspace::new();
     let f = ws.file("s.toml", INPUT_DRIVEN);
     let mut s = Scenario::load(&f).unwrap();
@@ -38,14 +39,66 @@ fn spread_of_means(sampling: Sampling, paths: u64) -> f64 {
         })
         .collect();
     let mean = means.iter().sum::<f64>() / means.len() as f64;
-    (means.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (means.len() - 1) as f64).sqrt()
+    (mean, (means.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (means.len() - 1) as f64).sqrt())
 }
 
+/// LHS estimates the same mean as plain Monte Carlo (no bias: the average of
+/// its 30 means is within 4 standard errors of Monte Carlo's, whose error
+/// dominates), with well under half the spread.
 #[test]
-fn lhs_has_a_smaller_standard_error_than_plain_monte_carlo() {
-    let mc = spread_of_means(Sampling::MonteCarlo, 4096);
-    let lhs = spread_of_means(Sampling::LatinHypercube, 4096);
+fn lhs_is_unbiased_with_a_smaller_standard_error_than_plain_monte_carlo() {
+    let (mc_mean, mc) = means_over_seeds(Sampling::MonteCarlo, 4096);
+    let (lhs_mean, lhs) = means_over_seeds(Sampling::LatinHypercube, 4096);
     assert!(lhs < 0.5 * mc, "LHS spread {lhs} is not well below Monte Carlo's {mc}");
+    let se = (mc * mc + lhs * lhs).sqrt() / 30f64.sqrt();
+    assert!((lhs_mean - mc_mean).abs() < 4.0 * se, "LHS mean {lhs_mean} against Monte Carlo's {mc_mean} (se {se})");
+}
+
+/// Within a chunk, LHS pairs the strata of different inputs at random:
+/// two independent inputs have a rank correlation within 4.5 standard
+/// errors (1/√n) of zero, and the correlated pair keeps its correlation.
+#[test]
+fn lhs_pairs_the_inputs_strata_at_random() {
+    let ws = Workspace::new();
+    let f = ws.file("s.toml", INPUT_DRIVEN);
+    let mut s = Scenario::load(&f).unwrap();
+    s.sampling = Sampling::LatinHypercube;
+    let m = Model::new(&s);
+    let (mut initial, mut multiplier, mut shift) = (Vec::new(), Vec::new(), Vec::new());
+    engine::replay(&m, 3, 4096, 4096, |_, _, _, scratch| {
+        initial.push(scratch.inputs.initial);
+        multiplier.push(scratch.inputs.rate_multiplier);
+        shift.push(scratch.inputs.growth_shift);
+    });
+    let n = initial.len() as f64;
+    let independent = spearman(&initial, &multiplier);
+    assert!(independent.abs() < 4.5 / n.sqrt(), "initial and rate_multiplier: rank correlation {independent}");
+    // rho 0.4 between initial and growth_shift: (6/π)·asin(ρ/2) in ranks.
+    let expected = 6.0 / std::f64::consts::PI * (0.2f64).asin();
+    let correlated = spearman(&initial, &shift);
+    assert!(
+        (correlated - expected).abs() < 4.5 / n.sqrt(),
+        "initial and growth_shift: {correlated} against {expected}"
+    );
+}
+
+/// Spearman's rank correlation (no ties).
+fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    let ranks = |x: &[f64]| {
+        let mut order: Vec<usize> = (0..x.len()).collect();
+        order.sort_by(|i, j| x[*i].total_cmp(&x[*j]));
+        let mut r = vec![0.0; x.len()];
+        for (k, i) in order.into_iter().enumerate() {
+            r[i] = k as f64;
+        }
+        r
+    };
+    let (ra, rb) = (ranks(a), ranks(b));
+    let n = a.len() as f64;
+    let mean = (n - 1.0) / 2.0;
+    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - mean) * (y - mean)).sum();
+    let var: f64 = ra.iter().map(|x| (x - mean).powi(2)).sum();
+    cov / var
 }
 
 #[test]
@@ -83,5 +136,47 @@ fn lhs_is_reproducible_with_any_thread_count_and_keeps_the_marginals() {
     for (k, x) in multipliers.iter().enumerate() {
         let stratum = ((x - 0.8) / 0.4 * 4096.0).floor() as usize;
         assert_eq!(stratum.min(4095), k, "{x}");
+    }
+}
+
+/// Common random numbers for the sensitivity runs: a model with one input
+/// held consumes every random number as before, so each path keeps all its
+/// other inputs, and a path whose input is held at the value it drew anyway
+/// is the very same path, bit for bit. With Monte Carlo and with the Latin
+/// hypercube, for every uncertain input, correlated ones included.
+#[test]
+fn holding_an_input_keeps_every_other_random_number() {
+    let ws = Workspace::new();
+    // With volatility, so that a path's growth draws matter too.
+    let f = ws.file("s.toml", &INPUT_DRIVEN.replace("growth = 0.5\n", "growth = 0.5\nvolatility = 0.2\n"));
+    for sampling in [Sampling::MonteCarlo, Sampling::LatinHypercube] {
+        let mut s = Scenario::load(&f).unwrap();
+        s.sampling = sampling;
+        let m = Model::new(&s);
+        let paths = 300;
+        let mut free: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+        let inputs = m.uncertain_inputs().into_iter().map(|(i, _)| i).collect::<Vec<_>>();
+        assert_eq!(inputs.len(), 3, "initial, growth_shift and rate_multiplier are uncertain");
+        engine::replay(&m, 5, 4096, paths, |_, values, _, scratch| {
+            free.push((inputs.iter().map(|i| m.input_value(*i, scratch)).collect(), values.to_vec()));
+        });
+        for (k, input) in inputs.iter().enumerate() {
+            // Held at path 7's own value.
+            let held_at = free[7].0[k];
+            let pinned = m.with_pinned(*input, held_at);
+            let mut j = 0;
+            engine::replay(&pinned, 5, 4096, paths, |_, values, _, scratch| {
+                let drawn: Vec<f64> = inputs.iter().map(|i| pinned.input_value(*i, scratch)).collect();
+                for (o, (a, b)) in drawn.iter().zip(&free[j].0).enumerate() {
+                    let expected = if o == k { held_at } else { *b };
+                    assert_eq!(a.to_bits(), expected.to_bits(), "{sampling:?}, {input:?} held: path {j}, input {o}");
+                }
+                if j == 7 {
+                    assert!(values.iter().zip(&free[7].1).all(|(a, b)| a.to_bits() == b.to_bits()), "path 7 unchanged");
+                }
+                j += 1;
+            });
+            assert_eq!(j as u64, paths);
+        }
     }
 }
