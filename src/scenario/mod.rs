@@ -288,6 +288,24 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The distribution the scenario gives `input`, if it sets it.
+    pub fn input_dist(&self, input: Input) -> Option<&Dist> {
+        let equity = self.equity.as_ref();
+        match input {
+            Input::Initial => Some(&self.revenue.initial),
+            Input::GrowthShift => Some(&self.revenue.growth_shift),
+            Input::ShockSize => Some(&self.revenue.shock.size),
+            Input::RateMultiplier => Some(&self.revenue_share.rate_multiplier),
+            Input::BaseFraction => Some(&self.revenue_share.base_fraction),
+            Input::Cap => self.revenue_share.cap.as_ref(),
+            Input::BaseRatio => self.counter_share.as_ref().map(|c| &c.base_ratio),
+            Input::Stake => equity.map(|e| &e.stake),
+            Input::Multiple => equity.map(|e| &e.multiple),
+            Input::TerminalMultiple => equity.and_then(|e| e.terminal_multiple.as_ref()),
+            Input::DilutionFraction(i) => equity.and_then(|e| e.dilution.get(i)).map(|d| &d.fraction),
+        }
+    }
+
     /// Read, merge and validate a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
         Self::load_with(path, &[])

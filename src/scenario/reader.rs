@@ -497,6 +497,20 @@ impl<'s> Reader<'s> {
                 if !ok {
                     return None;
                 }
+                // A year before the one that sets the first simulated year's
+                // value is never used.
+                if let Some((&from, _)) = map.range(..=years[0]).next_back() {
+                    for year in map.range(..from).map(|(y, _)| *y) {
+                        self.warnings.push(if from == years[0] {
+                            format!("{full}.{year}: year {year} is before the first simulated year {from} and is not used")
+                        } else {
+                            format!(
+                                "{full}.{year}: year {year} is not used: the first simulated year {} takes {from}'s value",
+                                years[0]
+                            )
+                        });
+                    }
+                }
                 if map.range(..=years[0]).next().is_none() {
                     let first = map.keys().next().copied().unwrap_or(years[0]);
                     self.error(
@@ -736,7 +750,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     if !r.errors.is_empty() {
         return Err(ScenarioErrors(r.errors));
     }
-    let scenario = Scenario {
+    let mut scenario = Scenario {
         name,
         description,
         file: src.files[0].path.clone(),
@@ -755,6 +769,17 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
         warnings: r.warnings,
         overrides: src.overrides.clone(),
     };
+    // A correlation with a fixed number changes nothing: probably not meant.
+    for (i, c) in scenario.correlations.iter().enumerate() {
+        for input in [c.a, c.b] {
+            if scenario.input_dist(input).is_some_and(Dist::is_fixed) {
+                scenario.warnings.push(format!(
+                    "correlation[{i}]: {} is a fixed number here, so this correlation has no effect",
+                    input.key()
+                ));
+            }
+        }
+    }
     // The copula matrix must be positive definite.
     if let Err(e) = Copula::new(&scenario) {
         return Err(src

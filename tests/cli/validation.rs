@@ -197,3 +197,33 @@ fn two_scenarios_with_the_same_name() {
         .stderr(predicate::str::contains("both named \"same\""));
     assert!(!ws.path().join("out").exists());
 }
+
+/// What a scenario sets but cannot use is said, not silently dropped: a
+/// growth year before or after the simulated years, and a correlation with
+/// an input that is a fixed number. The scenario still runs.
+#[test]
+fn unused_settings_are_warned_about() {
+    let ws = Workspace::new();
+    let f = ws.file(
+        "deal.toml",
+        &MINIMAL.replace("growth = 0.5", "growth = { 2020 = 0.9, 2025 = 0.5, 2027 = 0.4, 2031 = 0.1 }").replace(
+            "cap = 20.0",
+            "cap = 20.0\nrate_multiplier = { dist = \"uniform\", low = 0.9, high = 1.1 }\n[[correlation]]\na = \"revenue_share.cap\"\nb = \"revenue_share.rate_multiplier\"\nrho = 0.5",
+        ),
+    );
+    let s = revshare::scenario::Scenario::load(&f).unwrap();
+    let all = s.warnings.join("\n");
+    assert!(
+        all.contains("revenue.growth.2020: year 2020 is not used: the first simulated year 2026 takes 2025's value"),
+        "{all}"
+    );
+    assert!(!all.contains("growth.2025"), "2025 is used: {all}");
+    assert!(all.contains("revenue.growth.2031: year 2031 is after the last simulated year 2028"), "{all}");
+    assert!(all.contains("correlation[0]: revenue_share.cap is a fixed number here"), "{all}");
+    assert_eq!(s.warnings.len(), 3, "{all}");
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", "100", "--no-charts"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning: deal.toml: correlation[0]"));
+}
