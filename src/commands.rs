@@ -201,132 +201,154 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
     let mut stdout = io::stdout().lock();
     let compare = scenarios.len() >= 2;
     let mut digests: Vec<ScenarioDigest> = Vec::new();
-    for s in &mut scenarios {
-        if let Some(p) = args.paths {
-            s.paths = p;
-        }
-        if let Some(seed) = args.seed {
-            s.seed = seed;
-        }
-        apply_sampling(s, args.sampling.as_deref());
-        if !args.quiet {
-            print_warnings(s);
-        }
-        let started = export::utc_timestamp();
-        let clock = Instant::now();
-        let staging = Staging::new(&args.out, &s.name)?;
-        let model = Model::new(s);
-        let progress = Progress::new(&s.name, s.paths, args.quiet);
-        let on_progress = |done: u64| progress.update(done);
-        let options = RunOptions {
-            paths: s.paths,
-            seed: s.seed,
-            threads: args.threads.map_or(0, usize::from),
-            progress: Some(&on_progress),
-            cancel: Some(cancel),
-        };
-        let outcome = match args.target_se {
-            Some((summary, target)) => {
-                let precision = Precision { summary, target, max_paths: args.max_paths.unwrap_or(DEFAULT_MAX_PATHS) };
-                engine::run_to_precision(&model, &options, precision).map(|(r, o)| (r, Some((summary, o))))
+    let mut finished = 0;
+    let mut each = || -> Result<(), AppError> {
+        for s in &mut scenarios {
+            if let Some(p) = args.paths {
+                s.paths = p;
             }
-            None => engine::run(&model, &options).map(|r| (r, None)),
-        };
-        progress.finish();
-        let (result, precision) =
-            outcome.map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
-        s.paths = result.paths;
-        for w in result.folded.iter().filter(|_| !args.quiet) {
+            if let Some(seed) = args.seed {
+                s.seed = seed;
+            }
+            apply_sampling(s, args.sampling.as_deref());
+            if !args.quiet {
+                print_warnings(s);
+            }
+            let started = export::utc_timestamp();
+            let clock = Instant::now();
+            let staging = Staging::new(&args.out, &s.name)?;
+            let model = Model::new(s);
+            let progress = Progress::new(&s.name, s.paths, args.quiet);
+            let on_progress = |done: u64| progress.update(done);
+            let options = RunOptions {
+                paths: s.paths,
+                seed: s.seed,
+                threads: args.threads.map_or(0, usize::from),
+                progress: Some(&on_progress),
+                cancel: Some(cancel),
+            };
+            let outcome = match args.target_se {
+                Some((summary, target)) => {
+                    let precision =
+                        Precision { summary, target, max_paths: args.max_paths.unwrap_or(DEFAULT_MAX_PATHS) };
+                    engine::run_to_precision(&model, &options, precision).map(|(r, o)| (r, Some((summary, o))))
+                }
+                None => engine::run(&model, &options).map(|r| (r, None)),
+            };
+            progress.finish();
+            let (result, precision) =
+                outcome.map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
+            s.paths = result.paths;
+            for w in result.folded.iter().filter(|_| !args.quiet) {
+                eprintln!(
+                    "warning: {}: {} spans too many orders of magnitude for the percentile sketch; its percentiles below {:.3e} are only upper bounds",
+                    s.file.display(),
+                    w.quantity,
+                    w.bound
+                );
+            }
+            let report = RunReport {
+                scenario: s,
+                model: &model,
+                result: &result,
+                seed: s.seed,
+                wall: clock.elapsed(),
+                started,
+                command: command.clone(),
+            };
+            let exporters = export::standard_exporters();
+            let mut files: Vec<String> = exporters.iter().map(|e| e.file_name().to_string()).collect();
+            let paths_csv = args.export_paths.map(|n| export::PathsCsv { paths: n });
+            // The CSV files are written while the charts are drawn, and the
+            // charts' files side by side; all are flushed to disk together when
+            // the folder is committed.
+            let (written, drawn) = rayon::join(
+                || -> Result<(), AppError> {
+                    for e in &exporters {
+                        staging.write(e.as_ref(), &report)?;
+                    }
+                    if let Some(paths) = &paths_csv {
+                        staging.write(paths, &report)?;
+                    }
+                    Ok(())
+                },
+                || match &chart_options {
+                    Some(opts) => export::scenario_charts(&report, opts),
+                    None => Ok((Vec::new(), Vec::new())),
+                },
+            );
+            written?;
+            let (chart_files, embedded) = drawn?;
+            if let Some(paths) = &paths_csv {
+                files.push(export::Exporter::file_name(paths).to_string());
+            }
+            chart_files.par_iter().try_for_each(|f| staging.write_bytes(&f.name, &f.bytes))?;
+            files.extend(chart_files.iter().map(|f| f.name.clone()));
+            let md = ScenarioReport { charts: &embedded };
+            staging.write(&md, &report)?;
+            files.push(export::Exporter::file_name(&md).to_string());
+            let mut analysed = None;
+            if args.sensitivity {
+                let analysis = sensitivity::analyse(
+                    &model,
+                    &RunOptions { paths: result.paths, progress: None, ..options },
+                    &result,
+                )
+                .map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
+                for (file, text) in [
+                    ("sensitivity.csv", sensitivity_csv(&s.name, &analysis)),
+                    ("swing.csv", swing_csv(&s.name, &analysis)),
+                ] {
+                    staging.write_bytes(file, text.as_bytes())?;
+                    files.push(file.to_string());
+                }
+                if let Some(opts) = &chart_options {
+                    for f in charts::tornado_charts(&tornado_digest(s, &result, &analysis), opts)? {
+                        staging.write_bytes(&f.name, &f.bytes)?;
+                        files.push(f.name.clone());
+                    }
+                }
+                analysed = Some(analysis);
+            }
+            // Interrupted while writing: drop the staged files, keep earlier scenarios.
+            interrupted(cancel, s)?;
+            let dir = staging.commit()?;
+            if !args.quiet {
+                print_summary(&mut stdout, &report, &dir, &files)?;
+                if let Some(a) = &analysed {
+                    print_sensitivity(&mut stdout, a)?;
+                }
+                if let Some((summary, o)) = precision {
+                    let verdict = if o.met { "reached" } else { "NOT reached (raise --max-paths)" };
+                    writeln!(
+                        stdout,
+                        "  precision: se of mean {} = {:.4} for a target of {:.4}: {verdict} with {} paths (rerun with --paths {} for the same numbers)",
+                        summary.name(),
+                        o.se,
+                        o.target,
+                        result.paths,
+                        result.paths
+                    )?;
+                }
+            }
+            if compare {
+                digests.push(ScenarioDigest::new(&report));
+            }
+            finished += 1;
+        }
+        Ok(())
+    };
+    if let Err(e) = each() {
+        // The scenarios that finished keep their new results; say that the
+        // comparison beside them is not of this run.
+        let comparison = args.out.join("comparison");
+        if compare && finished > 0 && comparison.is_dir() && !args.quiet {
             eprintln!(
-                "warning: {}: {} spans too many orders of magnitude for the percentile sketch; its percentiles below {:.3e} are only upper bounds",
-                s.file.display(),
-                w.quantity,
-                w.bound
+                "note: {} still compares an earlier run's results: it is written only when every scenario finishes",
+                comparison.display()
             );
         }
-        let report = RunReport {
-            scenario: s,
-            model: &model,
-            result: &result,
-            seed: s.seed,
-            wall: clock.elapsed(),
-            started,
-            command: command.clone(),
-        };
-        let exporters = export::standard_exporters();
-        let mut files: Vec<String> = exporters.iter().map(|e| e.file_name().to_string()).collect();
-        let paths_csv = args.export_paths.map(|n| export::PathsCsv { paths: n });
-        // The CSV files are written while the charts are drawn, and the
-        // charts' files side by side; all are flushed to disk together when
-        // the folder is committed.
-        let (written, drawn) = rayon::join(
-            || -> Result<(), AppError> {
-                for e in &exporters {
-                    staging.write(e.as_ref(), &report)?;
-                }
-                if let Some(paths) = &paths_csv {
-                    staging.write(paths, &report)?;
-                }
-                Ok(())
-            },
-            || match &chart_options {
-                Some(opts) => export::scenario_charts(&report, opts),
-                None => Ok((Vec::new(), Vec::new())),
-            },
-        );
-        written?;
-        let (chart_files, embedded) = drawn?;
-        if let Some(paths) = &paths_csv {
-            files.push(export::Exporter::file_name(paths).to_string());
-        }
-        chart_files.par_iter().try_for_each(|f| staging.write_bytes(&f.name, &f.bytes))?;
-        files.extend(chart_files.iter().map(|f| f.name.clone()));
-        let md = ScenarioReport { charts: &embedded };
-        staging.write(&md, &report)?;
-        files.push(export::Exporter::file_name(&md).to_string());
-        let mut analysed = None;
-        if args.sensitivity {
-            let analysis =
-                sensitivity::analyse(&model, &RunOptions { paths: result.paths, progress: None, ..options }, &result)
-                    .map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
-            for (file, text) in
-                [("sensitivity.csv", sensitivity_csv(&s.name, &analysis)), ("swing.csv", swing_csv(&s.name, &analysis))]
-            {
-                staging.write_bytes(file, text.as_bytes())?;
-                files.push(file.to_string());
-            }
-            if let Some(opts) = &chart_options {
-                for f in charts::tornado_charts(&tornado_digest(s, &result, &analysis), opts)? {
-                    staging.write_bytes(&f.name, &f.bytes)?;
-                    files.push(f.name.clone());
-                }
-            }
-            analysed = Some(analysis);
-        }
-        // Interrupted while writing: drop the staged files, keep earlier scenarios.
-        interrupted(cancel, s)?;
-        let dir = staging.commit()?;
-        if !args.quiet {
-            print_summary(&mut stdout, &report, &dir, &files)?;
-            if let Some(a) = &analysed {
-                print_sensitivity(&mut stdout, a)?;
-            }
-            if let Some((summary, o)) = precision {
-                let verdict = if o.met { "reached" } else { "NOT reached (raise --max-paths)" };
-                writeln!(
-                    stdout,
-                    "  precision: se of mean {} = {:.4} for a target of {:.4}: {verdict} with {} paths (rerun with --paths {} for the same numbers)",
-                    summary.name(),
-                    o.se,
-                    o.target,
-                    result.paths,
-                    result.paths
-                )?;
-            }
-        }
-        if compare {
-            digests.push(ScenarioDigest::new(&report));
-        }
+        return Err(e);
     }
     if compare {
         interrupted(cancel, &scenarios[scenarios.len() - 1])?;

@@ -227,3 +227,28 @@ fn unused_settings_are_warned_about() {
         .success()
         .stderr(predicate::str::contains("warning: deal.toml: correlation[0]"));
 }
+
+/// A scenario that fails in the middle of a run of several keeps the new
+/// results of those before it, and the run says that `comparison/` beside
+/// them is still an earlier run's.
+#[test]
+fn a_failure_mid_run_says_the_comparison_is_stale() {
+    let ws = Workspace::new();
+    ws.file("a.toml", MINIMAL);
+    ws.file("b.toml", MINIMAL);
+    ws.file(
+        "z.toml",
+        "years = [2026, 2125]\nsteps_per_year = 12\n[revenue]\ninitial = 22\ngrowth = 50.0\nvolatility = 3.0\n[revenue_share]\nrate = 0.2\n",
+    );
+    ws.cmd().args(["run", "a.toml", "b.toml", "--paths", "200", "--no-charts", "-q"]).assert().success();
+    let before = std::fs::read(ws.path().join("output/comparison/comparison.csv")).unwrap();
+    ws.cmd()
+        .args(["run", "a.toml", "z.toml", "--paths", "200", "--no-charts", "--seed", "2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("overflowed"))
+        .stderr(predicate::str::contains("comparison still compares an earlier run's results"));
+    assert_eq!(std::fs::read(ws.path().join("output/comparison/comparison.csv")).unwrap(), before);
+    let manifest = std::fs::read_to_string(ws.path().join("output/a/manifest.json")).unwrap();
+    assert!(manifest.contains("\"seed\": 2"), "a's new results are kept: {manifest}");
+}
