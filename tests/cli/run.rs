@@ -281,6 +281,28 @@ fn target_se_adds_paths_until_met_and_the_result_depends_only_on_the_final_count
     for file in ["summary.csv", "yearly.csv", "periods.csv"] {
         assert_eq!(read(&ws.path().join("a/deal").join(file)), read(&ws.path().join("b/deal").join(file)), "{file}");
     }
+    // A target in $B: the se of the mean itself.
+    ws.cmd()
+        .args([
+            "run",
+            "deal.toml",
+            "--paths",
+            "1000",
+            "--no-charts",
+            "--out",
+            "abs",
+            "-q",
+            "--target-se",
+            "pv_share=0.02",
+        ])
+        .assert()
+        .success();
+    let summary = String::from_utf8(read(&ws.path().join("abs/deal/summary.csv"))).unwrap();
+    let row = summary.lines().find(|l| l.starts_with("deal,pv_share,")).unwrap();
+    let se: f64 = row.split(',').nth(4).unwrap().parse().unwrap();
+    assert!(se <= 0.02, "se {se} above the target of $0.02B");
+    let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("abs/deal/manifest.json"))).unwrap();
+    assert!(m["paths"].as_u64().unwrap() > 1000, "it needed more paths than it started with");
     // A cap on paths that is too low is reported, not hidden.
     ws.cmd()
         .args([
