@@ -7,6 +7,7 @@ mod corpus;
 mod extends;
 mod fuzz;
 mod known_answers;
+mod laws;
 mod properties;
 mod run;
 mod sampling;

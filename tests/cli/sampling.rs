@@ -6,7 +6,7 @@ use revshare::engine::{self, RunOptions};
 use revshare::model::{Model, Summary};
 use revshare::scenario::{Sampling, Scenario};
 
-use crate::common::{Workspace, revshare};
+use crate::common::{Workspace, revshare, spearman};
 
 /// Inputs dominate: no growth noise, three uncertain inputs (one correlated).
 const INPUT_DRIVEN: &str = r#"
@@ -80,25 +80,6 @@ fn lhs_pairs_the_inputs_strata_at_random() {
         (correlated - expected).abs() < 4.5 / n.sqrt(),
         "initial and growth_shift: {correlated} against {expected}"
     );
-}
-
-/// Spearman's rank correlation (no ties).
-fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    let ranks = |x: &[f64]| {
-        let mut order: Vec<usize> = (0..x.len()).collect();
-        order.sort_by(|i, j| x[*i].total_cmp(&x[*j]));
-        let mut r = vec![0.0; x.len()];
-        for (k, i) in order.into_iter().enumerate() {
-            r[i] = k as f64;
-        }
-        r
-    };
-    let (ra, rb) = (ranks(a), ranks(b));
-    let n = a.len() as f64;
-    let mean = (n - 1.0) / 2.0;
-    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - mean) * (y - mean)).sum();
-    let var: f64 = ra.iter().map(|x| (x - mean).powi(2)).sum();
-    cov / var
 }
 
 #[test]
