@@ -375,8 +375,12 @@ impl Dist {
             return Err(err(
                 "discrete-weights",
                 "weights",
-                "the weights add up to 0",
-                "give at least one positive weight",
+                if total > 0.0 {
+                    "the weights add up to more than a number can hold"
+                } else {
+                    "the weights add up to 0"
+                },
+                "give positive weights of a usual size (only their ratios matter)",
             ));
         }
         let mut acc = 0.0;

@@ -539,6 +539,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     r.known_keys(root, "", TOP_KEYS);
 
     // Name and description.
+    const MAX_NAME: usize = 100;
     let stem = src.files[0].path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let name = r.string(root, "", "name").unwrap_or_else(|| stem.clone());
     let name_ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
@@ -551,6 +552,13 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
                 if from_stem { " (taken from the file name)" } else { "" }
             ),
             "set name = \"my-scenario\" (letters, digits, - and _)",
+        );
+    } else if name.len() > MAX_NAME {
+        r.error(
+            "name",
+            "name",
+            format!("is {} characters long: it names the output folder, so at most {MAX_NAME}", name.len()),
+            "give a shorter name",
         );
     } else if name == "comparison" {
         r.error(

@@ -92,10 +92,12 @@ fn record_value(path: &str, value: &DeValue<'_>, span: Range<usize>, spans: &mut
 /// Read and parse one file (no `extends` yet).
 fn read_one(path: &Path) -> Result<(SourceFile, toml::Table), ScenarioErrors> {
     let bytes = std::fs::read(path).map_err(|e| {
-        let fix = if e.kind() == std::io::ErrorKind::NotFound {
-            "check the path; `revshare list` shows the scenarios in a folder"
-        } else {
-            "check that the file is readable"
+        let fix = match e.kind() {
+            std::io::ErrorKind::NotFound => "check the path; `revshare list` shows the scenarios in a folder",
+            std::io::ErrorKind::IsADirectory => {
+                "give a scenario file (`revshare run FOLDER` runs every scenario in a folder; `revshare list FOLDER` lists them)"
+            }
+            _ => "check that the file is readable",
         };
         ScenarioErrors::from(whole_file("unreadable", path, format!("cannot read the file: {e}"), fix))
     })?;

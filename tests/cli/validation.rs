@@ -252,3 +252,25 @@ fn a_failure_mid_run_says_the_comparison_is_stale() {
     let manifest = std::fs::read_to_string(ws.path().join("output/a/manifest.json")).unwrap();
     assert!(manifest.contains("\"seed\": 2"), "a's new results are kept: {manifest}");
 }
+
+/// Messages that say what is really wrong: a name too long for a folder, a
+/// folder given where a scenario file is expected, weights whose sum
+/// overflows.
+#[test]
+fn messages_name_the_real_problem() {
+    let ws = Workspace::new();
+    ws.file("long.toml", &format!("name = \"{}\"\n{MINIMAL}", "a".repeat(150)));
+    ws.cmd()
+        .args(["check", "long.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("150 characters long"))
+        .stderr(predicate::str::contains("fix: give a shorter name"));
+    std::fs::create_dir(ws.path().join("folder")).unwrap();
+    ws.cmd().args(["check", "folder"]).assert().code(2).stderr(predicate::str::contains("fix: give a scenario file"));
+    ws.file(
+        "w.toml",
+        &with("initial = 20.0", "initial = { dist = \"discrete\", values = [1, 2], weights = [1e308, 1e308] }"),
+    );
+    ws.cmd().args(["check", "w.toml"]).assert().code(2).stderr(predicate::str::contains("more than a number can hold"));
+}
