@@ -281,6 +281,13 @@ impl Sources {
                 None => break,
             }
         }
+        // No file sets the key nor any table around it: a --set made that
+        // table (`--set counter_share.rate=0.2` where no file has
+        // [counter_share], and its base_ratio is then missing).
+        let top = key.split(['.', '[']).next().unwrap_or(key);
+        if let Some((k, v)) = self.overrides.iter().rev().find(|(k, _)| k.split(['.', '[']).next() == Some(top)) {
+            return (PathBuf::from(format!("--set {k}={v}")), None);
+        }
         (self.files[0].path.clone(), None)
     }
 

@@ -486,6 +486,11 @@ fn conflicting_path_options_and_an_overridden_extends_are_refused() {
     refused(&["deal.toml", "--set", r#"extends="other.toml""#], "cannot be overridden");
     // An error that a --set causes is laid at the --set, not at the file.
     refused(&["deal.toml", "--set", "revenue.growth.x=1"], "--set revenue.growth.x=1");
+    // ... and so is a key missing from a table that only a --set made.
+    refused(
+        &["deal.toml", "--set", "counter_share.rate=0.2"],
+        "--set counter_share.rate=0.2: counter_share.base_ratio",
+    );
 }
 
 #[test]
