@@ -121,8 +121,12 @@ fn read_one(path: &Path) -> Result<(SourceFile, toml::Table), ScenarioErrors> {
                 position,
                 key: String::new(),
                 message: format!("is not valid TOML: {}", e.message().trim()),
-                fix: "correct the TOML syntax at that position (a scenario is a TOML file: key = value, [tables])"
-                    .into(),
+                fix: if e.message().contains("integer") {
+                    "TOML integers run from about -9.2e18 to 9.2e18: give a smaller whole number (or a decimal)"
+                } else {
+                    "correct the TOML syntax at that position (a scenario is a TOML file: key = value, [tables])"
+                }
+                .into(),
             }
             .into());
         }
@@ -242,6 +246,17 @@ impl Sources {
             }
             let value = match toml::from_str::<toml::Table>(&format!("v = {text}")) {
                 Ok(mut t) => t.remove("v").expect("parsed"),
+                Err(_) if is_huge_integer(text) => {
+                    errors.push(ScenarioError {
+                        rule: "override",
+                        file: PathBuf::from(format!("--set {key}={text}")),
+                        position: None,
+                        key: key.clone(),
+                        message: format!("{text} is too large for a whole number"),
+                        fix: "give a whole number from about -9.2e18 to 9.2e18".into(),
+                    });
+                    continue;
+                }
                 Err(_) => toml::Value::String(text.clone()),
             };
             if let Err(message) = set_path(&mut self.merged, key, value) {
@@ -303,6 +318,13 @@ impl Sources {
         let (file, position) = self.locate(key);
         ScenarioError { rule, file, position, key: key.to_string(), message: message.into(), fix: fix.into() }
     }
+}
+
+/// Whether `text` is a whole number written out too long for TOML's 64-bit
+/// integers (19 digits or more), rather than some other text.
+fn is_huge_integer(text: &str) -> bool {
+    let digits = text.trim().trim_start_matches(['-', '+']).replace('_', "");
+    digits.len() >= 19 && digits.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Set `value` at a dotted `path` (`a.b[0].c`), creating tables on the way.

@@ -273,4 +273,15 @@ fn messages_name_the_real_problem() {
         &with("initial = 20.0", "initial = { dist = \"discrete\", values = [1, 2], weights = [1e308, 1e308] }"),
     );
     ws.cmd().args(["check", "w.toml"]).assert().code(2).stderr(predicate::str::contains("more than a number can hold"));
+    // Whole numbers too large for TOML, in a file and in a --set.
+    ws.file("big.toml", &format!("seed = 99999999999999999999999\n{MINIMAL}"));
+    ws.cmd()
+        .args(["check", "big.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("fix: TOML integers run from about -9.2e18 to 9.2e18"));
+    ws.file("ok.toml", MINIMAL);
+    ws.cmd().args(["check", "ok.toml", "--set", "seed=99999999999999999999999"]).assert().code(2).stderr(
+        predicate::str::contains("--set seed=99999999999999999999999: seed: 99999999999999999999999 is too large"),
+    );
 }
