@@ -807,7 +807,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             results[0].paths,
             scenarios[0].seed
         )?;
-        let head: Vec<String> = keys.iter().map(|k| format!("{k:>22}")).collect();
+        // Each key's column as wide as its longest value (an array, a table).
+        let widths: Vec<usize> = (0..keys.len())
+            .map(|i| combos.iter().map(|c| c[i].1.chars().count()).chain([keys[i].len(), 22]).max().unwrap_or(22))
+            .collect();
+        let head: Vec<String> = keys.iter().zip(&widths).map(|(k, w)| format!("{k:>w$}")).collect();
         writeln!(
             stdout,
             "  {} {:>12} {:>12} {:>12} {:>10}",
@@ -818,7 +822,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             "cap binds"
         )?;
         for (combo, r) in combos.iter().zip(&results) {
-            let vals: Vec<String> = combo.iter().map(|(_, v)| format!("{v:>22}")).collect();
+            let vals: Vec<String> = combo.iter().zip(&widths).map(|((_, v), w)| format!("{v:>w$}")).collect();
             writeln!(
                 stdout,
                 "  {} {:>12.2} {:>12.2} {:>12.2} {:>9.1}%",

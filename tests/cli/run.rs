@@ -423,11 +423,16 @@ fn sweep_ranges_and_several_keys_run_every_combination() {
 fn sweep_values_are_toml_and_what_would_mislabel_its_rows_is_refused() {
     let ws = Workspace::new();
     ws.file("deal.toml", &MINIMAL.replace("initial = 20.0", "initial = { dist = \"uniform\", low = 15, high = 25 }"));
-    ws.cmd()
-        .args(["sweep", "deal.toml", "--vary", "years=[2026,2027],[2026,2028]", "--paths", "500", "--out", "y", "-q"])
+    let out = ws
+        .cmd()
+        .args(["sweep", "deal.toml", "--vary", "years=[2026,2027],[2026,2028]", "--paths", "500", "--out", "y"])
         .args(["--vary", r#"revenue_share.cap={ dist = "uniform", low = 10, high = 30 },20"#, "--sampling", "lhs"])
         .assert()
         .success();
+    // The printed table keeps its columns aligned, long values included.
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let table: Vec<usize> = stdout.lines().skip(2).take(5).map(|l| l.chars().count()).collect();
+    assert!(table.len() == 5 && table.iter().all(|n| *n == table[0]), "{stdout}");
     let sweep = String::from_utf8(read(&ws.path().join("y/deal-sweep/sweep.csv"))).unwrap();
     assert_eq!(sweep.lines().count(), 1 + 4 * 8, "two values of each key: {sweep}");
     assert!(sweep.lines().any(|l| l.contains(r#","[2026,2028]","{ dist = ""uniform"", low = 10, high = 30 }""#)));
