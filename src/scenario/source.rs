@@ -316,7 +316,18 @@ impl Sources {
     ) -> ScenarioError {
         debug_assert!(super::RULES.contains(&rule), "validation rule `{rule}` is not listed in RULES");
         let (file, position) = self.locate(key);
-        ScenarioError { rule, file, position, key: key.to_string(), message: message.into(), fix: fix.into() }
+        let mut message = message.into();
+        // A key of the file that only a --set beside it in the same table
+        // made wrong (`--set revenue.initial.dist="normal"` leaves the
+        // PERT's `mode` unknown): the file's line, and the --set.
+        let parent = |k: &str| k.rfind(['.', '[']).map(|i| k[..i].to_string());
+        if position.is_some()
+            && let Some((k, v)) =
+                self.overrides.iter().rev().find(|(k, _)| k != key && parent(k).is_some() && parent(k) == parent(key))
+        {
+            message.push_str(&format!(" (with --set {k}={v})"));
+        }
+        ScenarioError { rule, file, position, key: key.to_string(), message, fix: fix.into() }
     }
 }
 

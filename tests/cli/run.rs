@@ -491,7 +491,16 @@ fn conflicting_path_options_and_an_overridden_extends_are_refused() {
     refused(&["deal.toml", "--set", r#"extends="other.toml""#], "cannot be overridden");
     // An error that a --set causes is laid at the --set, not at the file.
     refused(&["deal.toml", "--set", "revenue.growth.x=1"], "--set revenue.growth.x=1");
-    // ... and so is a key missing from a table that only a --set made.
+    // A key of the file that a --set beside it made wrong names both.
+    ws.file(
+        "pert.toml",
+        &MINIMAL.replace("initial = 20.0", "initial = { dist = \"pert\", low = 18, mode = 20, high = 25 }"),
+    );
+    refused(
+        &["pert.toml", "--set", r#"revenue.initial.dist="normal""#],
+        r#"(with --set revenue.initial.dist="normal")"#,
+    );
+    // ... and a key missing from a table that only a --set made is laid at it.
     refused(
         &["deal.toml", "--set", "counter_share.rate=0.2"],
         "--set counter_share.rate=0.2: counter_share.base_ratio",
