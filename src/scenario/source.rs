@@ -260,13 +260,18 @@ impl Sources {
                 Err(_) => toml::Value::String(text.clone()),
             };
             if let Err(message) = set_path(&mut self.merged, key, value) {
+                let index = message.contains("counted from 0") || message.contains("array of tables");
                 errors.push(ScenarioError {
                     rule: "override",
                     file: PathBuf::from(format!("--set {key}={text}")),
                     position: None,
                     key: key.clone(),
                     message,
-                    fix: "write --set KEY=VALUE with a dotted key such as revenue_share.cap=45".into(),
+                    fix: if index {
+                        "use an index the file has, or add the entry to the file first".into()
+                    } else {
+                        "write --set KEY=VALUE with a dotted key such as revenue_share.cap=45".into()
+                    },
                 });
             }
             self.overrides.push((key.clone(), text.clone()));
@@ -375,7 +380,8 @@ fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<()
                 };
                 let count = items.len();
                 let Some(item) = items.get_mut(i) else {
-                    return Err(format!("`{name}` has {count} entries (counted from 0), so [{i}] does not exist"));
+                    let entries = if count == 1 { "entry" } else { "entries" };
+                    return Err(format!("`{name}` has {count} {entries} (counted from 0), so [{i}] does not exist"));
                 };
                 if last {
                     *item = value;

@@ -491,6 +491,16 @@ fn conflicting_path_options_and_an_overridden_extends_are_refused() {
     refused(&["deal.toml", "--set", r#"extends="other.toml""#], "cannot be overridden");
     // An error that a --set causes is laid at the --set, not at the file.
     refused(&["deal.toml", "--set", "revenue.growth.x=1"], "--set revenue.growth.x=1");
+    // An array entry the file does not have.
+    refused(&["deal.toml", "--set", "equity.dilution[3].probability=1"], "is not an array of tables");
+    ws.file(
+        "dil.toml",
+        &format!("{MINIMAL}[equity]\nstake = 0.2\nmultiple = 20\n[[equity.dilution]]\nyear = 2027\nfraction = 0.1\n"),
+    );
+    refused(
+        &["dil.toml", "--set", "equity.dilution[3].probability=1"],
+        "has 1 entry (counted from 0), so [3] does not exist",
+    );
     // A key of the file that a --set beside it made wrong names both.
     ws.file(
         "pert.toml",
