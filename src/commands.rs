@@ -159,9 +159,16 @@ fn check_path_options(args: &RunArgs, scenarios: &[Scenario]) -> Result<(), AppE
     Ok(())
 }
 
-/// `--sampling mc|lhs`, where given, over the scenario's own `sampling`.
-fn apply_sampling(s: &mut Scenario, sampling: Option<&str>) {
-    match sampling {
+/// `--paths`, `--seed` and `--sampling mc|lhs`, where given, over the
+/// scenario's own `paths`, `seed` and `sampling`.
+fn apply_run_args(s: &mut Scenario, args: &RunArgs) {
+    if let Some(p) = args.paths {
+        s.paths = p;
+    }
+    if let Some(seed) = args.seed {
+        s.seed = seed;
+    }
+    match args.sampling.as_deref() {
         Some("lhs") => s.sampling = Sampling::LatinHypercube,
         Some("mc") => s.sampling = Sampling::MonteCarlo,
         _ => {}
@@ -204,13 +211,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
     let mut finished = 0;
     let mut each = || -> Result<(), AppError> {
         for s in &mut scenarios {
-            if let Some(p) = args.paths {
-                s.paths = p;
-            }
-            if let Some(seed) = args.seed {
-                s.seed = seed;
-            }
-            apply_sampling(s, args.sampling.as_deref());
+            apply_run_args(s, args);
             if !args.quiet {
                 print_warnings(s);
             }
@@ -727,13 +728,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     let staging = Staging::new(&run.out, &name)?;
     let mut results = Vec::new();
     for s in &mut scenarios {
-        if let Some(p) = run.paths {
-            s.paths = p;
-        }
-        if let Some(seed) = run.seed {
-            s.seed = seed;
-        }
-        apply_sampling(s, run.sampling.as_deref());
+        apply_run_args(s, run);
         let model = Model::new(s);
         let options = RunOptions {
             paths: s.paths,

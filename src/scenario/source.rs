@@ -233,46 +233,34 @@ impl Sources {
     pub fn apply_overrides(&mut self, overrides: &[(String, String)]) -> Result<(), ScenarioErrors> {
         let mut errors = Vec::new();
         for (key, text) in overrides {
+            let refusal = |message: String, fix: &str| ScenarioError {
+                rule: "override",
+                file: PathBuf::from(format!("--set {key}={text}")),
+                position: None,
+                key: key.clone(),
+                message,
+                fix: fix.into(),
+            };
             if key == "extends" {
-                errors.push(ScenarioError {
-                    rule: "override",
-                    file: PathBuf::from(format!("--set {key}={text}")),
-                    position: None,
-                    key: key.clone(),
-                    message: "`extends` is followed before any --set is applied, so it cannot be overridden".into(),
-                    fix: "run the other scenario file itself, or change `extends` in the file".into(),
-                });
+                errors.push(refusal(
+                    "`extends` is followed before any --set is applied, so it cannot be overridden".into(),
+                    "run the other scenario file itself, or change `extends` in the file",
+                ));
                 continue;
             }
             let value = match toml::from_str::<toml::Table>(&format!("v = {text}")) {
                 Ok(mut t) => t.remove("v").expect("parsed"),
                 Err(_) if is_huge_integer(text) => {
-                    errors.push(ScenarioError {
-                        rule: "override",
-                        file: PathBuf::from(format!("--set {key}={text}")),
-                        position: None,
-                        key: key.clone(),
-                        message: format!("{text} is too large for a whole number"),
-                        fix: "give a whole number from about -9.2e18 to 9.2e18".into(),
-                    });
+                    errors.push(refusal(
+                        format!("{text} is too large for a whole number"),
+                        "give a whole number from about -9.2e18 to 9.2e18",
+                    ));
                     continue;
                 }
                 Err(_) => toml::Value::String(text.clone()),
             };
-            if let Err(message) = set_path(&mut self.merged, key, value) {
-                let index = message.contains("counted from 0") || message.contains("array of tables");
-                errors.push(ScenarioError {
-                    rule: "override",
-                    file: PathBuf::from(format!("--set {key}={text}")),
-                    position: None,
-                    key: key.clone(),
-                    message,
-                    fix: if index {
-                        "use an index the file has, or add the entry to the file first".into()
-                    } else {
-                        "write --set KEY=VALUE with a dotted key such as revenue_share.cap=45".into()
-                    },
-                });
+            if let Err((message, fix)) = set_path(&mut self.merged, key, value) {
+                errors.push(refusal(message, fix));
             }
             self.overrides.push((key.clone(), text.clone()));
         }
@@ -344,10 +332,12 @@ fn is_huge_integer(text: &str) -> bool {
 }
 
 /// Set `value` at a dotted `path` (`a.b[0].c`), creating tables on the way.
-fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
+fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), (String, &'static str)> {
+    const KEY_FIX: &str = "write --set KEY=VALUE with a dotted key such as revenue_share.cap=45";
+    const INDEX_FIX: &str = "use an index the file has, or add the entry to the file first";
     let parts: Vec<&str> = path.split('.').collect();
     if path.is_empty() || parts.iter().any(|p| p.is_empty()) {
-        return Err(format!("`{path}` is not a key path"));
+        return Err((format!("`{path}` is not a key path"), KEY_FIX));
     }
     let mut table = root;
     for (n, part) in parts.iter().enumerate() {
@@ -356,7 +346,7 @@ fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<()
                 let i = rest.strip_suffix(']').and_then(|i| i.parse::<usize>().ok());
                 match i {
                     Some(i) => (name, Some(i)),
-                    None => return Err(format!("`{part}` is not `name[index]`")),
+                    None => return Err((format!("`{part}` is not `name[index]`"), KEY_FIX)),
                 }
             }
             None => (*part, None),
@@ -376,19 +366,22 @@ fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<()
             }
             (Some(i), _) => {
                 let Some(toml::Value::Array(items)) = table.get_mut(name) else {
-                    return Err(format!("`{name}` is not an array of tables in this scenario"));
+                    return Err((format!("`{name}` is not an array of tables in this scenario"), INDEX_FIX));
                 };
                 let count = items.len();
                 let Some(item) = items.get_mut(i) else {
                     let entries = if count == 1 { "entry" } else { "entries" };
-                    return Err(format!("`{name}` has {count} {entries} (counted from 0), so [{i}] does not exist"));
+                    return Err((
+                        format!("`{name}` has {count} {entries} (counted from 0), so [{i}] does not exist"),
+                        INDEX_FIX,
+                    ));
                 };
                 if last {
                     *item = value;
                     return Ok(());
                 }
                 let Some(t) = item.as_table_mut() else {
-                    return Err(format!("`{name}[{i}]` is not a table"));
+                    return Err((format!("`{name}[{i}]` is not a table"), KEY_FIX));
                 };
                 table = t;
             }

@@ -267,13 +267,22 @@ fn target_se_adds_paths_until_met_and_the_result_depends_only_on_the_final_count
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(stdout.contains("precision: se of mean pv_share"), "{stdout}");
     assert!(stdout.contains("reached with"), "{stdout}");
-    let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("a/deal/manifest.json"))).unwrap();
-    let n = m["paths"].as_u64().unwrap();
+    // The paths a run ended with, and pv_share's mean and se.
+    let paths_of = |out: &str| {
+        let m: serde_json::Value =
+            serde_json::from_slice(&read(&ws.path().join(out).join("deal/manifest.json"))).unwrap();
+        m["paths"].as_u64().unwrap()
+    };
+    let pv_share = |out: &str| {
+        let summary = String::from_utf8(read(&ws.path().join(out).join("deal/summary.csv"))).unwrap();
+        let row = summary.lines().find(|l| l.starts_with("deal,pv_share,")).unwrap();
+        let f: Vec<f64> = row.split(',').skip(2).map(|x| x.parse().unwrap()).collect();
+        (f[0], f[2])
+    };
+    let n = paths_of("a");
     assert!(n > 1000, "it should have needed more paths than it started with");
-    let summary = String::from_utf8(read(&ws.path().join("a/deal/summary.csv"))).unwrap();
-    let row = summary.lines().find(|l| l.starts_with("deal,pv_share,")).unwrap();
-    let f: Vec<f64> = row.split(',').skip(2).map(|x| x.parse().unwrap()).collect();
-    assert!(f[2] <= 0.002 * f[0], "se {} above 0.2% of the mean {}", f[2], f[0]);
+    let (mean, se) = pv_share("a");
+    assert!(se <= 0.002 * mean, "se {se} above 0.2% of the mean {mean}");
     ws.cmd()
         .args(["run", "deal.toml", "--paths", &n.to_string(), "--no-charts", "--out", "b", "-q"])
         .assert()
@@ -297,12 +306,9 @@ fn target_se_adds_paths_until_met_and_the_result_depends_only_on_the_final_count
         ])
         .assert()
         .success();
-    let summary = String::from_utf8(read(&ws.path().join("abs/deal/summary.csv"))).unwrap();
-    let row = summary.lines().find(|l| l.starts_with("deal,pv_share,")).unwrap();
-    let se: f64 = row.split(',').nth(4).unwrap().parse().unwrap();
+    let (_, se) = pv_share("abs");
     assert!(se <= 0.02, "se {se} above the target of $0.02B");
-    let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("abs/deal/manifest.json"))).unwrap();
-    assert!(m["paths"].as_u64().unwrap() > 1000, "it needed more paths than it started with");
+    assert!(paths_of("abs") > 1000, "it needed more paths than it started with");
     // A cap on paths that is too low is reported, not hidden.
     ws.cmd()
         .args([
