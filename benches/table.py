@@ -14,6 +14,10 @@ them alike, and reports the fastest of --repeat tries of each:
     to --numpy-max paths (default 1e7, where it keeps about 5 GB of per-path
     values and takes about half a minute a run).
 
+After each path count it compares the means of revshare's and NumPy's
+yearly.csv and summary.csv (see benches/crosscheck.py), so that the ratio is
+between two runs of the same model.
+
 Columns: paths, threads, wall time (s), ns per path-period (wall time divided
 by paths × periods), ratio to the floor, ratio of NumPy's wall time to ours,
 peak RSS (MB).
@@ -32,6 +36,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from crosscheck import compare, describe
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -81,6 +87,7 @@ def main():
 
     periods = None
     rows = []
+    agreement = []
     for n in paths:
         # Runs, floors and NumPy take turns, so that a shared machine's slow
         # spells fall on all of them alike; each cell reports its fastest.
@@ -104,6 +111,12 @@ def main():
                 m = re.search(r"floor_s=([0-9.]+).*periods=(\d+)", out)
                 periods = int(m.group(2))
                 floors[t] = min(floors.get(t, float("inf")), float(m.group(1)))
+        if numpy_wall is not None:
+            # The same model? Every mean of the last runs, within its standard error.
+            (rust_dir,) = [os.path.join(out_dir, d) for d in os.listdir(out_dir)
+                           if os.path.isfile(os.path.join(out_dir, d, "manifest.json"))]
+            count_, worst, mismatches = compare(rust_dir, os.path.join(out_dir, "numpy"))
+            agreement.append((n, count_, worst, mismatches))
         for t in threads:
             wall, rss = best[t]
             floor = floors[t]
@@ -122,6 +135,10 @@ def main():
     for n in paths:
         if (n, 1) in by and (n, 2) in by:
             print(f"speed-up 1 → 2 threads at {n:.0e} paths: {by[(n, 1)] / by[(n, 2)]:.2f}×")
+    for n, count_, worst, mismatches in agreement:
+        verdict = "agree" if worst[0] <= 5 and not mismatches else "DIFFER"
+        print(f"results at {n:.0e} paths: revshare and NumPy {verdict} ({count_} means, "
+              f"largest |z| {worst[0]:.2f}: {describe(worst)})")
 
 
 if __name__ == "__main__":

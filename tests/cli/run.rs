@@ -198,6 +198,66 @@ fn shipped_scenarios_are_valid_and_listed() {
     revshare(&root).args(["list"]).assert().success().stdout(predicate::str::contains("old-terms"));
 }
 
+/// `benches/crosscheck.py` compares revshare with the NumPy reference on the
+/// shipped scenarios and on `benches/scenarios/feature-tour.toml`, which must
+/// stay valid and keep every part of MODEL.md in play for that comparison to
+/// cover the whole model.
+#[test]
+fn the_crosscheck_scenario_is_valid_and_uses_every_part_of_the_model() {
+    let root = repo();
+    let file = "benches/scenarios/feature-tour.toml";
+    let out = revshare(&root).args(["check", file]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    // The resolved scenario, after its first line (the file's name and "valid").
+    let resolved: toml::Table = toml::from_str(text.split_once('\n').unwrap().1).unwrap();
+    fn dists(v: &toml::Value, found: &mut std::collections::BTreeSet<String>) {
+        match v {
+            toml::Value::Table(t) => {
+                if let Some(toml::Value::String(d)) = t.get("dist") {
+                    found.insert(d.clone());
+                }
+                t.values().for_each(|v| dists(v, found));
+            }
+            toml::Value::Array(a) => a.iter().for_each(|v| dists(v, found)),
+            _ => {}
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    dists(&toml::Value::Table(resolved.clone()), &mut found);
+    for d in ["uniform", "triangular", "pert", "normal", "lognormal", "discrete"] {
+        assert!(found.contains(d), "no {d} input in {file} (found {found:?})");
+    }
+    let get = |path: &str| {
+        let mut v = toml::Value::Table(resolved.clone());
+        for k in path.split('.') {
+            v = v.get(k).unwrap_or_else(|| panic!("{file} has no {path}")).clone();
+        }
+        v
+    };
+    assert_eq!(get("steps_per_year").as_integer(), Some(12), "monthly steps");
+    assert!(get("revenue.growth").as_table().unwrap().len() > 1, "a growth table with gaps");
+    for key in ["revenue.volatility", "revenue.growth_noise.sd", "revenue.shock.rate", "revenue_share.termination_rate"]
+    {
+        assert!(get(key).as_float().unwrap() > 0.0, "{key} is in play");
+    }
+    // An uncertain cap and counter-share; no terminal multiple (it is then the initial one).
+    for key in ["revenue_share.cap.dist", "counter_share.base_ratio.dist", "equity.multiple.dist"] {
+        get(key);
+    }
+    assert!(resolved["equity"].get("terminal_multiple").is_none(), "the terminal multiple left to default");
+    let dilution = get("equity.dilution");
+    let years: Vec<i64> = dilution.as_array().unwrap().iter().map(|d| d["year"].as_integer().unwrap()).collect();
+    assert!(years.windows(2).any(|w| w[0] == w[1]), "two dilution events in one year: {years:?}");
+    assert!(get("correlation").as_array().unwrap().len() >= 3, "several correlations");
+    let out = tempfile::tempdir().unwrap();
+    revshare(&root)
+        .args(["run", file, "-q", "--no-charts", "--paths", "2000", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+}
+
 /// The committed results in docs/results/ are what the program gives today:
 /// a change that moves the results must regenerate them (`cargo run --release
 /// -- run --out docs/results`), or this fails naming the file.
