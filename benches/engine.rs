@@ -144,12 +144,15 @@ fn output(bencher: Bencher) {
 }
 
 /// The inverse CDFs a path may need, 4096 values at a time, for the shipped
-/// PERT (the initial run-rate, 20–22–25): the PERT's F⁻¹(Φ(z)) as the copula
-/// and a Latin hypercube draw it (tabulated), the same by Newton on the
-/// incomplete beta (what it cost before the table), a direct PERT draw (two
-/// gamma variates), and Φ⁻¹ (a Latin hypercube's normal inputs).
-#[divan::bench(args = ["pert_tabulated", "pert_newton", "pert_direct", "normal_inverse"], sample_count = 20)]
+/// PERT (the initial run-rate, 20–22–25): a path's draw of it from 64 bits (a
+/// normal from the bits, then its tabulated F⁻¹(Φ(z))), the table alone (as
+/// the copula and a Latin hypercube use it), the same by Newton on the
+/// incomplete beta (what it cost before the table), a draw from two gamma
+/// variates (`Dist::sample`, how paths drew a PERT before every input came
+/// from its own bits), and Φ⁻¹ (a Latin hypercube's normal inputs).
+#[divan::bench(args = ["pert_path", "pert_tabulated", "pert_newton", "pert_gamma", "normal_inverse"], sample_count = 20)]
 fn inverse_cdf(bencher: Bencher, kind: &str) {
+    use rand::Rng;
     use revshare::model::dist::{Dist, Domain};
     use revshare::model::special::{BetaFromNormal, norm_inv};
     let pert = Dist::pert(20.0, 22.0, 25.0, Domain::POSITIVE).expect("a PERT");
@@ -159,9 +162,10 @@ fn inverse_cdf(bencher: Bencher, kind: &str) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
     pert.from_normal(0.0); // the table, made once
     bencher.bench_local(|| match kind {
+        "pert_path" => (0..4096).map(|_| pert.from_bits(rng.next_u64())).sum::<f64>(),
         "pert_tabulated" => zs.iter().map(|z| pert.from_normal(*z)).sum::<f64>(),
         "pert_newton" => zs.iter().map(|z| 20.0 + 5.0 * BetaFromNormal::exact(alpha, beta, *z)).sum::<f64>(),
-        "pert_direct" => (0..4096).map(|_| pert.sample(&mut rng)).sum::<f64>(),
+        "pert_gamma" => (0..4096).map(|_| pert.sample(&mut rng)).sum::<f64>(),
         _ => us.iter().map(|u| norm_inv(*u)).sum::<f64>(),
     });
 }

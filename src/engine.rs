@@ -40,8 +40,9 @@ pub fn block_paths(slots: usize) -> usize {
 }
 
 /// Name of the generator, for the manifest.
-pub const GENERATOR: &str =
-    "Xoshiro256PlusPlus (rand_xoshiro), one stream per chunk of 4096 paths seeded by SplitMix64(seed, chunk)";
+pub const GENERATOR: &str = "Xoshiro256PlusPlus (rand_xoshiro), one stream per chunk of 4096 paths seeded by \
+     SplitMix64(seed, chunk); each path takes the same draws whatever the scenario's values (SplitMix64 \
+     sub-streams for its shocks and dilution events)";
 
 /// How to run.
 pub struct RunOptions<'a> {

@@ -3,7 +3,7 @@
 //! sampling can never fail, with direct samplers and inverse CDFs (the latter
 //! for the Gaussian copula).
 
-use super::normal::standard_normal;
+use super::normal::{normal_from_bits, open_unit, standard_normal};
 use rand::{Rng, RngExt};
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -488,6 +488,35 @@ impl Dist {
         }
     }
 
+    /// Whether a path draws this input as a uniform (F⁻¹(u)) rather than
+    /// as a standard normal score (F⁻¹(Φ(z))): the distributions whose
+    /// inverse CDF is cheap.
+    fn by_uniform(&self) -> bool {
+        matches!(self, Dist::Uniform { .. } | Dist::Triangular { .. } | Dist::Discrete { .. })
+    }
+
+    /// One value from 64 random bits, the whole of a path's draw for this
+    /// input: F⁻¹(u) with u from the bits for a uniform, triangular or
+    /// discrete input, and F⁻¹(Φ(z)) with z a standard normal drawn from
+    /// the bits ([`normal_from_bits`]) for the others. Either way the input
+    /// takes the same bits whatever its distribution and parameters.
+    #[inline]
+    pub fn from_bits(&self, bits: u64) -> f64 {
+        match self {
+            Dist::Fixed { value } => *value,
+            d if d.by_uniform() => d.quantile(open_unit(bits)),
+            d => d.from_normal(normal_from_bits(bits)),
+        }
+    }
+
+    /// The standard normal score of [`Dist::from_bits`]'s draw, for the
+    /// copula: z itself, or Φ⁻¹(u) for an input drawn by a uniform. With no
+    /// correlation, `from_normal(normal_score(b))` is `from_bits(b)`.
+    #[inline]
+    pub fn normal_score(&self, bits: u64) -> f64 {
+        if self.by_uniform() { norm_inv(open_unit(bits)) } else { normal_from_bits(bits) }
+    }
+
     /// Mean of the distribution (for listings and tests).
     pub fn mean(&self) -> f64 {
         match self {
@@ -509,13 +538,18 @@ mod tests {
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    /// Each direct sampler follows its distribution exactly: a
+    /// Each sampler follows its distribution exactly, both the direct one
+    /// (`sample`) and a path's draw from 64 bits (`from_bits`): a
     /// Kolmogorov–Smirnov test against the exact CDF for the continuous ones
     /// (a sampler with the wrong spread or shape fails it, not only one with
     /// the wrong mean), and each value's frequency within 5 standard errors
     /// for the discrete one.
     #[test]
     fn direct_samplers_follow_their_distributions() {
+        use rand::Rng;
+        let draw = |d: &Dist, rng: &mut Xoshiro256PlusPlus, by_bits: bool| {
+            if by_bits { d.from_bits(rng.next_u64()) } else { d.sample(rng) }
+        };
         let n = 200_000;
         // The 0.1% critical value of the KS statistic is about 1.95/√n.
         let critical = 1.95 / (n as f64).sqrt();
@@ -528,9 +562,9 @@ mod tests {
             (Dist::normal(2.0, 0.3, Domain::POSITIVE).unwrap(), &|x| norm_cdf((x - 2.0) / 0.3)),
             (Dist::lognormal(10.0, 0.4, Domain::POSITIVE).unwrap(), &|x| norm_cdf((x / 10.0).ln() / 0.4)),
         ];
-        for (d, cdf) in &continuous {
+        for ((d, cdf), by_bits) in continuous.iter().flat_map(|c| [(c, false), (c, true)]) {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-            let mut xs: Vec<f64> = (0..n).map(|_| d.sample(&mut rng)).collect();
+            let mut xs: Vec<f64> = (0..n).map(|_| draw(d, &mut rng, by_bits)).collect();
             xs.sort_by(f64::total_cmp);
             let ks = xs
                 .iter()
@@ -540,15 +574,44 @@ mod tests {
                     (f - i as f64 / n as f64).abs().max(((i + 1) as f64 / n as f64 - f).abs())
                 })
                 .fold(0.0, f64::max);
-            assert!(ks < critical, "{d:?}: KS statistic {ks} ≥ {critical}");
+            assert!(ks < critical, "{d:?} (from bits: {by_bits}): KS statistic {ks} ≥ {critical}");
         }
         let d = Dist::discrete(vec![1.0, 2.0, 4.0], Some(vec![1.0, 1.0, 2.0]), Domain::REAL).unwrap();
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-        let draws: Vec<f64> = (0..n).map(|_| d.sample(&mut rng)).collect();
-        for (value, p) in [(1.0, 0.25), (2.0, 0.25), (4.0, 0.5)] {
-            let f = draws.iter().filter(|x| **x == value).count() as f64 / n as f64;
-            let se = (p * (1.0 - p) / n as f64).sqrt();
-            assert!((f - p).abs() < 5.0 * se, "{value}: frequency {f} against {p}");
+        for by_bits in [false, true] {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+            let draws: Vec<f64> = (0..n).map(|_| draw(&d, &mut rng, by_bits)).collect();
+            for (value, p) in [(1.0, 0.25), (2.0, 0.25), (4.0, 0.5)] {
+                let f = draws.iter().filter(|x| **x == value).count() as f64 / n as f64;
+                let se = (p * (1.0 - p) / n as f64).sqrt();
+                assert!((f - p).abs() < 5.0 * se, "{value} (from bits: {by_bits}): frequency {f} against {p}");
+            }
+        }
+        let fixed = Dist::Fixed { value: 0.27 };
+        assert_eq!(fixed.from_bits(u64::MAX), 0.27);
+    }
+
+    /// A path's draw of an input from 64 bits is a function of the bits, and,
+    /// with no correlation, the same as the copula's way through its normal
+    /// score: an input correlated with nothing (ρ = 0) is the input drawn
+    /// directly.
+    #[test]
+    fn from_bits_is_from_normal_of_the_normal_score() {
+        use rand::Rng;
+        let dists = [
+            Dist::uniform(1.0, 3.0, Domain::REAL).unwrap(),
+            Dist::triangular(0.0, 1.0, 5.0, Domain::REAL).unwrap(),
+            Dist::pert(0.1, 0.2, 0.6, Domain::UNIT).unwrap(),
+            Dist::normal(2.0, 0.3, Domain::POSITIVE).unwrap(),
+            Dist::lognormal(10.0, 0.4, Domain::POSITIVE).unwrap(),
+            Dist::discrete(vec![1.0, 2.0, 4.0], Some(vec![1.0, 1.0, 2.0]), Domain::REAL).unwrap(),
+        ];
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        for _ in 0..20_000 {
+            let bits = rng.next_u64();
+            for d in &dists {
+                let (direct, via) = (d.from_bits(bits), d.from_normal(d.normal_score(bits)));
+                assert!((direct - via).abs() <= 1e-12 * direct.abs().max(1.0), "{d:?} at {bits:#x}: {direct} vs {via}");
+            }
         }
     }
 

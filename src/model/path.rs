@@ -4,7 +4,8 @@
 //! quantity is written into one flat, preallocated [`PathOutcome`].
 
 use super::normal::standard_normal;
-use rand::{Rng, RngExt};
+use rand::{Rng, RngExt, SeedableRng};
+use rand_xoshiro::SplitMix64;
 
 use super::copula::Copula;
 use super::dist::Dist;
@@ -206,13 +207,15 @@ pub struct PathScratch {
     normals: Vec<f64>,
     /// The floor's buffers for a path's period variates ([`Model::draw_variates`];
     /// a path drawn for a run keeps them in its block): per period, ε then ζ
-    /// (whichever the model has), and the periods with a shock, in order.
+    /// (both, whether or not the model uses them), and the periods with a shock, in order.
     period_normals: Vec<f64>,
     shocks: Vec<usize>,
     dilution_factor: Vec<f64>,
     /// The last path's inputs, and each dilution event's fraction and whether it happened.
     pub inputs: Draws,
     pub dilutions: Vec<(f64, bool)>,
+    /// Each dilution event's bits for its fraction and uniform for its occurrence.
+    dilution_bits: Vec<(u64, f64)>,
     /// Latin hypercube: this path's stratified uniforms, one per dimension
     /// (see [`Model::lhs_dims`]); empty for plain Monte Carlo.
     pub strata: Vec<f64>,
@@ -796,6 +799,7 @@ impl Model {
             dilution_factor: vec![1.0; self.layout.years],
             inputs: Draws::default(),
             dilutions: vec![(0.0, false); self.dilution.len()],
+            dilution_bits: vec![(0, 0.0); self.dilution.len()],
             strata: Vec::new(),
             block: None,
         }
@@ -817,17 +821,37 @@ impl Model {
         }
     }
 
-    /// Draw the per-path inputs (MODEL.md §2), dilution included.
+    /// Draw the per-path inputs (MODEL.md §2), dilution included, from the
+    /// run's generator `rng`, always in the same way whatever the scenario
+    /// says of them (see [`Model::draw_path`]): 64 bits for each of
+    /// the ten input slots, in [`Input`] order, whether the scenario has the
+    /// input, fixes it or lets it vary; then a seed for the dilution events,
+    /// whose fractions' bits and occurrence uniforms come from a SplitMix64
+    /// stream of their own (their number is the scenario's). Each input's
+    /// value comes from its own bits alone ([`Dist::from_bits`]), or, in a
+    /// correlation, from their normal scores mixed by the copula's Cholesky
+    /// factor ([`Dist::normal_score`], [`Dist::from_normal`]).
     fn draw<R: Rng + ?Sized>(&self, rng: &mut R, scratch: &mut PathScratch) -> Draws {
+        let mut slot = [0u64; INPUT_SLOTS];
+        for bits in &mut slot {
+            *bits = rng.next_u64();
+        }
+        let mut events = SplitMix64::seed_from_u64(rng.next_u64());
+        for (fraction, occurs) in &mut scratch.dilution_bits {
+            *fraction = events.next_u64();
+            *occurs = events.random::<f64>();
+        }
+        let bits = |input: Input, scratch: &PathScratch| match input {
+            Input::DilutionFraction(i) => scratch.dilution_bits[i].0,
+            other => slot[slot_index(other)],
+        };
         let lhs = !scratch.strata.is_empty();
-        if lhs {
-            for (z, u) in scratch.normals.iter_mut().zip(&scratch.strata) {
-                *z = norm_inv(u.clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0));
-            }
-        } else {
-            for z in scratch.normals.iter_mut() {
-                *z = standard_normal(rng);
-            }
+        for (c, input) in self.copula.inputs.iter().enumerate() {
+            scratch.normals[c] = match self.dist(*input) {
+                _ if lhs => norm_inv(scratch.strata[c].clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0)),
+                Some(dist) => dist.normal_score(bits(*input, scratch)),
+                None => 0.0,
+            };
         }
         self.copula.correlate(&mut scratch.normals);
         let mut next_stratum = self.copula.dim();
@@ -840,7 +864,7 @@ impl Model {
                     next_stratum += 1;
                     dist.draw_quantile(scratch.strata[next_stratum - 1])
                 }
-                Source::Direct => dist.sample(rng),
+                Source::Direct => dist.from_bits(bits(*input, scratch)),
                 Source::Copula(j) => dist.from_normal(scratch.normals[*j]),
             };
             if let Some((pinned, value)) = self.pinned
@@ -861,8 +885,7 @@ impl Model {
                 Input::TerminalMultiple => d.terminal_multiple = x,
                 Input::DilutionFraction(i) => {
                     let event = &self.dilution[*i];
-                    let happens = event.probability >= 1.0
-                        || (event.probability > 0.0 && rng.random::<f64>() < event.probability);
+                    let happens = scratch.dilution_bits[*i].1 < event.probability;
                     if happens {
                         scratch.dilution_factor[event.year] *= 1.0 - x;
                     }
@@ -950,6 +973,18 @@ impl Model {
     /// period, termination (§4) and the log run-rate (§3). Every variate of a
     /// path is drawn here, in a fixed order, so a stream gives the same paths
     /// whether they are simulated one at a time or a block at a time.
+    ///
+    /// A path takes the same draws from `rng` (its chunk's stream) whatever
+    /// the scenario's values: its inputs ([`Model::draw`]), then the uniform
+    /// of its termination, a seed for its shocks and its normals
+    /// ([`Model::draw_periods`]). A fixed, absent or uncertain input of any
+    /// distribution, a volatility or growth noise of 0, a shock or
+    /// termination rate of 0 and a dilution probability of 0 or 1 all take
+    /// what they would otherwise (the normals' ziggurat takes more bits on a
+    /// rare draw, but that depends on the bits alone). Two scenarios with
+    /// the same years, steps, number of dilution events and seed therefore
+    /// share every path's random numbers (common random numbers): a sweep's
+    /// or a comparison's differences are those of the scenarios, not noise.
     /// [`Model::finish_block`] then does the arithmetic, which draws nothing,
     /// for all the block's paths at once.
     ///
@@ -961,8 +996,7 @@ impl Model {
         let n = block.capacity;
         let g = block.pending.len();
         let shocks = &mut block.pending_shocks[g];
-        // (A model without volatility or growth noise has no normals.)
-        let normals = block.pending_normals.get_mut(g..).unwrap_or_default();
+        let normals = &mut block.pending_normals[g..];
         let (u0, terminated_at) = self.draw_periods(rng, normals, GROUP, shocks);
         let jump = if shocks.is_empty() { 0.0 } else { jump(d.shock_size) };
         block.pending.push(Pending { j, u0, growth_shift: d.growth_shift, jump });
@@ -1011,8 +1045,7 @@ impl Model {
             }
             _ => {
                 for (g, (path, shocks)) in block.pending.iter().zip(&block.pending_shocks).enumerate() {
-                    // (A model without volatility or growth noise has no normals.)
-                    let normals = normals.get(g..).unwrap_or_default();
+                    let normals = &normals[g..];
                     match (vol, noise) {
                         (true, true) => self.step_one::<true, true>(path, normals, steps, n),
                         (true, false) => self.step_one::<true, false>(path, normals, steps, n),
@@ -1043,8 +1076,7 @@ impl Model {
         n: usize,
     ) {
         let kk = self.layout.periods;
-        let per = usize::from(VOL) + usize::from(NOISE);
-        assert!(per > 0, "a model with normals");
+        let per = NORMALS_PER_PERIOD;
         let normals = &normals[..per * kk * GROUP];
         let (dt, vol, decay, innovation) = (self.dt, self.vol_sqrt_dt, self.noise_decay, self.noise_innovation);
         let j = paths[0].j;
@@ -1058,7 +1090,7 @@ impl Model {
                     step += vol * z[g];
                 }
                 if NOISE {
-                    let zeta = z[usize::from(VOL) * GROUP + g];
+                    let zeta = z[GROUP + g];
                     u[g] = decay * u[g] + innovation * zeta;
                 }
                 out[g] = step;
@@ -1077,7 +1109,7 @@ impl Model {
         n: usize,
     ) {
         let kk = self.layout.periods;
-        let per = usize::from(VOL) + usize::from(NOISE);
+        let per = NORMALS_PER_PERIOD;
         let (dt, vol, decay, innovation) = (self.dt, self.vol_sqrt_dt, self.noise_decay, self.noise_innovation);
         let mut u = path.u0;
         for (k, lg) in self.log_growth[..kk].iter().enumerate() {
@@ -1086,7 +1118,7 @@ impl Model {
                 step += vol * normals[k * per * GROUP];
             }
             if NOISE {
-                let zeta = normals[(k * per + usize::from(VOL)) * GROUP];
+                let zeta = normals[(k * per + 1) * GROUP];
                 u = decay * u + innovation * zeta;
             }
             steps[k * n + path.j] = step;
@@ -1316,17 +1348,19 @@ impl Model {
     }
 
     /// Normal draws per period: ε for the volatility and ζ for the growth
-    /// noise, where the model has them.
+    /// noise, drawn whether or not the model has them (so that a path's
+    /// normals do not depend on it).
     fn normals_per_period(&self) -> usize {
-        usize::from(self.vol_sqrt_dt > 0.0) + usize::from(self.noise_sd > 0.0)
+        NORMALS_PER_PERIOD
     }
 
-    /// Draw a path's period variates, after its inputs: the growth noise's
-    /// starting value (returned, scaled), every period's normals into every
-    /// `stride`-th place of `normals` (per period, ε then ζ), the periods with
-    /// a shock into `shocks`, and the period of termination (returned; the
-    /// number of periods if none). Each kind is drawn in one tight loop: no
-    /// value is kept across a draw, so nothing waits on memory.
+    /// Draw a path's period variates, after its inputs: the uniform of its termination, a seed for its shocks, the
+    /// growth noise's starting value (returned, scaled) and every period's
+    /// normals into every `stride`-th place of `normals` (per period, ε then
+    /// ζ). The periods with a shock go into `shocks`, and the period of
+    /// termination is returned (the number of periods if none). The normals
+    /// are drawn in one tight loop: no value is kept across a draw, so nothing
+    /// waits on memory.
     ///
     /// Shocks and termination are events that happen in each period with a
     /// fixed probability, independently (§3, §4). Rather than one uniform per
@@ -1335,6 +1369,10 @@ impl Model {
     /// the first event, and one more after each event gives the next. That
     /// is the same process exactly, with about 1.3 uniforms a path instead
     /// of 20 on the shipped scenarios (termination needs only the first).
+    /// The shocks' uniforms come from a SplitMix64 stream of the path's own,
+    /// so that however many there are, the next path is the same, and a higher
+    /// rate moves each shock earlier (the same uniform through a steeper
+    /// distribution).
     fn draw_periods<R: Rng + Clone>(
         &self,
         rng: &mut R,
@@ -1348,20 +1386,23 @@ impl Model {
         let mut local = rng.clone();
         let (outer, rng) = (rng, &mut local);
         let kk = self.layout.periods;
+        let terminate = rng.random::<f64>();
+        let mut shock_stream = SplitMix64::seed_from_u64(rng.next_u64());
         // The model says how many normals to draw; the buffer must hold them.
         let count = self.normals_per_period() * kk;
-        let room = count == 0 || (count - 1).checked_mul(stride).is_some_and(|last| last < normals.len());
+        let room = (count - 1).checked_mul(stride).is_some_and(|last| last < normals.len());
         assert!(room, "room for every normal");
-        let u0 = if self.noise_sd > 0.0 { self.noise_sd * standard_normal(rng) } else { 0.0 };
+        let u0 = self.noise_sd * standard_normal(rng);
         for i in 0..count {
             // SAFETY: i * stride <= (count - 1) * stride < normals.len(), checked
             // above without overflow.
             unsafe { *normals.get_unchecked_mut(i * stride) = standard_normal(rng) };
         }
+        *outer = local;
         shocks.clear();
         if !self.shock_first.is_empty() {
             let mut k = 0;
-            while let Some(gap) = first_event(&self.shock_first[..kk - k], rng.random::<f64>()) {
+            while let Some(gap) = first_event(&self.shock_first[..kk - k], shock_stream.random::<f64>()) {
                 shocks.push(k + gap);
                 k += gap + 1;
                 if k == kk {
@@ -1369,11 +1410,7 @@ impl Model {
                 }
             }
         }
-        let mut terminated_at = kk;
-        if !self.termination_first.is_empty() {
-            terminated_at = first_event(&self.termination_first, rng.random::<f64>()).unwrap_or(kk);
-        }
-        *outer = local;
+        let terminated_at = first_event(&self.termination_first, terminate).unwrap_or(kk);
         (u0, terminated_at)
     }
 
@@ -1418,6 +1455,29 @@ fn first_event(cdf: &[f64], u: f64) -> Option<usize> {
     match cdf.last() {
         Some(&any) if u < any => Some(cdf.partition_point(|f| *f <= u)),
         _ => None,
+    }
+}
+
+/// The per-path input slots: every [`Input`] but the dilution fractions.
+const INPUT_SLOTS: usize = 10;
+
+/// Normals a path draws per period (ε and ζ, see [`Model::draw_periods`]).
+const NORMALS_PER_PERIOD: usize = 2;
+
+/// An input's slot among the [`INPUT_SLOTS`] (not for a dilution fraction).
+fn slot_index(input: Input) -> usize {
+    match input {
+        Input::Initial => 0,
+        Input::GrowthShift => 1,
+        Input::ShockSize => 2,
+        Input::RateMultiplier => 3,
+        Input::BaseFraction => 4,
+        Input::Cap => 5,
+        Input::BaseRatio => 6,
+        Input::Stake => 7,
+        Input::Multiple => 8,
+        Input::TerminalMultiple => 9,
+        Input::DilutionFraction(_) => unreachable!("a dilution fraction has no slot"),
     }
 }
 

@@ -306,3 +306,146 @@ cap = { dist = "uniform", low = 10.0, high = 30.0 }
     assert!(hit > n / 5 && hit < n * 4 / 5, "{hit} of {n} paths bound");
     assert!(below_max > n / 10, "{below_max} paths bound below a cap of 25");
 }
+
+/// Common random numbers: a path takes the same random numbers whatever the
+/// scenario's values, so changing one part of a scenario changes only what
+/// depends on it, path by path. Each variant of a base scenario that uses
+/// every part of the model is replayed with the same seed, and what the
+/// change cannot touch must be the same on every path, bit for bit: the
+/// other inputs always; the revenue when only the share, the counter-share,
+/// dilution or termination changes; and the growth path itself (ln R_k − ln
+/// R₀) when only the initial run-rate changes, or when the volatility, the
+/// growth noise or the shock rate go to 0 and back (the stake and inputs).
+#[test]
+fn a_change_to_one_part_leaves_every_path_of_the_others_alone() {
+    const BASE: &str = r#"
+years = [2026, 2029]
+steps_per_year = 4
+[revenue]
+initial = { dist = "pert", low = 20.0, mode = 22.0, high = 25.0 }
+growth = 0.5
+growth_shift = { dist = "normal", mean = 0.0, sd = 0.1 }
+volatility = 0.2
+growth_noise = { sd = 0.1, persistence = 0.5 }
+shock = { rate = 0.3, size = { dist = "uniform", low = 0.1, high = 0.4 } }
+[revenue_share]
+rate = 0.2
+base_fraction = { dist = "triangular", low = 0.7, mode = 0.9, high = 1.0 }
+cap = 30.0
+termination_rate = 0.1
+[equity]
+stake = 0.27
+multiple = { dist = "lognormal", median = 30.0, sigma = 0.2 }
+terminal_multiple = { dist = "lognormal", median = 12.0, sigma = 0.2 }
+[[equity.dilution]]
+year = 2027
+fraction = { dist = "uniform", low = 0.05, high = 0.1 }
+probability = 0.5
+[[correlation]]
+a = "revenue.growth_shift"
+b = "equity.terminal_multiple"
+rho = 0.5
+"#;
+    /// What a path is: its inputs, its dilution draws, its revenue, the
+    /// growth of its run-rate, its payments and its stakes.
+    struct Path {
+        inputs: Vec<(&'static str, f64)>,
+        dilution: Vec<(f64, bool)>,
+        revenue: Vec<f64>,
+        growth: Vec<f64>,
+        paid: Vec<f64>,
+        stake: Vec<f64>,
+    }
+    let paths = |toml: &str| -> Vec<Path> {
+        let m = model(toml);
+        let lay = m.layout;
+        let mut out = Vec::new();
+        each_path(&m, 5, 3000, |v, _, scratch| {
+            let col = |metric: Metric| (0..lay.periods).map(|k| v[lay.period(metric, k)]).collect::<Vec<f64>>();
+            let r0 = scratch.inputs.initial;
+            out.push(Path {
+                inputs: scratch.inputs.columns().to_vec(),
+                dilution: scratch.dilutions.clone(),
+                revenue: col(Metric::Revenue),
+                growth: col(Metric::RunRate).iter().map(|r| r.ln() - r0.ln()).collect(),
+                paid: col(Metric::Payment),
+                stake: col(Metric::Stake),
+            });
+        });
+        out
+    };
+    let base = paths(BASE);
+    // Each variant: the change, and what it must leave alone.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Same {
+        /// Every input but `except`, the dilution draws and the stake.
+        Inputs(&'static [&'static str]),
+        Revenue,
+        Growth,
+        Paid,
+    }
+    use Same::*;
+    let variants: [(&str, &str, &[Same]); 12] = [
+        ("a dilution that never happens", "probability = 0.5", &[Inputs(&[]), Revenue, Paid]),
+        ("a dilution that always happens", "probability = 0.5", &[Inputs(&[]), Revenue, Paid]),
+        ("no termination", "termination_rate = 0.1", &[Inputs(&[]), Revenue]),
+        ("a higher share rate", "rate = 0.2", &[Inputs(&[]), Revenue]),
+        ("no cap", "cap = 30.0", &[Inputs(&["cap"]), Revenue]),
+        (
+            "a fixed initial run-rate",
+            "initial = { dist = \"pert\", low = 20.0, mode = 22.0, high = 25.0 }",
+            &[Inputs(&["initial"]), Growth],
+        ),
+        ("another PERT", "mode = 22.0, high = 25.0", &[Inputs(&["initial"]), Growth]),
+        ("no volatility", "volatility = 0.2", &[Inputs(&[])]),
+        ("no growth noise", "growth_noise = { sd = 0.1, persistence = 0.5 }", &[Inputs(&[])]),
+        ("no shocks", "shock = { rate = 0.3,", &[Inputs(&[])]),
+        ("a counter-share", "[equity]", &[Inputs(&["base_ratio"]), Revenue, Paid]),
+        ("no correlation", "rho = 0.5", &[Inputs(&["growth_shift", "terminal_multiple"])]),
+    ];
+    let replacements = [
+        "probability = 0.0",
+        "probability = 1.0",
+        "termination_rate = 0.0",
+        "rate = 0.3",
+        "",
+        "initial = 22.0",
+        "mode = 21.0, high = 26.0",
+        "volatility = 0.0",
+        "growth_noise = { sd = 0.0, persistence = 0.5 }",
+        "shock = { rate = 0.0,",
+        "[counter_share]\nrate = 0.2\nbase_ratio = { dist = \"uniform\", low = 0.01, high = 0.05 }\n[equity]",
+        "rho = 0.0",
+    ];
+    for ((what, from, same), to) in variants.into_iter().zip(replacements) {
+        assert!(BASE.contains(from), "{what}: {from} is in the base");
+        let toml = BASE.replacen(from, to, 1);
+        let varied = paths(&toml);
+        assert_eq!(varied.len(), base.len());
+        let mut changed = false;
+        for (j, (a, b)) in base.iter().zip(&varied).enumerate() {
+            changed |= a.inputs != b.inputs || a.revenue != b.revenue || a.paid != b.paid || a.stake != b.stake;
+            for s in same {
+                match *s {
+                    Inputs(except) => {
+                        for ((name, x), (_, y)) in a.inputs.iter().zip(&b.inputs) {
+                            assert!(except.contains(name) || x == y, "{what}: path {j}'s {name} went from {x} to {y}");
+                        }
+                        if !what.contains("dilution") {
+                            assert_eq!(a.dilution, b.dilution, "{what}: path {j}'s dilution");
+                            assert_eq!(a.stake, b.stake, "{what}: path {j}'s stake");
+                        }
+                    }
+                    Revenue => assert_eq!(a.revenue, b.revenue, "{what}: path {j}'s revenue"),
+                    Growth => {
+                        for (x, y) in a.growth.iter().zip(&b.growth) {
+                            assert!((x - y).abs() <= 1e-12, "{what}: path {j}'s growth {x} against {y}");
+                        }
+                    }
+                    Paid => assert_eq!(a.paid, b.paid, "{what}: path {j}'s payments"),
+                }
+            }
+        }
+        assert!(changed, "{what} changed nothing: the test would not see a difference");
+    }
+}
