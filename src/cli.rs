@@ -183,7 +183,13 @@ fn parse_vary(s: &str) -> Result<(String, Vec<String>), String> {
         }
         (0..n).map(|i| revshare::export::format_number(a + (b - a) * i as f64 / (n - 1) as f64)).collect()
     } else {
-        split_values(values).into_iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
+        let list: Vec<String> = split_values(values).into_iter().map(|v| v.trim().to_string()).collect();
+        if list.len() > 1 && list.iter().any(String::is_empty) {
+            return Err(format!(
+                "`{values}` has an empty value (two commas in a row, or one at an end): remove the extra comma, or give the missing value"
+            ));
+        }
+        list.into_iter().filter(|v| !v.is_empty()).collect()
     };
     if list.is_empty() {
         return Err(format!("`{s}` gives no values"));

@@ -18,7 +18,7 @@ use revshare::export::{
     self, ChartFormat, ChartOptions, OutputError, RunReport, ScenarioDigest, ScenarioReport, Staging,
 };
 use revshare::model::{Model, Summary};
-use revshare::scenario::{Sampling, Scenario, ScenarioErrors};
+use revshare::scenario::{Sampling, Scenario, ScenarioError, ScenarioErrors, is_under};
 use revshare::sensitivity::{self, Sensitivity};
 
 use crate::cli::{ChartFormatArg, RunArgs, SweepArgs};
@@ -175,8 +175,56 @@ fn apply_run_args(s: &mut Scenario, args: &RunArgs) {
     }
 }
 
+/// Refuse command-line keys that would silently undo one another (the
+/// `--set`s apply in order, then a sweep's `--vary`s): a key given twice, or
+/// a later key that replaces a whole table an earlier one set a key in.
+fn check_overrides(set: &[(String, String)], vary: &[(String, Vec<String>)]) -> Result<(), AppError> {
+    let given: Vec<(&str, &str, String)> = set
+        .iter()
+        .map(|(k, v)| ("--set", k.as_str(), format!("--set {k}={v}")))
+        .chain(vary.iter().map(|(k, v)| ("--vary", k.as_str(), format!("--vary {k}={}", v.join(",")))))
+        .collect();
+    for (i, (flag, key, label)) in given.iter().enumerate() {
+        for (earlier_flag, earlier_key, earlier) in &given[..i] {
+            if key == earlier_key {
+                return Err(match (*earlier_flag, *flag) {
+                    ("--vary", _) => usage(
+                        format!("--vary {key} is given twice: the later values would replace the earlier in every row"),
+                        format!("give all its values in one --vary {key}=v1,v2,..."),
+                    ),
+                    (_, "--vary") => usage(
+                        format!(
+                            "`{key}` is given by both {earlier} and {label}: the --vary values would replace the --set in every combination"
+                        ),
+                        format!("drop --set {key} (the --vary gives its values), or drop the --vary"),
+                    ),
+                    _ => usage(
+                        format!("--set {key} is given twice ({earlier} and {label}): only the last would take effect"),
+                        format!("give --set {key}=VALUE once"),
+                    ),
+                });
+            }
+            if is_under(earlier_key, key) {
+                let fix = if *earlier_flag == "--set" && *flag == "--vary" {
+                    format!("write `{earlier_key}` into each value of the --vary instead of a --set")
+                } else {
+                    format!(
+                        "give {earlier} after {label} (it then sets a key of the new table), or write it into the table"
+                    )
+                };
+                return Err(usage(
+                    format!("{label} replaces the whole `{key}`, so the earlier {earlier} would be lost"),
+                    fix,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `revshare run`.
 pub fn run(args: &RunArgs) -> Result<(), AppError> {
+    check_overrides(&args.set, &[])?;
     let files = collect_inputs(&args.inputs)?;
     let mut scenarios = load_all(&files, &args.set)?;
     let mut names: BTreeMap<&str, &Path> = BTreeMap::new();
@@ -526,6 +574,7 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
 
 /// `revshare check`.
 pub fn check(files: &[PathBuf], overrides: &[(String, String)]) -> Result<(), AppError> {
+    check_overrides(overrides, &[])?;
     let mut errors = Vec::new();
     let mut stdout = io::stdout().lock();
     for f in files {
@@ -659,6 +708,50 @@ fn print_sensitivity(out: &mut dyn Write, a: &Sensitivity) -> io::Result<()> {
     Ok(())
 }
 
+/// A sweep's errors, each once: an error of the file or of a `--set` comes
+/// back from every combination, and one that a `--vary` value causes from
+/// every combination with that value. Errors that differ only in the value of
+/// one `--vary` (an unknown key) become one, naming all its values.
+fn sweep_errors(errors: Vec<ScenarioError>, vary: &[(String, Vec<String>)]) -> Vec<ScenarioError> {
+    let mut once: Vec<ScenarioError> = Vec::new();
+    for e in errors {
+        if !once.contains(&e) {
+            once.push(e);
+        }
+    }
+    // The --vary key and value an error is laid at, if any.
+    let varied = |e: &ScenarioError| -> Option<(usize, String)> {
+        let label = e.file.to_str()?;
+        vary.iter()
+            .enumerate()
+            .find_map(|(i, (k, _))| label.strip_prefix(&format!("--vary {k}=")).map(|v| (i, v.to_string())))
+    };
+    // Each error, with the --vary it is laid at and the values it came from.
+    let mut merged: Vec<(ScenarioError, Option<usize>, Vec<String>)> = Vec::new();
+    for e in once {
+        let Some((i, value)) = varied(&e) else {
+            merged.push((e, None, Vec::new()));
+            continue;
+        };
+        let same = |m: &ScenarioError| {
+            (m.rule, &m.position, &m.key, &m.message, &m.fix) == (e.rule, &e.position, &e.key, &e.message, &e.fix)
+        };
+        match merged.iter_mut().find(|(m, j, _)| *j == Some(i) && same(m)) {
+            Some((_, _, values)) => values.push(value),
+            None => merged.push((e, Some(i), vec![value])),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(mut e, i, values)| {
+            if let (Some(i), true) = (i, values.len() > 1) {
+                e.file = PathBuf::from(format!("--vary {}={}", vary[i].0, values.join(",")));
+            }
+            e
+        })
+        .collect()
+}
+
 /// `revshare sweep`.
 pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     let run = &args.run;
@@ -674,7 +767,6 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             "run them with `revshare run` (with --set for one combination)",
         ));
     }
-    let mut seen: Vec<&str> = Vec::new();
     for (key, _) in &args.vary {
         let fix = match key.as_str() {
             "extends" | "name" => Some("sweep one file, and run other files with `revshare run`"),
@@ -687,15 +779,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         if let Some(fix) = fix {
             return Err(usage(format!("--vary {key}: `{key}` cannot be varied in a sweep"), fix));
         }
-        if seen.contains(&key.as_str()) {
-            return Err(usage(
-                format!("--vary {key} is given twice: the later values would replace the earlier in every row"),
-                format!("give all its values in one --vary {key}=v1,v2,..."),
-            ));
-        }
-        seen.push(key);
     }
-    // Every combination, as --set overrides after the user's own.
+    check_overrides(&run.set, &args.vary)?;
+    // Every combination, applied after the user's own --set overrides.
     let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
     for (key, values) in &args.vary {
         combos = combos
@@ -712,14 +798,13 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for combo in &combos {
-        let overrides: Vec<(String, String)> = run.set.iter().chain(combo).cloned().collect();
-        match Scenario::load_with(file, &overrides) {
+        match Scenario::load_varied(file, &run.set, combo) {
             Ok(s) => scenarios.push(s),
-            Err(e) => errors.push(e),
+            Err(e) => errors.extend(e.0),
         }
     }
     if !errors.is_empty() {
-        return Err(AppError::Scenarios(errors));
+        return Err(AppError::Scenarios(vec![ScenarioErrors(sweep_errors(errors, &args.vary))]));
     }
     let name = format!("{}-sweep", scenarios[0].name);
     export::check_output_root(&run.out)?;

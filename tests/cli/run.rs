@@ -476,7 +476,7 @@ fn sweep_ranges_and_several_keys_run_every_combination() {
         .args(["sweep", "deal.toml", "--vary", "revenue_share.cap=10,-5", "--out", "bad"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--set revenue_share.cap=-5"));
+        .stderr(predicate::str::contains("--vary revenue_share.cap=-5"));
     assert!(!ws.path().join("bad").exists());
 }
 
@@ -621,4 +621,98 @@ rate_multiplier = { dist = "uniform", low = 0.95, high = 1.05 }
     assert!(num(share[0][5]) < num(share[0][7]) && num(share[0][7]) < num(share[0][6]));
     // With everything else fixed but the multiplier, the medians scale with the held value.
     assert!((num(share[0][6]) / num(share[0][5]) - 28.0 / 12.0).abs() < 0.01);
+}
+
+/// A sweep's errors are laid at the `--vary` that caused them, each once (not
+/// as a `--set`, and not once per combination); an empty value is refused; a
+/// change of `years` that leaves a year of the file outside them is laid at
+/// the `--set` or `--vary` that made it, with a fix that fits; and the
+/// README's sweep over `years` runs.
+#[test]
+fn sweep_errors_are_laid_at_the_vary_once_and_years_errors_at_what_changed_them() {
+    let ws = Workspace::new();
+    ws.file(
+        "deal.toml",
+        &MINIMAL.replace("cap = 20.0", "cap = 20.0\nuntil = 2028").replace("growth = 0.5", "growth = { 2026 = 0.5 }"),
+    );
+    let refused = |args: &[&str]| -> String {
+        let out = ws.cmd().args(args).args(["--paths", "500", "--out", "bad"]).assert().code(2);
+        assert!(!ws.path().join("bad").exists());
+        String::from_utf8_lossy(&out.get_output().stderr).to_string()
+    };
+    let err = refused(&["sweep", "deal.toml", "--vary", "revenue_share.capp=30,40", "--vary", "discount_rate=0,0.1"]);
+    assert!(err.contains("error: --vary revenue_share.capp=30,40: revenue_share.capp: unknown key `capp`"), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "once, not once per combination: {err}");
+    assert!(!err.contains("--set"), "{err}");
+    let err = refused(&["sweep", "deal.toml", "--vary", "revenue_share.cap=30,,40"]);
+    assert!(err.contains("`30,,40` has an empty value"), "{err}");
+    let err = refused(&["sweep", "deal.toml", "--vary", "revenue_share.cap=30,"]);
+    assert!(err.contains("has an empty value"), "{err}");
+    // A value of one key is named, once, whatever the other keys' values.
+    let err =
+        refused(&["sweep", "deal.toml", "--vary", "years=[2026,2027],[2026,2028]", "--vary", "discount_rate=0,0.1"]);
+    assert!(err.contains("error: --vary years=[2026,2027]: revenue_share.until: until 2028 is outside"), "{err}");
+    assert!(err.contains("the years come from this --vary, and `revenue_share.until` is set at deal.toml:"), "{err}");
+    assert!(err.contains("fix: vary `years` over spans that include 2028, or also give --set revenue_share.until="));
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    let err = refused(&["run", "deal.toml", "--set", "years=[2026,2027]"]);
+    assert!(err.contains("error: --set years=[2026,2027]: revenue_share.until: until 2028 is outside"), "{err}");
+    assert!(err.contains("fix: also set revenue_share.until to a year from 2026 to 2027"), "{err}");
+    // The fix it gives works.
+    ws.cmd()
+        .args(["run", "deal.toml", "--set", "years=[2026,2027]", "--set", "revenue_share.until=2027"])
+        .args(["--paths", "500", "--no-charts", "-q", "--out", "fixed"])
+        .assert()
+        .success();
+    let err = refused(&["run", "deal.toml", "--set", "years=[2025,2028]"]);
+    assert!(err.contains("error: --set years=[2025,2028]: revenue.growth: the first simulated year 2025"), "{err}");
+    // The README's example of values with commas inside.
+    let out = tempfile::tempdir().unwrap();
+    revshare(&repo())
+        .args(["sweep", "scenarios/amended-2026.toml", "--vary", "years=[2026,2030],[2026,2032]"])
+        .args(["--paths", "500", "--no-charts", "-q", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+}
+
+/// A key that the command line gives twice, or replaces after setting a key
+/// inside it, is refused before anything runs (only the last would count),
+/// by run, check and sweep alike.
+#[test]
+fn a_key_given_twice_on_the_command_line_is_refused() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    let refused = |args: &[&str], says: &str| {
+        ws.cmd()
+            .args(args)
+            .args(["--out", "bad"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says))
+            .stderr(predicate::str::contains("fix:"));
+        assert!(!ws.path().join("bad").exists());
+    };
+    let twice = ["--set", "revenue_share.cap=30", "--set", "revenue_share.cap=40"];
+    refused(&[&["run", "deal.toml"][..], &twice].concat(), "--set revenue_share.cap is given twice");
+    refused(&[&["sweep", "deal.toml", "--vary", "discount_rate=0,0.1"][..], &twice].concat(), "given twice");
+    ws.cmd()
+        .args([&["check", "deal.toml"][..], &twice].concat())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("given twice"));
+    refused(
+        &["run", "deal.toml", "--set", "revenue_share.cap=30", "--set", "revenue_share={rate=0.1}"],
+        "replaces the whole `revenue_share`, so the earlier --set revenue_share.cap=30 would be lost",
+    );
+    refused(
+        &["sweep", "deal.toml", "--set", "revenue_share.cap=30", "--vary", "revenue_share.cap=40,50"],
+        "is given by both --set revenue_share.cap=30 and --vary revenue_share.cap=40,50",
+    );
+    // A table, then a key inside it, is fine: the key goes into the new table.
+    ws.cmd()
+        .args(["run", "deal.toml", "--set", "revenue_share={rate=0.1}", "--set", "revenue_share.cap=30"])
+        .args(["--paths", "500", "--no-charts", "-q", "--out", "ok"])
+        .assert()
+        .success();
 }
