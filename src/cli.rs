@@ -91,7 +91,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 
-    /// Print nothing but errors.
+    /// Print no table and no progress bar; warnings (an unmet --target-se
+    /// included) and errors still go to stderr.
     #[arg(long, short)]
     pub quiet: bool,
 

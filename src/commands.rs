@@ -131,13 +131,23 @@ const DEFAULT_MAX_PATHS: u64 = 100_000_000;
 
 /// Refuse, before anything runs, path options that could not all be honoured
 /// (rather than quietly dropping one): `--max-paths` without `--target-se`,
-/// or below the paths a run starts from, and `--export-paths` beyond the
-/// paths simulated.
+/// below the paths a run starts from or below the paths a target needs, and
+/// `--export-paths` beyond the paths the run is sure to simulate (with
+/// `--target-se`, the paths it starts from: it may stop there).
 fn check_path_options(args: &RunArgs, scenarios: &[Scenario]) -> Result<(), AppError> {
     if args.max_paths.is_some() && args.target_se.is_none() {
         return Err(usage(
             "--max-paths only bounds --target-se, and there is none",
             "give --paths N for a fixed number of paths, or add --target-se METRIC=SE",
+        ));
+    }
+    if let Some(most) = args.max_paths.filter(|n| *n < engine::TARGET_MIN_PATHS) {
+        return Err(usage(
+            format!(
+                "--max-paths {most} is below the {} paths on which a --target-se can count as reached (a standard error estimated from fewer means little)",
+                engine::TARGET_MIN_PATHS
+            ),
+            format!("give --max-paths {} or more", engine::TARGET_MIN_PATHS),
         ));
     }
     for s in scenarios {
@@ -149,11 +159,23 @@ fn check_path_options(args: &RunArgs, scenarios: &[Scenario]) -> Result<(), AppE
                 "raise --max-paths, or start from fewer with --paths N",
             ));
         }
-        if let Some(n) = args.export_paths.filter(|n| *n > most) {
-            return Err(usage(
-                format!("{}: --export-paths {n} asks for more paths than the run's {most}", s.file.display()),
-                "export at most as many paths as the run simulates (or raise --paths)",
-            ));
+        match args.export_paths {
+            Some(n) if n > start && args.target_se.is_some() => {
+                return Err(usage(
+                    format!(
+                        "{}: --export-paths {n} is more than the {start} paths the run starts from, and with --target-se it may stop there",
+                        s.file.display()
+                    ),
+                    format!("start from at least {n} paths (--paths {n}), or export at most {start}"),
+                ));
+            }
+            Some(n) if n > start => {
+                return Err(usage(
+                    format!("{}: --export-paths {n} asks for more paths than the run's {start}", s.file.display()),
+                    format!("export at most {start} paths, or run more with --paths {n}"),
+                ));
+            }
+            _ => {}
         }
     }
     Ok(())
@@ -260,9 +282,8 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
     let mut each = || -> Result<(), AppError> {
         for s in &mut scenarios {
             apply_run_args(s, args);
-            if !args.quiet {
-                print_warnings(s);
-            }
+            // Warnings go to stderr even with --quiet (it silences the table and the progress bar).
+            print_warnings(s);
             let started = export::utc_timestamp();
             let clock = Instant::now();
             let staging = Staging::new(&args.out, &s.name)?;
@@ -288,7 +309,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             let (result, precision) =
                 outcome.map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
             s.paths = result.paths;
-            for w in result.folded.iter().filter(|_| !args.quiet) {
+            for w in &result.folded {
                 eprintln!(
                     "warning: {}: {} spans too many orders of magnitude for the percentile sketch; its percentiles below {:.3e} are only upper bounds",
                     s.file.display(),
@@ -380,6 +401,18 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                     )?;
                 }
             }
+            // An unmet target is a warning, on stderr, with or without --quiet.
+            if let Some((summary, o)) = precision.filter(|(_, o)| !o.met) {
+                stdout.flush()?;
+                eprintln!(
+                    "warning: {}: --target-se {}: the se of the mean is {:.4} after {} paths, the most --max-paths allows, above the target of {:.4}: the target was NOT reached (the results of those paths were written)\n  fix: raise --max-paths, or give a looser target",
+                    s.file.display(),
+                    summary.name(),
+                    o.se,
+                    result.paths,
+                    o.target
+                );
+            }
             if compare {
                 digests.push(ScenarioDigest::new(&report));
             }
@@ -391,7 +424,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         // The scenarios that finished keep their new results; say that the
         // comparison beside them is not of this run.
         let comparison = args.out.join("comparison");
-        if compare && finished > 0 && comparison.is_dir() && !args.quiet {
+        if compare && finished > 0 && comparison.is_dir() {
             eprintln!(
                 "note: {} still compares an earlier run's results: it is written only when every scenario finishes",
                 comparison.display()
@@ -806,6 +839,14 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     if !errors.is_empty() {
         return Err(AppError::Scenarios(vec![ScenarioErrors(sweep_errors(errors, &args.vary))]));
     }
+    // Each scenario warning once, not once per combination.
+    let mut warned: Vec<&String> = Vec::new();
+    for w in scenarios.iter().flat_map(|s| &s.warnings) {
+        if !warned.contains(&w) {
+            eprintln!("warning: {}: {w}", file.display());
+            warned.push(w);
+        }
+    }
     let name = format!("{}-sweep", scenarios[0].name);
     export::check_output_root(&run.out)?;
     export::check_target(&run.out, &name, export::SWEEP_MARK)?;
@@ -838,7 +879,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         for m in Summary::ALL {
             let st = r.summary(m);
             let mut fields = vec![s.name.clone(), m.name().to_string()];
-            fields.extend([st.mean, st.sd, st.se].iter().chain(&st.percentiles).map(|x| export::format_number(*x)));
+            fields.extend([st.mean, st.sd, st.se].iter().chain(&st.percentiles).map(|x| export::format_stat(*x)));
             fields.extend(combo.iter().map(|(_, v)| {
                 if v.contains([',', '"']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.clone() }
             }));

@@ -221,6 +221,11 @@ pub enum SeTarget {
     Relative(f64),
 }
 
+/// The fewest paths on which a precision target can count as reached: the
+/// standard error is estimated from the sample, and from a handful of paths
+/// (or a few identical ones, whose se is 0) that estimate means nothing.
+pub const TARGET_MIN_PATHS: u64 = 1000;
+
 /// How a precision target came out.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PrecisionOutcome {
@@ -231,11 +236,13 @@ pub struct PrecisionOutcome {
 }
 
 /// Run with more and more paths until the standard error of
-/// `precision.summary`'s mean is at most the target, or `max_paths` is reached.
+/// `precision.summary`'s mean is at most the target, on at least
+/// [`TARGET_MIN_PATHS`] paths, or `max_paths` is reached.
 /// Each attempt is a whole run, so the result depends only on the seed and the
 /// final path count: `run` with that many paths gives the same numbers. The
 /// path count grows to what the last attempt's standard error says is needed
-/// (with 10% to spare), in whole chunks, at least doubling each time.
+/// (with 10% to spare), in whole chunks, at least doubling each time and to
+/// at least [`TARGET_MIN_PATHS`].
 pub fn run_to_precision(
     model: &Model,
     opts: &RunOptions<'_>,
@@ -249,12 +256,19 @@ pub fn run_to_precision(
             SeTarget::Absolute(t) => t,
             SeTarget::Relative(r) => r * mean.abs(),
         };
-        let met = se <= target;
+        // (An undefined se, of one path, is never at most the target.)
+        let met = paths >= TARGET_MIN_PATHS && se <= target;
         if met || paths >= precision.max_paths {
             return Ok((result, PrecisionOutcome { se, target, met }));
         }
-        let needed = if target > 0.0 { paths as f64 * (se / target).powi(2) * 1.1 } else { f64::INFINITY };
-        let next = needed.max(2.0 * paths as f64).min(precision.max_paths as f64) as u64;
+        let needed = if !se.is_finite() {
+            0.0
+        } else if target > 0.0 {
+            paths as f64 * (se / target).powi(2) * 1.1
+        } else {
+            f64::INFINITY
+        };
+        let next = needed.max(2.0 * paths as f64).max(TARGET_MIN_PATHS as f64).min(precision.max_paths as f64) as u64;
         paths = next.div_ceil(CHUNK_PATHS).saturating_mul(CHUNK_PATHS).min(precision.max_paths);
     }
 }

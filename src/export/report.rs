@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::charts::{EmbeddedChart, ScenarioDigest};
-use super::{Exporter, RunReport, format_number};
+use super::{Exporter, RunReport, format_number, format_stat};
 use crate::model::Summary;
 use crate::stats::{PERCENTILE_COLUMNS, Stat};
 
@@ -196,7 +196,7 @@ pub fn comparison_csv(runs: &[ScenarioDigest]) -> io::Result<Vec<u8>> {
         for m in Summary::ALL {
             let st = r.summary(m);
             let mut row = vec![r.name.clone(), m.name().to_string()];
-            row.extend([st.mean, st.sd, st.se].iter().map(|x| format_number(*x)));
+            row.extend([st.mean, st.sd, st.se].iter().map(|x| format_stat(*x)));
             row.extend(st.percentiles.iter().map(|x| format_number(*x)));
             w.write_record(&row)?;
         }

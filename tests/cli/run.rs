@@ -716,3 +716,97 @@ fn a_key_given_twice_on_the_command_line_is_refused() {
         .assert()
         .success();
 }
+
+/// The sample sd and se of a single path are undefined: empty cells (as a
+/// spreadsheet reads a missing value), not 0; and a --target-se never counts
+/// as reached on one path, nor on a few identical ones (se 0), but on at
+/// least 1000.
+#[test]
+fn one_path_has_no_sd_and_a_target_counts_only_on_enough_paths() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    ws.cmd().args(["run", "deal.toml", "--paths", "1", "--no-charts", "-q", "--out", "one"]).assert().success();
+    for f in ["summary.csv", "yearly.csv", "periods.csv"] {
+        let text = String::from_utf8(read(&ws.path().join("one/deal").join(f))).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let (sd, se) =
+            (header.iter().position(|h| *h == "sd").unwrap(), header.iter().position(|h| *h == "se").unwrap());
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split(',').collect();
+            assert_eq!((fields[sd], fields[se]), ("", ""), "{f}: {line}");
+            assert!(fields[sd + 2].parse::<f64>().is_ok(), "{f}: {line}");
+        }
+    }
+    let paths = |out: &str| {
+        let m: serde_json::Value =
+            serde_json::from_slice(&read(&ws.path().join(out).join("deal/manifest.json"))).unwrap();
+        m["paths"].as_u64().unwrap()
+    };
+    // Every path of this deal is the same: se 0 from the first path on.
+    for (start, target, out) in [("1", "pv_share=0.1%", "t1"), ("3", "total_share=0.5%", "t3")] {
+        let run = ws
+            .cmd()
+            .args(["run", "deal.toml", "--paths", start, "--target-se", target, "--no-charts", "--out", out])
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+        assert!(paths(out) >= 1000, "reached with {} paths: {stdout}", paths(out));
+        assert!(stdout.contains(": reached with"), "{stdout}");
+    }
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", "100", "--target-se", "pv_share=1%", "--max-paths", "500"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--max-paths 500 is below the 1000 paths"))
+        .stderr(predicate::str::contains("fix: give --max-paths 1000 or more"));
+}
+
+/// With --target-se, --export-paths N must not exceed the paths the run
+/// starts from (it may stop there); within them, paths.csv holds exactly N
+/// paths, however many the run went on to.
+#[test]
+fn export_paths_with_a_target_is_exactly_n_or_refused() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4"));
+    let target = ["--target-se", "pv_share=0.2%", "--paths", "1000", "--no-charts"];
+    ws.cmd()
+        .args(["run", "deal.toml", "--export-paths", "2000", "--out", "bad"])
+        .args(target)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--export-paths 2000 is more than the 1000 paths the run starts from"))
+        .stderr(predicate::str::contains("fix: start from at least 2000 paths (--paths 2000)"));
+    assert!(!ws.path().join("bad").exists());
+    ws.cmd().args(["run", "deal.toml", "--export-paths", "1000", "-q"]).args(target).assert().success();
+    let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("output/deal/manifest.json"))).unwrap();
+    assert!(m["paths"].as_u64().unwrap() > 1000, "the target needed more paths");
+    let csv = String::from_utf8(read(&ws.path().join("output/deal/paths.csv"))).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 1000 * 12, "exactly the paths asked for");
+}
+
+/// -q silences the table and the progress bar only: scenario warnings and a
+/// --target-se that was not reached still go to stderr (run and sweep).
+#[test]
+fn quiet_keeps_warnings_and_an_unmet_target() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = { 2026 = 0.5, 2031 = 0.2 }\nvolatility = 0.4"));
+    let out = ws
+        .cmd()
+        .args(["run", "deal.toml", "-q", "--no-charts", "--paths", "1000"])
+        .args(["--target-se", "pv_share=0.0001", "--max-paths", "5000"])
+        .assert()
+        .success();
+    let (stdout, stderr) = (&out.get_output().stdout, String::from_utf8_lossy(&out.get_output().stderr));
+    assert!(stdout.is_empty(), "{}", String::from_utf8_lossy(stdout));
+    assert!(stderr.contains("warning: deal.toml: revenue.growth.2031: year 2031 is after the last simulated year"));
+    assert!(stderr.contains("warning: deal.toml: --target-se pv_share:"), "{stderr}");
+    assert!(stderr.contains("after 5000 paths, the most --max-paths allows"), "{stderr}");
+    assert!(stderr.contains("NOT reached") && stderr.contains("fix: raise --max-paths"), "{stderr}");
+    let out = ws
+        .cmd()
+        .args(["sweep", "deal.toml", "-q", "--no-charts", "--paths", "500", "--vary", "discount_rate=0,0.1"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.matches("year 2031 is after").count(), 1, "once, not once per combination: {stderr}");
+}
