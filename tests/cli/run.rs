@@ -810,3 +810,34 @@ fn quiet_keeps_warnings_and_an_unmet_target() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert_eq!(stderr.matches("year 2031 is after").count(), 1, "once, not once per combination: {stderr}");
 }
+
+/// Finite values too large for their statistics (about 1e156 here: their
+/// squares overflow) are reported as the statistics overflowing, with the
+/// quantity, its period, the magnitude and a fix; not as a value that
+/// overflowed on a path that is only the first of its block.
+#[test]
+fn statistics_that_overflow_are_not_called_a_value_that_overflowed() {
+    let ws = Workspace::new();
+    ws.file(
+        "steep.toml",
+        r#"
+years = [2026, 2117]
+steps_per_year = 1
+[revenue]
+initial = { dist = "uniform", low = 20, high = 21 }
+growth = 50
+[revenue_share]
+rate = 0.2
+"#,
+    );
+    let out = ws.cmd().args(["run", "steep.toml", "--paths", "2000", "--no-charts"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("error: steep.toml: the statistics of revenue in period 90 (ending 91.00 years"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("its values are finite, up to about 2.6e156"), "{stderr}");
+    assert!(stderr.contains("fix: simulate fewer years or lower the growth"), "{stderr}");
+    assert!(!stderr.contains("non-finite value") && !stderr.contains("on path"), "{stderr}");
+    assert!(!ws.path().join("output/steep").exists());
+}
