@@ -354,9 +354,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             }
             chart_files.par_iter().try_for_each(|f| staging.write_bytes(&f.name, &f.bytes))?;
             files.extend(chart_files.iter().map(|f| f.name.clone()));
-            let md = ScenarioReport { charts: &embedded };
-            staging.write(&md, &report)?;
-            files.push(export::Exporter::file_name(&md).to_string());
+            let mut embedded = embedded;
             let mut analysed = None;
             if args.sensitivity {
                 let analysis = sensitivity::analyse(
@@ -373,13 +371,19 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                     files.push(file.to_string());
                 }
                 if let Some(opts) = &chart_options {
-                    for f in charts::tornado_charts(&tornado_digest(s, &result, &analysis), opts)? {
+                    let digest = tornado_digest(s, &result, &analysis);
+                    for f in charts::tornado_charts(&digest, opts)? {
                         staging.write_bytes(&f.name, &f.bytes)?;
                         files.push(f.name.clone());
                     }
+                    embedded.extend(charts::tornado_embedded(&digest, opts));
                 }
                 analysed = Some(analysis);
             }
+            // report.md last, so that it lists every file and embeds every chart.
+            let md = ScenarioReport { charts: &embedded, files: &files, sensitivity: analysed.as_ref() };
+            staging.write(&md, &report)?;
+            files.push(export::Exporter::file_name(&md).to_string());
             // Interrupted while writing: drop the staged files, keep earlier scenarios.
             interrupted(cancel, s)?;
             let dir = staging.commit()?;
@@ -678,9 +682,7 @@ fn swing_csv(name: &str, a: &Sensitivity) -> String {
     let mut out =
         String::from("scenario,input,output,low_value,high_value,median_at_low,median_at_high,base_median,swing\n");
     for (o, s) in sensitivity::OUTPUTS.iter().enumerate() {
-        let mut rows: Vec<&sensitivity::InputSensitivity> = a.inputs.iter().collect();
-        rows.sort_by(|x, y| y.swing(o).total_cmp(&x.swing(o)));
-        for i in rows {
+        for i in a.ranked(o) {
             let f = export::format_number;
             out.push_str(&format!(
                 "{name},{},{},{},{},{},{},{},{}\n",
@@ -700,8 +702,7 @@ fn swing_csv(name: &str, a: &Sensitivity) -> String {
 
 /// The tornado chart's data: pv_total's swings, largest first.
 fn tornado_digest(s: &Scenario, r: &engine::RunResult, a: &Sensitivity) -> charts::TornadoDigest {
-    let mut bars: Vec<&sensitivity::InputSensitivity> = a.inputs.iter().collect();
-    bars.sort_by(|x, y| y.swing(0).total_cmp(&x.swing(0)));
+    let bars = a.ranked(0);
     charts::TornadoDigest {
         name: s.name.clone(),
         description: s.description.clone(),
@@ -723,12 +724,19 @@ fn tornado_digest(s: &Scenario, r: &engine::RunResult, a: &Sensitivity) -> chart
     }
 }
 
-/// The inputs that move pv_total's median most.
+/// The inputs that move pv_total's median most: the first five, and how
+/// many more swing.csv holds.
 fn print_sensitivity(out: &mut dyn Write, a: &Sensitivity) -> io::Result<()> {
-    let mut rows: Vec<&sensitivity::InputSensitivity> = a.inputs.iter().collect();
-    rows.sort_by(|x, y| y.swing(0).total_cmp(&x.swing(0)));
+    const SHOWN: usize = 5;
+    let rows = a.ranked(0);
+    if rows.is_empty() {
+        return writeln!(
+            out,
+            "  sensitivity: no uncertain inputs to rank (each input that may be a distribution is a single value here)"
+        );
+    }
     writeln!(out, "  sensitivity of median pv_total (base {:.2}):", a.base[0])?;
-    for i in rows.iter().take(5) {
+    for i in rows.iter().take(SHOWN) {
         writeln!(
             out,
             "    {:<32} P10 → {:>9.2}   P90 → {:>9.2}   rank corr {:>6.3}",
@@ -737,6 +745,10 @@ fn print_sensitivity(out: &mut dyn Write, a: &Sensitivity) -> io::Result<()> {
             i.at_high[0],
             i.spearman[0]
         )?;
+    }
+    if rows.len() > SHOWN {
+        let more = rows.len() - SHOWN;
+        writeln!(out, "    ... and {more} more input{} in swing.csv", if more == 1 { "" } else { "s" })?;
     }
     Ok(())
 }

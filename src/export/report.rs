@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use super::charts::{EmbeddedChart, ScenarioDigest};
 use super::{Exporter, RunReport, format_number, format_stat};
 use crate::model::Summary;
+use crate::sensitivity::Sensitivity;
 use crate::stats::{PERCENTILE_COLUMNS, Stat};
 
 /// The path summaries of the headline table, with what they mean.
@@ -42,10 +43,14 @@ fn money(x: f64) -> String {
     format!("{x:.2}")
 }
 
-/// `report.md` of one scenario.
+/// `report.md` of one scenario, written after every other file of the run.
 pub struct ScenarioReport<'a> {
     /// The charts written beside it, in the order to show them.
     pub charts: &'a [EmbeddedChart],
+    /// Every other file written beside it.
+    pub files: &'a [String],
+    /// The sensitivity analysis, where one was run.
+    pub sensitivity: Option<&'a Sensitivity>,
 }
 
 impl Exporter for ScenarioReport<'_> {
@@ -53,7 +58,7 @@ impl Exporter for ScenarioReport<'_> {
         "report.md"
     }
     fn write(&self, r: &RunReport<'_>, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(scenario_markdown(r, self.charts).as_bytes())
+        out.write_all(scenario_markdown(r, self.charts, self.files, self.sensitivity).as_bytes())
     }
 }
 
@@ -68,8 +73,48 @@ fn cap_sentence(has_cap: bool, hit: f64, modal: Option<i32>, last: i32) -> Strin
     }
 }
 
-/// The text of a scenario's `report.md`.
-pub fn scenario_markdown(r: &RunReport<'_>, charts: &[EmbeddedChart]) -> String {
+/// The sensitivity section of a scenario's `report.md`: every input by the
+/// swing of pv_total's median, as the run prints the first five.
+fn sensitivity_markdown(md: &mut String, a: &Sensitivity) {
+    let _ = writeln!(md, "## Sensitivity\n");
+    let rows = a.ranked(0);
+    if rows.is_empty() {
+        let _ = writeln!(
+            md,
+            "No uncertain inputs to rank: each input that may be a distribution is a single value here.\n"
+        );
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "The median of `pv_total` ({} with every input random) with each uncertain input held at its own P10 and at its P90, largest swing first; \
+         every output in `swing.csv`, rank correlations in `sensitivity.csv`.\n",
+        money(a.base[0])
+    );
+    let _ = writeln!(md, "| input | P10 → median | P90 → median | swing | rank corr |");
+    let _ = writeln!(md, "|:--|--:|--:|--:|--:|");
+    for i in rows {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | {} | {:.3} |",
+            i.input.key(),
+            money(i.at_low[0]),
+            money(i.at_high[0]),
+            money(i.swing(0)),
+            i.spearman[0]
+        );
+    }
+    md.push('\n');
+}
+
+/// The text of a scenario's `report.md`: `files` are the other files written
+/// beside it, `charts` those of them to embed.
+pub fn scenario_markdown(
+    r: &RunReport<'_>,
+    charts: &[EmbeddedChart],
+    files: &[String],
+    sensitivity: Option<&Sensitivity>,
+) -> String {
     let s = r.scenario;
     let res = r.result;
     let mut md = String::new();
@@ -103,6 +148,9 @@ pub fn scenario_markdown(r: &RunReport<'_>, charts: &[EmbeddedChart]) -> String 
     let modal = res.modal_cap_year().map(|y| r.model.year(y));
     let hit = res.summary(Summary::CapHit).mean;
     let _ = writeln!(md, "\n{}\n", cap_sentence(s.revenue_share.cap.is_some(), hit, modal, last));
+    if let Some(a) = sensitivity {
+        sensitivity_markdown(&mut md, a);
+    }
     if !charts.is_empty() {
         let _ = writeln!(md, "## Charts\n");
         for c in charts {
@@ -110,14 +158,16 @@ pub fn scenario_markdown(r: &RunReport<'_>, charts: &[EmbeddedChart]) -> String 
         }
     }
     let _ = writeln!(md, "---\n");
+    let files: Vec<String> = files.iter().map(|f| format!("`{f}`")).collect();
     let _ = writeln!(
         md,
-        "Scenario file `{}` · {} paths · seed {} · revshare {} · run started {} · files: `yearly.csv`, `periods.csv`, `summary.csv`, `manifest.json`",
+        "Scenario file `{}` · {} paths · seed {} · revshare {} · run started {} · files: {}",
         s.file.display(),
         res.paths,
         r.seed,
         env!("CARGO_PKG_VERSION"),
-        r.started
+        r.started,
+        files.join(", ")
     );
     md
 }

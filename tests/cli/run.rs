@@ -841,3 +841,53 @@ rate = 0.2
     assert!(!stderr.contains("non-finite value") && !stderr.contains("on path"), "{stderr}");
     assert!(!ws.path().join("output/steep").exists());
 }
+
+/// With --sensitivity, report.md is written after the analysis: it embeds
+/// tornado.png, lists every file (sensitivity.csv, swing.csv, paths.csv
+/// included) and ranks the inputs; the console shows the first five inputs
+/// and says how many more swing.csv holds.
+#[test]
+fn the_report_holds_the_sensitivity_results_and_every_file() {
+    let out = tempfile::tempdir().unwrap();
+    let run = revshare(&repo())
+        .args(["run", "scenarios/old-terms.toml", "--paths", "2000", "--sensitivity", "--export-paths", "10", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let dir = out.path().join("old-terms");
+    let swing = String::from_utf8(read(&dir.join("swing.csv"))).unwrap();
+    let inputs = swing.lines().filter(|l| l.contains(",pv_total,")).count();
+    assert!(inputs > 5, "old-terms has more than five uncertain inputs: {swing}");
+    assert!(stdout.contains(&format!("    ... and {} more inputs in swing.csv", inputs - 5)), "{stdout}");
+    let report = String::from_utf8(read(&dir.join("report.md"))).unwrap();
+    assert!(report.contains("](tornado.png)"), "{report}");
+    assert!(report.contains("## Sensitivity"), "{report}");
+    assert!(report.contains("| `revenue.growth_shift` |"), "{report}");
+    let listed = report.lines().find(|l| l.contains("· files: ")).unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if name != "report.md" {
+            assert!(listed.contains(&format!("`{name}`")), "{name} not listed: {listed}");
+        }
+    }
+    for chart in
+        ["revenue", "cumulative_payment", "cap_probability", "equity_value", "pv_total", "total_share", "tornado"]
+    {
+        assert!(report.contains(&format!("]({chart}.png)")), "{chart}.png not embedded");
+    }
+}
+
+/// --sensitivity on a scenario with nothing uncertain says so, on the
+/// console and in report.md, instead of a heading with nothing under it.
+#[test]
+fn sensitivity_with_nothing_uncertain_says_so() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    let run = ws.cmd().args(["run", "deal.toml", "--paths", "500", "--sensitivity", "--no-charts"]).assert().success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(stdout.contains("sensitivity: no uncertain inputs to rank"), "{stdout}");
+    assert!(!stdout.contains("sensitivity of median"), "{stdout}");
+    let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
+    assert!(report.contains("No uncertain inputs to rank"), "{report}");
+}

@@ -24,7 +24,7 @@ mod sweep;
 mod tornado;
 
 pub use self::sweep::{SweepDigest, SweepPoint, sweep_charts};
-pub use self::tornado::{SwingBar, TornadoDigest, tornado_charts};
+pub use self::tornado::{SwingBar, TornadoDigest, tornado_charts, tornado_embedded};
 
 use std::sync::OnceLock;
 

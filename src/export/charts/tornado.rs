@@ -25,8 +25,8 @@ use super::canvas::{
 };
 use super::palette::{self, AXIS, BLUE, GRID, INK, MUTED, ORANGE};
 use super::{
-    Chart, ChartError, ChartFile, ChartOptions, Heading, group_digits, money, money_tick, paths_text, render_all,
-    trim_zeros,
+    Chart, ChartError, ChartFile, ChartOptions, EmbeddedChart, Heading, group_digits, money, money_tick, paths_text,
+    render_all, trim_zeros,
 };
 
 /// One input's swing.
@@ -61,6 +61,11 @@ pub struct TornadoDigest {
 /// Draw `tornado.<ext>` in every format asked for.
 pub fn tornado_charts(digest: &TornadoDigest, opts: &ChartOptions) -> Result<Vec<ChartFile>, ChartError> {
     render_all(&[Chart::Tornado(TornadoChart::new(digest))], opts)
+}
+
+/// The tornado chart as `report.md` embeds it.
+pub fn tornado_embedded(digest: &TornadoDigest, opts: &ChartOptions) -> Vec<EmbeddedChart> {
+    super::embedded(&[Chart::Tornado(TornadoChart::new(digest))], opts)
 }
 
 /// The fill of the P10 half: dark, solid.
