@@ -252,6 +252,11 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
     let mut names: BTreeMap<&str, &Path> = BTreeMap::new();
     for s in &scenarios {
         if let Some(other) = names.insert(&s.name, &s.file) {
+            let fix = if args.set.iter().any(|(k, _)| k == "name") {
+                "--set name=... names every scenario of the run: run them one at a time, each with its own --set name=..."
+            } else {
+                "give one of them another `name`"
+            };
             return Err(usage(
                 format!(
                     "{} and {} are both named \"{}\": their results would overwrite each other",
@@ -259,7 +264,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                     s.file.display(),
                     s.name
                 ),
-                "give one of them another `name`",
+                fix,
             ));
         }
     }
@@ -564,10 +569,11 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
     let s = r.scenario;
     let res = r.result;
     writeln!(out)?;
-    if s.description.is_empty() {
+    let described = s.described();
+    if described.is_empty() {
         writeln!(out, "{}", s.name)?;
     } else {
-        writeln!(out, "{} — {}", s.name, s.description)?;
+        writeln!(out, "{} — {described}", s.name)?;
     }
     writeln!(
         out,
@@ -706,6 +712,7 @@ fn tornado_digest(s: &Scenario, r: &engine::RunResult, a: &Sensitivity) -> chart
     charts::TornadoDigest {
         name: s.name.clone(),
         description: s.description.clone(),
+        overrides: s.overrides_note(),
         output: Summary::PvTotal.name().to_string(),
         output_label: "Median present value of everything the holder gets ($B)".to_string(),
         base: a.base[0],
@@ -918,6 +925,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         let digest = charts::SweepDigest {
             name: scenarios[0].name.clone(),
             description: scenarios[0].description.clone(),
+            overrides: scenarios[0].overrides_note(),
             key: keys[0].to_string(),
             paths: results[0].paths,
             seed: scenarios[0].seed,
@@ -940,6 +948,10 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             results[0].paths,
             scenarios[0].seed
         )?;
+        let described = scenarios[0].described();
+        if !described.is_empty() {
+            writeln!(stdout, "  {described}")?;
+        }
         // Each key's column as wide as its longest value (an array, a table).
         let widths: Vec<usize> = (0..keys.len())
             .map(|i| combos.iter().map(|c| c[i].1.chars().count()).chain([keys[i].len(), 22]).max().unwrap_or(22))

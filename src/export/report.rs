@@ -119,8 +119,9 @@ pub fn scenario_markdown(
     let res = r.result;
     let mut md = String::new();
     let _ = writeln!(md, "# {}\n", markdown_text(&s.name));
-    if !s.description.is_empty() {
-        let _ = writeln!(md, "{}\n", markdown_text(&s.description));
+    let described = s.described();
+    if !described.is_empty() {
+        let _ = writeln!(md, "{}\n", markdown_text(&described));
     }
     let _ = writeln!(
         md,
@@ -210,11 +211,16 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
             interval(r.summary(Summary::PvTotal)),
         );
     }
-    let described: Vec<&ScenarioDigest> = runs.iter().filter(|r| !r.description.is_empty()).collect();
+    let line = |r: &ScenarioDigest| match (r.description.is_empty(), r.overrides.is_empty()) {
+        (_, true) => r.description.clone(),
+        (true, false) => r.overrides.clone(),
+        (false, false) => format!("{} — {}", r.description, r.overrides),
+    };
+    let described: Vec<&ScenarioDigest> = runs.iter().filter(|r| !line(r).is_empty()).collect();
     if !described.is_empty() {
         md.push('\n');
         for r in described {
-            let _ = writeln!(md, "- **{}**: {}", markdown_text(&r.name), markdown_text(&r.description));
+            let _ = writeln!(md, "- **{}**: {}", markdown_text(&r.name), markdown_text(&line(r)));
         }
     }
     if !charts.is_empty() {

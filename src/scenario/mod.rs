@@ -74,6 +74,15 @@ pub const RULES: &[&str] = &[
     "override",
 ];
 
+/// `with --set a=1, --set b=2` for these overrides, or empty.
+pub fn overrides_note(overrides: &[(String, String)]) -> String {
+    if overrides.is_empty() {
+        return String::new();
+    }
+    let sets: Vec<String> = overrides.iter().map(|(k, v)| format!("--set {k}={v}")).collect();
+    format!("with {}", sets.join(", "))
+}
+
 /// Values given by calendar year, carried forward to later years (MODEL.md §3).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ByYear(pub BTreeMap<i32, f64>);
@@ -336,6 +345,24 @@ impl Scenario {
                 Err(a)
             }
             (Err(e), _) | (_, Err(e)) => Err(e),
+        }
+    }
+
+    /// The `--set` overrides as the outputs show them beside the
+    /// description (`with --set a=1, --set b=2`), or empty: a result of
+    /// `--set revenue_share={rate=0.1}` must not pass for the file's terms.
+    pub fn overrides_note(&self) -> String {
+        overrides_note(&self.overrides)
+    }
+
+    /// The description followed by the overrides (`… — with --set a=1`):
+    /// the scenario's line wherever the outputs show it.
+    pub fn described(&self) -> String {
+        let note = self.overrides_note();
+        match (self.description.is_empty(), note.is_empty()) {
+            (_, true) => self.description.clone(),
+            (true, false) => note,
+            (false, false) => format!("{} — {note}", self.description),
         }
     }
 

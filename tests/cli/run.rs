@@ -891,3 +891,79 @@ fn sensitivity_with_nothing_uncertain_says_so() {
     let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
     assert!(report.contains("No uncertain inputs to rank"), "{report}");
 }
+
+/// Results of a `--set` say so wherever the scenario's description is shown
+/// (the console, report.md, every chart's subtitle, the tornado, the
+/// comparison and the sweep): a subtitle cut to fit keeps the overrides
+/// whole. `--set name=...` writes beside the baseline instead of over it.
+#[test]
+fn overrides_are_shown_wherever_the_description_is() {
+    let ws = Workspace::new();
+    let long =
+        "A description long enough that a narrow chart must cut it to fit its subtitle line, and then some more words";
+    ws.file(
+        "deal.toml",
+        &format!(
+            "description = \"{long}\"\n{}",
+            MINIMAL.replace("initial = 20.0", "initial = { dist = \"uniform\", low = 15, high = 25 }")
+        ),
+    );
+    ws.file("other.toml", MINIMAL);
+    let note = "with --set revenue_share={rate=0.1}";
+    let set = ["--set", "revenue_share={rate=0.1}"];
+    let run = ws
+        .cmd()
+        .args(["run", "deal.toml", "other.toml", "--paths", "500", "--sensitivity", "--format", "svg"])
+        .args(["--chart-size", "400x300"])
+        .args(set)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(stdout.contains(&format!("deal — {long} — {note}\n")), "{stdout}");
+    assert!(stdout.contains(&format!("other — {note}\n")), "{stdout}");
+    let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
+    assert!(report.contains("— with --set revenue\\_share={rate=0.1}"), "{report}");
+    let comparison = String::from_utf8(read(&ws.path().join("output/comparison/report.md"))).unwrap();
+    assert!(comparison.contains("- **other**: with --set revenue\\_share={rate=0.1}"), "{comparison}");
+    for dir in ["deal", "other", "comparison"] {
+        let mut svgs = 0;
+        for entry in std::fs::read_dir(ws.path().join("output").join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "svg") {
+                let svg = std::fs::read_to_string(&path).unwrap();
+                assert!(svg.contains(note), "{} lacks the overrides", path.display());
+                svgs += 1;
+            }
+        }
+        assert!(svgs >= 5, "{dir}: {svgs} charts");
+    }
+    // The long description is cut, the overrides are not.
+    let revenue = std::fs::read_to_string(ws.path().join("output/deal/revenue.svg")).unwrap();
+    assert!(revenue.contains(&format!("… — {note}")) && !revenue.contains(long), "subtitle not cut as expected");
+    assert!(std::fs::read_to_string(ws.path().join("output/deal/tornado.svg")).unwrap().contains(note));
+    // A sweep: its console and its chart.
+    let sweep = ws
+        .cmd()
+        .args(["sweep", "deal.toml", "--vary", "discount_rate=0,0.1", "--paths", "500", "--format", "svg"])
+        .args(set)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&sweep.get_output().stdout).to_string();
+    assert!(stdout.contains(&format!("  {long} — {note}\n")), "{stdout}");
+    assert!(std::fs::read_to_string(ws.path().join("output/deal-sweep/sweep.svg")).unwrap().contains(note));
+    // --set name=... keeps the baseline.
+    let baseline = read(&ws.path().join("output/deal/summary.csv"));
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", "500", "--no-charts", "-q", "--set", "name=\"deal-10pct\""])
+        .args(["--set", "revenue_share.rate=0.1"])
+        .assert()
+        .success();
+    assert_eq!(read(&ws.path().join("output/deal/summary.csv")), baseline, "the baseline was overwritten");
+    assert!(String::from_utf8(read(&ws.path().join("output/deal-10pct/summary.csv"))).unwrap().contains("deal-10pct,"));
+    // ... for one scenario at a time.
+    ws.cmd()
+        .args(["run", "deal.toml", "other.toml", "--paths", "500", "--set", "name=\"x\"", "--out", "bad"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("run them one at a time"));
+}

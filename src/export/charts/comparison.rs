@@ -56,6 +56,15 @@ const SHAPES: [Shape; 5] = [Shape::Circle, Shape::Square, Shape::Triangle, Shape
 const DASHES: [Stroke; 4] = [Stroke::Solid, Stroke::Dashed, Stroke::DashDot, Stroke::Dotted];
 
 /// The footer of a comparison: how many scenarios, paths, seeds, version.
+/// The overrides the compared scenarios share (a run gives every scenario
+/// the same `--set`s), or where they differ, a pointer to the report.
+fn overrides(runs: &[ScenarioDigest]) -> String {
+    match runs.first() {
+        Some(first) if runs.iter().all(|r| r.overrides == first.overrides) => first.overrides.clone(),
+        _ => "with command-line overrides that differ by scenario (see report.md)".to_string(),
+    }
+}
+
 fn footer(runs: &[ScenarioDigest]) -> String {
     let paths: Vec<u64> = runs.iter().map(|r| r.paths).collect();
     let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
@@ -96,6 +105,7 @@ pub(crate) fn charts(runs: &[ScenarioDigest]) -> Vec<Chart> {
             heading: Heading {
                 title: format!("Scenarios compared — {quantity}"),
                 subtitle: "Each scenario's median, middle 50% and 90% of simulated paths".to_string(),
+                overrides: overrides(runs),
                 footer: footer(runs),
             },
             x_title: x_title.to_string(),
@@ -120,6 +130,7 @@ pub(crate) fn charts(runs: &[ScenarioDigest]) -> Vec<Chart> {
         heading: Heading {
             title: "Scenarios compared — probability that the cap has bound".to_string(),
             subtitle,
+            overrides: overrides(runs),
             footer: footer(runs),
         },
         first_year: runs.iter().map(|r| r.first_year).min().unwrap_or(2000),

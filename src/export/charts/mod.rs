@@ -353,6 +353,9 @@ pub fn period_label(first_year: i32, steps_per_year: u32, k: usize) -> String {
 pub(crate) struct Heading {
     pub title: String,
     pub subtitle: String,
+    /// The command line's overrides (`with --set a=1`), drawn after the
+    /// subtitle and never cut from it to fit; empty where there are none.
+    pub overrides: String,
     pub footer: String,
 }
 
@@ -531,6 +534,8 @@ pub fn comparison_charts(
 pub struct ScenarioDigest {
     pub name: String,
     pub description: String,
+    /// The `--set` overrides (`with --set a=1`), or empty.
+    pub overrides: String,
     pub file: String,
     pub paths: u64,
     pub seed: u64,
@@ -557,6 +562,7 @@ impl ScenarioDigest {
         ScenarioDigest {
             name: s.name.clone(),
             description: s.description.clone(),
+            overrides: s.overrides_note(),
             file: s.file.display().to_string(),
             paths: res.paths,
             seed: r.seed,
@@ -596,6 +602,7 @@ fn scenario_heading(r: &RunReport<'_>, quantity: &str) -> Heading {
     Heading {
         title: format!("{} — {quantity}", r.scenario.name),
         subtitle: r.scenario.description.clone(),
+        overrides: r.scenario.overrides_note(),
         footer: scenario_footer(r),
     }
 }

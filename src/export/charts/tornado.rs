@@ -47,6 +47,8 @@ pub struct SwingBar {
 pub struct TornadoDigest {
     pub name: String,
     pub description: String,
+    /// The `--set` overrides (`with --set a=1`), or empty.
+    pub overrides: String,
     /// The output, e.g. `pv_total`, and a phrase for it.
     pub output: String,
     pub output_label: String,
@@ -150,7 +152,12 @@ impl TornadoChart {
         let x_title =
             if d.output_label.trim().is_empty() { format!("Median {} ($B)", d.output) } else { d.output_label.clone() };
         TornadoChart {
-            heading: Heading { title: format!("{} — what moves the median {}", d.name, d.output), subtitle, footer },
+            heading: Heading {
+                title: format!("{} — what moves the median {}", d.name, d.output),
+                subtitle,
+                overrides: d.overrides.clone(),
+                footer,
+            },
             x_title,
             base: d.base,
             bars: d.bars.clone(),
@@ -456,6 +463,7 @@ mod tests {
         TornadoDigest {
             name: "amended-2026".to_string(),
             description: "The amended deal & its <cap> \"terms\"".to_string(),
+            overrides: String::new(),
             output: "pv_total".to_string(),
             output_label: "Median present value of everything the holder gets ($B)".to_string(),
             base: 410.0,
