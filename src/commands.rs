@@ -585,13 +585,20 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
         r.wall.as_secs_f64()
     )?;
     writeln!(out, "  {:<18} {:>10} {:>10} {:>10}", "$B", "median", "P5", "P95")?;
-    for (label, m) in [
-        ("total_share", Summary::TotalShare),
-        ("pv_share", Summary::PvShare),
-        ("equity_end", Summary::EquityEnd),
-        ("pv_total", Summary::PvTotal),
-    ] {
-        let st = res.summary(m);
+    // With a counter-share, what the holder pays back and keeps too.
+    let counter = s.counter_share.is_some();
+    for m in [
+        Summary::TotalShare,
+        Summary::PvShare,
+        Summary::TotalCounter,
+        Summary::PvNet,
+        Summary::EquityEnd,
+        Summary::PvTotal,
+    ]
+    .into_iter()
+    .filter(|m| counter || !matches!(m, Summary::TotalCounter | Summary::PvNet))
+    {
+        let (label, st) = (m.name(), res.summary(m));
         writeln!(
             out,
             "  {:<18} {:>10} {:>10} {:>10}",

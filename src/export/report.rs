@@ -13,13 +13,21 @@ use crate::model::Summary;
 use crate::sensitivity::Sensitivity;
 use crate::stats::{PERCENTILE_COLUMNS, Stat};
 
-/// The path summaries of the headline table, with what they mean.
-const HEADLINE: [(Summary, &str); 4] = [
+/// The path summaries of the headline table, with what they mean; the
+/// counter-share's only where the scenario has one.
+const HEADLINE: [(Summary, &str); 6] = [
     (Summary::TotalShare, "revenue-share payments, total"),
     (Summary::PvShare, "revenue-share payments, discounted to the start"),
+    (Summary::TotalCounter, "counter-share payments back to the payer, total"),
+    (Summary::PvNet, "revenue share less counter-share, discounted: what the holder keeps"),
     (Summary::EquityEnd, "equity exposure at the end"),
     (Summary::PvTotal, "net payments plus final equity, discounted"),
 ];
+
+/// Whether a headline row belongs in a scenario's table.
+fn in_headline(m: Summary, has_counter: bool) -> bool {
+    has_counter || !matches!(m, Summary::TotalCounter | Summary::PvNet)
+}
 
 /// Text safe to put in Markdown prose or a table cell: characters that
 /// would start formatting, a table column or inline maths are escaped.
@@ -134,7 +142,7 @@ pub fn scenario_markdown(
     );
     let _ = writeln!(md, "| $B | | median | P5 | P95 |");
     let _ = writeln!(md, "|:--|:--|--:|--:|--:|");
-    for (m, meaning) in HEADLINE {
+    for (m, meaning) in HEADLINE.into_iter().filter(|(m, _)| in_headline(*m, s.counter_share.is_some())) {
         let st = res.summary(m);
         let _ = writeln!(
             md,
@@ -186,11 +194,23 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
         "{} scenarios. Amounts in $B: the median, and in brackets the P5–P95 range of the simulated paths.\n",
         runs.len()
     );
-    let _ = writeln!(
-        md,
-        "| scenario | total_share | pv_share | pv_equity | pv_total | cap binds by the end | most often in |"
-    );
-    let _ = writeln!(md, "|:--|--:|--:|--:|--:|--:|--:|");
+    // With a counter-share anywhere, what the holder pays back and keeps
+    // (pv_share alone would overstate what terms with one are worth).
+    let counter = runs.iter().any(|r| r.has_counter);
+    let columns: Vec<Summary> = [
+        Summary::TotalShare,
+        Summary::PvShare,
+        Summary::TotalCounter,
+        Summary::PvNet,
+        Summary::PvEquity,
+        Summary::PvTotal,
+    ]
+    .into_iter()
+    .filter(|m| in_headline(*m, counter))
+    .collect();
+    let names: Vec<&str> = columns.iter().map(|m| m.name()).collect();
+    let _ = writeln!(md, "| scenario | {} | cap binds by the end | most often in |", names.join(" | "));
+    let _ = writeln!(md, "|:--|{}--:|--:|", "--:|".repeat(columns.len()));
     for r in runs {
         let (hit, modal) = if r.has_cap {
             (
@@ -200,15 +220,20 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
         } else {
             ("no cap".to_string(), "–".to_string())
         };
+        let cells: Vec<String> = columns.iter().map(|m| interval(r.summary(*m))).collect();
         let _ = writeln!(
             md,
-            "| [{}](../{}/report.md) | {} | {} | {} | {} | {hit} | {modal} |",
+            "| [{}](../{}/report.md) | {} | {hit} | {modal} |",
             markdown_text(&r.name),
             r.name,
-            interval(r.summary(Summary::TotalShare)),
-            interval(r.summary(Summary::PvShare)),
-            interval(r.summary(Summary::PvEquity)),
-            interval(r.summary(Summary::PvTotal)),
+            cells.join(" | ")
+        );
+    }
+    if counter {
+        let _ = writeln!(
+            md,
+            "\n`pv_net` is `pv_share` less the counter-share payments, discounted the same way (`total_counter` is their undiscounted total): \
+             what the holder keeps. Compare it, not `pv_share`, between terms with a counter-share and terms without one."
         );
     }
     let line = |r: &ScenarioDigest| match (r.description.is_empty(), r.overrides.is_empty()) {

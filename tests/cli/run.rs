@@ -967,3 +967,52 @@ fn overrides_are_shown_wherever_the_description_is() {
         .code(2)
         .stderr(predicate::str::contains("run them one at a time"));
 }
+
+/// With a counter-share, what the holder keeps (pv_net) and pays back
+/// (total_counter) are in the printed table, report.md, and the comparison's
+/// table and charts, beside pv_share (which alone overstates what such terms
+/// are worth); without one anywhere, the tables and charts are as before.
+#[test]
+fn a_counter_share_puts_pv_net_beside_pv_share() {
+    let ws = Workspace::new();
+    ws.file("sc/plain.toml", MINIMAL);
+    ws.file(
+        "sc/counter.toml",
+        &format!(
+            "{}[counter_share]\nrate = 0.2\nbase_ratio = {{ dist = \"uniform\", low = 0.2, high = 0.4 }}\n",
+            MINIMAL.replace("cap = 20.0\n", "")
+        ),
+    );
+    let run = ws.cmd().args(["run", "sc", "--paths", "2000"]).assert().success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let (counter, plain) = stdout.split_once("\nplain").unwrap();
+    for row in ["  total_counter ", "  pv_net "] {
+        assert!(counter.contains(row), "{stdout}");
+        assert!(!plain.contains(row), "{stdout}");
+    }
+    // The printed and reported medians are summary.csv's.
+    let summary = String::from_utf8(read(&ws.path().join("output/counter/summary.csv"))).unwrap();
+    let median = |metric: &str| -> String {
+        let row = summary.lines().find(|l| l.starts_with(&format!("counter,{metric},"))).unwrap();
+        format!("{:.2}", row.split(',').nth(8).unwrap().parse::<f64>().unwrap())
+    };
+    let report = String::from_utf8(read(&ws.path().join("output/counter/report.md"))).unwrap();
+    for metric in ["total_counter", "pv_net"] {
+        assert!(report.contains(&format!("| `{metric}` |")), "{report}");
+        assert!(report.lines().any(|l| l.starts_with(&format!("| `{metric}` |")) && l.contains(&median(metric))));
+    }
+    let plain_report = String::from_utf8(read(&ws.path().join("output/plain/report.md"))).unwrap();
+    assert!(!plain_report.contains("`pv_net`"), "{plain_report}");
+    let comparison = String::from_utf8(read(&ws.path().join("output/comparison/report.md"))).unwrap();
+    assert!(
+        comparison.contains("| scenario | total_share | pv_share | total_counter | pv_net | pv_equity | pv_total |")
+    );
+    assert!(comparison.contains(&format!("| {} (", median("pv_net"))), "{comparison}");
+    assert!(comparison.contains("](pv_net.png)") && ws.path().join("output/comparison/pv_net.png").is_file());
+    // Without a counter-share anywhere: no pv_net column, no chart.
+    ws.file("sc/counter.toml", MINIMAL);
+    ws.cmd().args(["run", "sc", "--paths", "2000", "--out", "none", "-q"]).assert().success();
+    let comparison = String::from_utf8(read(&ws.path().join("none/comparison/report.md"))).unwrap();
+    assert!(comparison.contains("| scenario | total_share | pv_share | pv_equity | pv_total |"), "{comparison}");
+    assert!(!ws.path().join("none/comparison/pv_net.png").exists());
+}

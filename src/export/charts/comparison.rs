@@ -1,7 +1,8 @@
 //! Charts that put several scenarios side by side: for each of `total_share`,
-//! `pv_share`, `pv_equity` and `pv_total` the median with its P25–P75 and
-//! P5–P95 intervals, one row per scenario; and the cap-probability curves of
-//! every capped scenario overlaid.
+//! `pv_share`, `pv_net` (where a scenario has a counter-share), `pv_equity`
+//! and `pv_total` the median with its P25–P75 and P5–P95 intervals, one row
+//! per scenario; and the cap-probability curves of every capped scenario
+//! overlaid.
 
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, DrawingBackend};
@@ -90,6 +91,12 @@ pub(crate) fn charts(runs: &[ScenarioDigest]) -> Vec<Chart> {
             "Paid over the share period, not discounted ($B)",
         ),
         (Summary::PvShare, "pv_share", "present value of the revenue share", "Payments discounted to the start ($B)"),
+        (
+            Summary::PvNet,
+            "pv_net",
+            "present value of the share net of the counter-share",
+            "Payments less counter-share payments, discounted to the start ($B)",
+        ),
         (Summary::PvEquity, "pv_equity", "present value of the equity stake", "Final equity exposure, discounted ($B)"),
         (
             Summary::PvTotal,
@@ -99,6 +106,8 @@ pub(crate) fn charts(runs: &[ScenarioDigest]) -> Vec<Chart> {
         ),
     ]
     .into_iter()
+    // pv_net is pv_share unless some scenario pays a counter-share.
+    .filter(|(s, ..)| *s != Summary::PvNet || runs.iter().any(|r| r.has_counter))
     .map(|(s, stem, quantity, x_title)| {
         Chart::Intervals(IntervalChart {
             stem,

@@ -545,6 +545,8 @@ pub struct ScenarioDigest {
     /// In [`Summary::ALL`] order.
     pub summaries: Vec<Stat>,
     pub has_cap: bool,
+    /// Whether the holder pays a counter-share (so pv_net differs from pv_share).
+    pub has_counter: bool,
     /// (calendar time at the end of period k, probability the cap has bound by then).
     pub cap_curve: Vec<(f64, f64)>,
     /// The calendar year in which the cap most often binds.
@@ -571,6 +573,7 @@ impl ScenarioDigest {
             steps_per_year: s.steps_per_year,
             summaries: Summary::ALL.iter().map(|m| res.summary(*m).clone()).collect(),
             has_cap: s.revenue_share.cap.is_some(),
+            has_counter: s.counter_share.is_some(),
             cap_curve: (0..res.layout.periods)
                 .map(|k| (first + r.model.time(k), res.period(Metric::CapBound, k).mean))
                 .collect(),
