@@ -291,16 +291,24 @@ impl<'s> Reader<'s> {
 
     fn year_in(&mut self, full: &str, year: i64, years: [i32; 2], what: &str) -> Option<i32> {
         if year < i64::from(years[0]) || year > i64::from(years[1]) {
-            let message = format!("{what} {year} is outside the simulated years {}–{}", years[0], years[1]);
-            let fix = match self.src.overridden("years").map(|o| o.flag) {
-                Some("--vary") => format!(
+            let mut message = format!("{what} {year} is outside the simulated years {}–{}", years[0], years[1]);
+            let (by_years, by_key) = (self.src.overridden("years"), self.src.overridden(full));
+            let fix = match (by_years, by_key) {
+                // Two values of a sweep that do not fit together.
+                (Some(y), Some(k)) if y.flag == "--vary" || k.flag == "--vary" => {
+                    message.push_str(&format!(" that {} gives", y.label()));
+                    format!(
+                        "a sweep runs every combination of its values: vary only `years` and `{full}` that fit together, or run the combinations that do one by one with --set"
+                    )
+                }
+                (Some(y), None) if y.flag == "--vary" => format!(
                     "vary `years` over spans that include {year}, or also give --set {full}=YEAR with a year every combination simulates"
                 ),
-                Some(_) => format!(
+                (Some(_), None) => format!(
                     "also set {full} to a year from {} to {} (e.g. --set {full}={}), or give years that include {year}",
                     years[0], years[1], years[1]
                 ),
-                None => format!("give a year from {} to {}, or widen `years`", years[0], years[1]),
+                _ => format!("give a year from {} to {}, or widen `years`", years[0], years[1]),
             };
             self.years_error("year-outside", full, message, fix);
             None

@@ -655,6 +655,21 @@ fn sweep_errors_are_laid_at_the_vary_once_and_years_errors_at_what_changed_them(
     assert!(err.contains("the years come from this --vary, and `revenue_share.until` is set at deal.toml:"), "{err}");
     assert!(err.contains("fix: vary `years` over spans that include 2028, or also give --set revenue_share.until="));
     assert_eq!(err.matches("error:").count(), 1, "{err}");
+    // Two varied values that do not fit together: the combination is named.
+    let err = refused(&[
+        "sweep",
+        "deal.toml",
+        "--vary",
+        "years=[2026,2027],[2026,2028]",
+        "--vary",
+        "revenue_share.until=2027,2028",
+    ]);
+    assert!(
+        err.contains("error: --vary revenue_share.until=2028: revenue_share.until: until 2028 is outside the simulated years 2026–2027 that --vary years=[2026,2027] gives"),
+        "{err}"
+    );
+    assert!(err.contains("fix: a sweep runs every combination of its values"), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
     let err = refused(&["run", "deal.toml", "--set", "years=[2026,2027]"]);
     assert!(err.contains("error: --set years=[2026,2027]: revenue_share.until: until 2028 is outside"), "{err}");
     assert!(err.contains("fix: also set revenue_share.until to a year from 2026 to 2027"), "{err}");
