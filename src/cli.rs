@@ -91,7 +91,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 
-    /// Print nothing but errors.
+    /// Print no table and no progress bar; warnings (an unmet --target-se
+    /// included) and errors still go to stderr.
     #[arg(long, short)]
     pub quiet: bool,
 
@@ -183,7 +184,13 @@ fn parse_vary(s: &str) -> Result<(String, Vec<String>), String> {
         }
         (0..n).map(|i| revshare::export::format_number(a + (b - a) * i as f64 / (n - 1) as f64)).collect()
     } else {
-        split_values(values).into_iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
+        let list: Vec<String> = split_values(values).into_iter().map(|v| v.trim().to_string()).collect();
+        if list.len() > 1 && list.iter().any(String::is_empty) {
+            return Err(format!(
+                "`{values}` has an empty value (two commas in a row, or one at an end): remove the extra comma, or give the missing value"
+            ));
+        }
+        list.into_iter().filter(|v| !v.is_empty()).collect()
     };
     if list.is_empty() {
         return Err(format!("`{s}` gives no values"));

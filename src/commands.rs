@@ -18,7 +18,7 @@ use revshare::export::{
     self, ChartFormat, ChartOptions, OutputError, RunReport, ScenarioDigest, ScenarioReport, Staging,
 };
 use revshare::model::{Model, Summary};
-use revshare::scenario::{Sampling, Scenario, ScenarioErrors};
+use revshare::scenario::{Sampling, Scenario, ScenarioError, ScenarioErrors, is_under};
 use revshare::sensitivity::{self, Sensitivity};
 
 use crate::cli::{ChartFormatArg, RunArgs, SweepArgs};
@@ -131,13 +131,23 @@ const DEFAULT_MAX_PATHS: u64 = 100_000_000;
 
 /// Refuse, before anything runs, path options that could not all be honoured
 /// (rather than quietly dropping one): `--max-paths` without `--target-se`,
-/// or below the paths a run starts from, and `--export-paths` beyond the
-/// paths simulated.
+/// below the paths a run starts from or below the paths a target needs, and
+/// `--export-paths` beyond the paths the run is sure to simulate (with
+/// `--target-se`, the paths it starts from: it may stop there).
 fn check_path_options(args: &RunArgs, scenarios: &[Scenario]) -> Result<(), AppError> {
     if args.max_paths.is_some() && args.target_se.is_none() {
         return Err(usage(
             "--max-paths only bounds --target-se, and there is none",
             "give --paths N for a fixed number of paths, or add --target-se METRIC=SE",
+        ));
+    }
+    if let Some(most) = args.max_paths.filter(|n| *n < engine::TARGET_MIN_PATHS) {
+        return Err(usage(
+            format!(
+                "--max-paths {most} is below the {} paths on which a --target-se can count as reached (a standard error estimated from fewer means little)",
+                engine::TARGET_MIN_PATHS
+            ),
+            format!("give --max-paths {} or more", engine::TARGET_MIN_PATHS),
         ));
     }
     for s in scenarios {
@@ -149,11 +159,23 @@ fn check_path_options(args: &RunArgs, scenarios: &[Scenario]) -> Result<(), AppE
                 "raise --max-paths, or start from fewer with --paths N",
             ));
         }
-        if let Some(n) = args.export_paths.filter(|n| *n > most) {
-            return Err(usage(
-                format!("{}: --export-paths {n} asks for more paths than the run's {most}", s.file.display()),
-                "export at most as many paths as the run simulates (or raise --paths)",
-            ));
+        match args.export_paths {
+            Some(n) if n > start && args.target_se.is_some() => {
+                return Err(usage(
+                    format!(
+                        "{}: --export-paths {n} is more than the {start} paths the run starts from, and with --target-se it may stop there",
+                        s.file.display()
+                    ),
+                    format!("start from at least {n} paths (--paths {n}), or export at most {start}"),
+                ));
+            }
+            Some(n) if n > start => {
+                return Err(usage(
+                    format!("{}: --export-paths {n} asks for more paths than the run's {start}", s.file.display()),
+                    format!("export at most {start} paths, or run more with --paths {n}"),
+                ));
+            }
+            _ => {}
         }
     }
     Ok(())
@@ -175,13 +197,66 @@ fn apply_run_args(s: &mut Scenario, args: &RunArgs) {
     }
 }
 
+/// Refuse command-line keys that would silently undo one another (the
+/// `--set`s apply in order, then a sweep's `--vary`s): a key given twice, or
+/// a later key that replaces a whole table an earlier one set a key in.
+fn check_overrides(set: &[(String, String)], vary: &[(String, Vec<String>)]) -> Result<(), AppError> {
+    let given: Vec<(&str, &str, String)> = set
+        .iter()
+        .map(|(k, v)| ("--set", k.as_str(), format!("--set {k}={v}")))
+        .chain(vary.iter().map(|(k, v)| ("--vary", k.as_str(), format!("--vary {k}={}", v.join(",")))))
+        .collect();
+    for (i, (flag, key, label)) in given.iter().enumerate() {
+        for (earlier_flag, earlier_key, earlier) in &given[..i] {
+            if key == earlier_key {
+                return Err(match (*earlier_flag, *flag) {
+                    ("--vary", _) => usage(
+                        format!("--vary {key} is given twice: the later values would replace the earlier in every row"),
+                        format!("give all its values in one --vary {key}=v1,v2,..."),
+                    ),
+                    (_, "--vary") => usage(
+                        format!(
+                            "`{key}` is given by both {earlier} and {label}: the --vary values would replace the --set in every combination"
+                        ),
+                        format!("drop --set {key} (the --vary gives its values), or drop the --vary"),
+                    ),
+                    _ => usage(
+                        format!("--set {key} is given twice ({earlier} and {label}): only the last would take effect"),
+                        format!("give --set {key}=VALUE once"),
+                    ),
+                });
+            }
+            if is_under(earlier_key, key) {
+                let fix = if *earlier_flag == "--set" && *flag == "--vary" {
+                    format!("write `{earlier_key}` into each value of the --vary instead of a --set")
+                } else {
+                    format!(
+                        "give {earlier} after {label} (it then sets a key of the new table), or write it into the table"
+                    )
+                };
+                return Err(usage(
+                    format!("{label} replaces the whole `{key}`, so the earlier {earlier} would be lost"),
+                    fix,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `revshare run`.
 pub fn run(args: &RunArgs) -> Result<(), AppError> {
+    check_overrides(&args.set, &[])?;
     let files = collect_inputs(&args.inputs)?;
     let mut scenarios = load_all(&files, &args.set)?;
     let mut names: BTreeMap<&str, &Path> = BTreeMap::new();
     for s in &scenarios {
         if let Some(other) = names.insert(&s.name, &s.file) {
+            let fix = if args.set.iter().any(|(k, _)| k == "name") {
+                "--set name=... names every scenario of the run: run them one at a time, each with its own --set name=..."
+            } else {
+                "give one of them another `name`"
+            };
             return Err(usage(
                 format!(
                     "{} and {} are both named \"{}\": their results would overwrite each other",
@@ -189,7 +264,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                     s.file.display(),
                     s.name
                 ),
-                "give one of them another `name`",
+                fix,
             ));
         }
     }
@@ -212,9 +287,8 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
     let mut each = || -> Result<(), AppError> {
         for s in &mut scenarios {
             apply_run_args(s, args);
-            if !args.quiet {
-                print_warnings(s);
-            }
+            // Warnings go to stderr even with --quiet (it silences the table and the progress bar).
+            print_warnings(s);
             let started = export::utc_timestamp();
             let clock = Instant::now();
             let staging = Staging::new(&args.out, &s.name)?;
@@ -240,7 +314,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             let (result, precision) =
                 outcome.map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
             s.paths = result.paths;
-            for w in result.folded.iter().filter(|_| !args.quiet) {
+            for w in &result.folded {
                 eprintln!(
                     "warning: {}: {} spans too many orders of magnitude for the percentile sketch; its percentiles below {:.3e} are only upper bounds",
                     s.file.display(),
@@ -285,9 +359,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             }
             chart_files.par_iter().try_for_each(|f| staging.write_bytes(&f.name, &f.bytes))?;
             files.extend(chart_files.iter().map(|f| f.name.clone()));
-            let md = ScenarioReport { charts: &embedded };
-            staging.write(&md, &report)?;
-            files.push(export::Exporter::file_name(&md).to_string());
+            let mut embedded = embedded;
             let mut analysed = None;
             if args.sensitivity {
                 let analysis = sensitivity::analyse(
@@ -304,13 +376,19 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                     files.push(file.to_string());
                 }
                 if let Some(opts) = &chart_options {
-                    for f in charts::tornado_charts(&tornado_digest(s, &result, &analysis), opts)? {
+                    let digest = tornado_digest(s, &result, &analysis);
+                    for f in charts::tornado_charts(&digest, opts)? {
                         staging.write_bytes(&f.name, &f.bytes)?;
                         files.push(f.name.clone());
                     }
+                    embedded.extend(charts::tornado_embedded(&digest, opts));
                 }
                 analysed = Some(analysis);
             }
+            // report.md last, so that it lists every file and embeds every chart.
+            let md = ScenarioReport { charts: &embedded, files: &files, sensitivity: analysed.as_ref() };
+            staging.write(&md, &report)?;
+            files.push(export::Exporter::file_name(&md).to_string());
             // Interrupted while writing: drop the staged files, keep earlier scenarios.
             interrupted(cancel, s)?;
             let dir = staging.commit()?;
@@ -332,6 +410,18 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                     )?;
                 }
             }
+            // An unmet target is a warning, on stderr, with or without --quiet.
+            if let Some((summary, o)) = precision.filter(|(_, o)| !o.met) {
+                stdout.flush()?;
+                eprintln!(
+                    "warning: {}: --target-se {}: the se of the mean is {:.4} after {} paths, the most --max-paths allows, above the target of {:.4}: the target was NOT reached (the results of those paths were written)\n  fix: raise --max-paths, or give a looser target",
+                    s.file.display(),
+                    summary.name(),
+                    o.se,
+                    result.paths,
+                    o.target
+                );
+            }
             if compare {
                 digests.push(ScenarioDigest::new(&report));
             }
@@ -343,7 +433,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         // The scenarios that finished keep their new results; say that the
         // comparison beside them is not of this run.
         let comparison = args.out.join("comparison");
-        if compare && finished > 0 && comparison.is_dir() && !args.quiet {
+        if compare && finished > 0 && comparison.is_dir() {
             eprintln!(
                 "note: {} still compares an earlier run's results: it is written only when every scenario finishes",
                 comparison.display()
@@ -479,10 +569,11 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
     let s = r.scenario;
     let res = r.result;
     writeln!(out)?;
-    if s.description.is_empty() {
+    let described = s.described();
+    if described.is_empty() {
         writeln!(out, "{}", s.name)?;
     } else {
-        writeln!(out, "{} — {}", s.name, s.description)?;
+        writeln!(out, "{} — {described}", s.name)?;
     }
     writeln!(
         out,
@@ -494,13 +585,20 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
         r.wall.as_secs_f64()
     )?;
     writeln!(out, "  {:<18} {:>10} {:>10} {:>10}", "$B", "median", "P5", "P95")?;
-    for (label, m) in [
-        ("total_share", Summary::TotalShare),
-        ("pv_share", Summary::PvShare),
-        ("equity_end", Summary::EquityEnd),
-        ("pv_total", Summary::PvTotal),
-    ] {
-        let st = res.summary(m);
+    // With a counter-share, what the holder pays back and keeps too.
+    let counter = s.counter_share.is_some();
+    for m in [
+        Summary::TotalShare,
+        Summary::PvShare,
+        Summary::TotalCounter,
+        Summary::PvNet,
+        Summary::EquityEnd,
+        Summary::PvTotal,
+    ]
+    .into_iter()
+    .filter(|m| counter || !matches!(m, Summary::TotalCounter | Summary::PvNet))
+    {
+        let (label, st) = (m.name(), res.summary(m));
         writeln!(
             out,
             "  {:<18} {:>10} {:>10} {:>10}",
@@ -526,6 +624,7 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
 
 /// `revshare check`.
 pub fn check(files: &[PathBuf], overrides: &[(String, String)]) -> Result<(), AppError> {
+    check_overrides(overrides, &[])?;
     let mut errors = Vec::new();
     let mut stdout = io::stdout().lock();
     for f in files {
@@ -596,9 +695,7 @@ fn swing_csv(name: &str, a: &Sensitivity) -> String {
     let mut out =
         String::from("scenario,input,output,low_value,high_value,median_at_low,median_at_high,base_median,swing\n");
     for (o, s) in sensitivity::OUTPUTS.iter().enumerate() {
-        let mut rows: Vec<&sensitivity::InputSensitivity> = a.inputs.iter().collect();
-        rows.sort_by(|x, y| y.swing(o).total_cmp(&x.swing(o)));
-        for i in rows {
+        for i in a.ranked(o) {
             let f = export::format_number;
             out.push_str(&format!(
                 "{name},{},{},{},{},{},{},{},{}\n",
@@ -618,11 +715,11 @@ fn swing_csv(name: &str, a: &Sensitivity) -> String {
 
 /// The tornado chart's data: pv_total's swings, largest first.
 fn tornado_digest(s: &Scenario, r: &engine::RunResult, a: &Sensitivity) -> charts::TornadoDigest {
-    let mut bars: Vec<&sensitivity::InputSensitivity> = a.inputs.iter().collect();
-    bars.sort_by(|x, y| y.swing(0).total_cmp(&x.swing(0)));
+    let bars = a.ranked(0);
     charts::TornadoDigest {
         name: s.name.clone(),
         description: s.description.clone(),
+        overrides: s.overrides_note(),
         output: Summary::PvTotal.name().to_string(),
         output_label: "Median present value of everything the holder gets ($B)".to_string(),
         base: a.base[0],
@@ -641,12 +738,19 @@ fn tornado_digest(s: &Scenario, r: &engine::RunResult, a: &Sensitivity) -> chart
     }
 }
 
-/// The inputs that move pv_total's median most.
+/// The inputs that move pv_total's median most: the first five, and how
+/// many more swing.csv holds.
 fn print_sensitivity(out: &mut dyn Write, a: &Sensitivity) -> io::Result<()> {
-    let mut rows: Vec<&sensitivity::InputSensitivity> = a.inputs.iter().collect();
-    rows.sort_by(|x, y| y.swing(0).total_cmp(&x.swing(0)));
+    const SHOWN: usize = 5;
+    let rows = a.ranked(0);
+    if rows.is_empty() {
+        return writeln!(
+            out,
+            "  sensitivity: no uncertain inputs to rank (each input that may be a distribution is a single value here)"
+        );
+    }
     writeln!(out, "  sensitivity of median pv_total (base {:.2}):", a.base[0])?;
-    for i in rows.iter().take(5) {
+    for i in rows.iter().take(SHOWN) {
         writeln!(
             out,
             "    {:<32} P10 → {:>9.2}   P90 → {:>9.2}   rank corr {:>6.3}",
@@ -656,7 +760,55 @@ fn print_sensitivity(out: &mut dyn Write, a: &Sensitivity) -> io::Result<()> {
             i.spearman[0]
         )?;
     }
+    if rows.len() > SHOWN {
+        let more = rows.len() - SHOWN;
+        writeln!(out, "    ... and {more} more input{} in swing.csv", if more == 1 { "" } else { "s" })?;
+    }
     Ok(())
+}
+
+/// A sweep's errors, each once: an error of the file or of a `--set` comes
+/// back from every combination, and one that a `--vary` value causes from
+/// every combination with that value. Errors that differ only in the value of
+/// one `--vary` (an unknown key) become one, naming all its values.
+fn sweep_errors(errors: Vec<ScenarioError>, vary: &[(String, Vec<String>)]) -> Vec<ScenarioError> {
+    let mut once: Vec<ScenarioError> = Vec::new();
+    for e in errors {
+        if !once.contains(&e) {
+            once.push(e);
+        }
+    }
+    // The --vary key and value an error is laid at, if any.
+    let varied = |e: &ScenarioError| -> Option<(usize, String)> {
+        let label = e.file.to_str()?;
+        vary.iter()
+            .enumerate()
+            .find_map(|(i, (k, _))| label.strip_prefix(&format!("--vary {k}=")).map(|v| (i, v.to_string())))
+    };
+    // Each error, with the --vary it is laid at and the values it came from.
+    let mut merged: Vec<(ScenarioError, Option<usize>, Vec<String>)> = Vec::new();
+    for e in once {
+        let Some((i, value)) = varied(&e) else {
+            merged.push((e, None, Vec::new()));
+            continue;
+        };
+        let same = |m: &ScenarioError| {
+            (m.rule, &m.position, &m.key, &m.message, &m.fix) == (e.rule, &e.position, &e.key, &e.message, &e.fix)
+        };
+        match merged.iter_mut().find(|(m, j, _)| *j == Some(i) && same(m)) {
+            Some((_, _, values)) => values.push(value),
+            None => merged.push((e, Some(i), vec![value])),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(mut e, i, values)| {
+            if let (Some(i), true) = (i, values.len() > 1) {
+                e.file = PathBuf::from(format!("--vary {}={}", vary[i].0, values.join(",")));
+            }
+            e
+        })
+        .collect()
 }
 
 /// `revshare sweep`.
@@ -674,7 +826,6 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             "run them with `revshare run` (with --set for one combination)",
         ));
     }
-    let mut seen: Vec<&str> = Vec::new();
     for (key, _) in &args.vary {
         let fix = match key.as_str() {
             "extends" | "name" => Some("sweep one file, and run other files with `revshare run`"),
@@ -687,15 +838,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         if let Some(fix) = fix {
             return Err(usage(format!("--vary {key}: `{key}` cannot be varied in a sweep"), fix));
         }
-        if seen.contains(&key.as_str()) {
-            return Err(usage(
-                format!("--vary {key} is given twice: the later values would replace the earlier in every row"),
-                format!("give all its values in one --vary {key}=v1,v2,..."),
-            ));
-        }
-        seen.push(key);
     }
-    // Every combination, as --set overrides after the user's own.
+    check_overrides(&run.set, &args.vary)?;
+    // Every combination, applied after the user's own --set overrides.
     let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
     for (key, values) in &args.vary {
         combos = combos
@@ -712,14 +857,21 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for combo in &combos {
-        let overrides: Vec<(String, String)> = run.set.iter().chain(combo).cloned().collect();
-        match Scenario::load_with(file, &overrides) {
+        match Scenario::load_varied(file, &run.set, combo) {
             Ok(s) => scenarios.push(s),
-            Err(e) => errors.push(e),
+            Err(e) => errors.extend(e.0),
         }
     }
     if !errors.is_empty() {
-        return Err(AppError::Scenarios(errors));
+        return Err(AppError::Scenarios(vec![ScenarioErrors(sweep_errors(errors, &args.vary))]));
+    }
+    // Each scenario warning once, not once per combination.
+    let mut warned: Vec<&String> = Vec::new();
+    for w in scenarios.iter().flat_map(|s| &s.warnings) {
+        if !warned.contains(&w) {
+            eprintln!("warning: {}: {w}", file.display());
+            warned.push(w);
+        }
     }
     let name = format!("{}-sweep", scenarios[0].name);
     export::check_output_root(&run.out)?;
@@ -753,7 +905,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         for m in Summary::ALL {
             let st = r.summary(m);
             let mut fields = vec![s.name.clone(), m.name().to_string()];
-            fields.extend([st.mean, st.sd, st.se].iter().chain(&st.percentiles).map(|x| export::format_number(*x)));
+            fields.extend([st.mean, st.sd, st.se].iter().chain(&st.percentiles).map(|x| export::format_stat(*x)));
             fields.extend(combo.iter().map(|(_, v)| {
                 if v.contains([',', '"']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.clone() }
             }));
@@ -780,6 +932,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         let digest = charts::SweepDigest {
             name: scenarios[0].name.clone(),
             description: scenarios[0].description.clone(),
+            overrides: scenarios[0].overrides_note(),
             key: keys[0].to_string(),
             paths: results[0].paths,
             seed: scenarios[0].seed,
@@ -802,6 +955,10 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             results[0].paths,
             scenarios[0].seed
         )?;
+        let described = scenarios[0].described();
+        if !described.is_empty() {
+            writeln!(stdout, "  {described}")?;
+        }
         // Each key's column as wide as its longest value (an array, a table).
         let widths: Vec<usize> = (0..keys.len())
             .map(|i| combos.iter().map(|c| c[i].1.chars().count()).chain([keys[i].len(), 22]).max().unwrap_or(22))

@@ -59,14 +59,26 @@ pub struct RunOptions<'a> {
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error(
-        "{quantity} overflowed to a non-finite value ({value}) on path {path}: the scenario's numbers are too extreme to simulate (lower growth, volatility or the number of years)"
-    )]
-    NonFinite { quantity: String, value: f64, path: u64 },
+    /// A value that is not finite (`path` is the path it is on), or finite
+    /// values whose statistics overflow (`path` is None, `value` the largest
+    /// magnitude among them).
+    #[error("{}", non_finite_message(quantity, *value, *path))]
+    NonFinite { quantity: String, value: f64, path: Option<u64> },
     #[error("cannot start {threads} worker threads: {reason}")]
     Threads { threads: usize, reason: String },
     #[error("interrupted before it finished: its results were not written (scenarios that had finished keep theirs)")]
     Cancelled,
+}
+
+fn non_finite_message(quantity: &str, value: f64, path: Option<u64>) -> String {
+    match path {
+        Some(p) => format!(
+            "{quantity} overflowed to a non-finite value ({value}) on path {p}: the scenario's numbers are too extreme to simulate\n  fix: lower the growth or the volatility, or simulate fewer years"
+        ),
+        None => format!(
+            "the statistics of {quantity} overflow: its values are finite, up to about {value:.1e}, but the sums of their squared deviations that its sd and se need pass the largest number a double holds (about 1.8e308)\n  fix: simulate fewer years or lower the growth, so that it stays below about 1e150"
+        ),
+    }
 }
 
 /// Statistics of a run.
@@ -222,6 +234,11 @@ pub enum SeTarget {
     Relative(f64),
 }
 
+/// The fewest paths on which a precision target can count as reached: the
+/// standard error is estimated from the sample, and from a handful of paths
+/// (or a few identical ones, whose se is 0) that estimate means nothing.
+pub const TARGET_MIN_PATHS: u64 = 1000;
+
 /// How a precision target came out.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PrecisionOutcome {
@@ -232,11 +249,13 @@ pub struct PrecisionOutcome {
 }
 
 /// Run with more and more paths until the standard error of
-/// `precision.summary`'s mean is at most the target, or `max_paths` is reached.
+/// `precision.summary`'s mean is at most the target, on at least
+/// [`TARGET_MIN_PATHS`] paths, or `max_paths` is reached.
 /// Each attempt is a whole run, so the result depends only on the seed and the
 /// final path count: `run` with that many paths gives the same numbers. The
 /// path count grows to what the last attempt's standard error says is needed
-/// (with 10% to spare), in whole chunks, at least doubling each time.
+/// (with 10% to spare), in whole chunks, at least doubling each time and to
+/// at least [`TARGET_MIN_PATHS`].
 pub fn run_to_precision(
     model: &Model,
     opts: &RunOptions<'_>,
@@ -250,12 +269,19 @@ pub fn run_to_precision(
             SeTarget::Absolute(t) => t,
             SeTarget::Relative(r) => r * mean.abs(),
         };
-        let met = se <= target;
+        // (An undefined se, of one path, is never at most the target.)
+        let met = paths >= TARGET_MIN_PATHS && se <= target;
         if met || paths >= precision.max_paths {
             return Ok((result, PrecisionOutcome { se, target, met }));
         }
-        let needed = if target > 0.0 { paths as f64 * (se / target).powi(2) * 1.1 } else { f64::INFINITY };
-        let next = needed.max(2.0 * paths as f64).min(precision.max_paths as f64) as u64;
+        let needed = if !se.is_finite() {
+            0.0
+        } else if target > 0.0 {
+            paths as f64 * (se / target).powi(2) * 1.1
+        } else {
+            f64::INFINITY
+        };
+        let next = needed.max(2.0 * paths as f64).max(TARGET_MIN_PATHS as f64).min(precision.max_paths as f64) as u64;
         paths = next.div_ceil(CHUNK_PATHS).saturating_mul(CHUNK_PATHS).min(precision.max_paths);
     }
 }
@@ -276,10 +302,10 @@ fn thread_pool(threads: usize, chunks: u64) -> Result<(rayon::ThreadPool, usize)
 /// `block[s * stride..]`) into a chunk's moments and a thread's sketches, for
 /// each quantity of `slots`: its moments, then its sketch, while its values are
 /// still in the nearest cache. Stops at the first quantity with a value (or a
-/// square) that is not finite, and returns it with the path (within the block)
-/// and value at fault: the first value that is not finite, or the first path
-/// with an infinite value when only a square overflowed. A block of no paths
-/// adds nothing.
+/// sum of squares) that is not finite, and returns it with the path (within
+/// the block) and the value at fault: the first value that is not finite; or,
+/// when every value is finite and only the sums overflowed, no path and the
+/// largest magnitude in the block. A block of no paths adds nothing.
 pub fn gather_block(
     moments: &mut ChunkMoments,
     sketches: &mut [Sketch],
@@ -287,7 +313,7 @@ pub fn gather_block(
     stride: usize,
     paths: usize,
     slots: &[usize],
-) -> Option<(usize, usize, f64)> {
+) -> Option<(usize, Option<usize>, f64)> {
     if paths == 0 {
         return None;
     }
@@ -296,8 +322,10 @@ pub fn gather_block(
     for &s in slots {
         let column = &block[s * stride..s * stride + paths];
         let Some((lo, hi)) = moments.add_column(width, s, column) else {
-            let j = column.iter().position(|x| !x.is_finite());
-            return Some((s, j.unwrap_or(0), j.map_or(f64::INFINITY, |j| column[j])));
+            return Some(match column.iter().position(|x| !x.is_finite()) {
+                Some(j) => (s, Some(j), column[j]),
+                None => (s, None, column.iter().fold(0.0, |m: f64, x| m.max(x.abs()))),
+            });
         };
         // SAFETY: the column is not empty (see above), and `add_column` gives
         // its extremes once every value is finite.
@@ -369,7 +397,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
                 {
                     let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
                     if f.is_none() {
-                        let path = first + start + j as u64;
+                        let path = j.map(|j| first + start + j as u64);
                         *f = Some(EngineError::NonFinite { quantity: describe_slot(model, s), value, path });
                     }
                     stop.store(true, Ordering::Relaxed);
@@ -518,7 +546,26 @@ mod tests {
         assert_eq!((moments.n, sketches[0].count(), sketches[1].count()), (2, 2, 2));
         assert_eq!((sketches[1].min(), sketches[1].max()), (10.0, 20.0));
         let fault = gather_block(&mut moments, &mut sketches, &block, stride, 3, &slots);
-        assert!(matches!(fault, Some((1, 2, v)) if v.is_nan()), "{fault:?}");
+        assert!(matches!(fault, Some((1, Some(2), v)) if v.is_nan()), "{fault:?}");
+    }
+
+    /// Finite values whose squared deviations overflow name no path (no
+    /// path's value is at fault) but the largest magnitude, and the message
+    /// says that the statistics overflowed, not the value.
+    #[test]
+    fn finite_values_whose_statistics_overflow_are_reported_as_such() {
+        let block = [3.0, 1e155, -2e155, 1e154];
+        let mut moments = ChunkMoments::new(1);
+        let mut sketches = vec![Sketch::new()];
+        let fault = gather_block(&mut moments, &mut sketches, &block, 4, 4, &[0]);
+        assert_eq!(fault, Some((0, None, 2e155)));
+        let e = EngineError::NonFinite { quantity: "revenue in 2117".into(), value: 2e155, path: None };
+        let text = e.to_string();
+        assert!(
+            text.contains("the statistics of revenue in 2117 overflow: its values are finite, up to about 2.0e155")
+        );
+        assert!(text.contains("fix: simulate fewer years or lower the growth"), "{text}");
+        assert!(!text.contains("path"), "{text}");
     }
 
     #[test]

@@ -49,6 +49,16 @@ pub struct Sensitivity {
     pub inputs: Vec<InputSensitivity>,
 }
 
+impl Sensitivity {
+    /// The inputs by the swing of output `o` (an index of [`OUTPUTS`]),
+    /// largest first.
+    pub fn ranked(&self, o: usize) -> Vec<&InputSensitivity> {
+        let mut rows: Vec<&InputSensitivity> = self.inputs.iter().collect();
+        rows.sort_by(|x, y| y.swing(o).total_cmp(&x.swing(o)));
+        rows
+    }
+}
+
 /// Analyse `model` run with `opts` (whose base run is `base`): two extra runs
 /// per uncertain input.
 pub fn analyse(model: &Model, opts: &RunOptions<'_>, base: &RunResult) -> Result<Sensitivity, EngineError> {

@@ -14,8 +14,15 @@ pub fn format_number(x: f64) -> String {
     if x == 0.0 { "0".to_string() } else { format!("{x}") }
 }
 
+/// A statistic as it goes into a CSV: [`format_number`], or an empty cell
+/// where it is undefined (the sd and se of a single path), as a spreadsheet
+/// reads a missing value.
+pub fn format_stat(x: f64) -> String {
+    if x.is_finite() { format_number(x) } else { String::new() }
+}
+
 fn stat_fields(s: &Stat) -> Vec<String> {
-    let mut f = vec![format_number(s.mean), format_number(s.sd), format_number(s.se)];
+    let mut f = vec![format_number(s.mean), format_stat(s.sd), format_stat(s.se)];
     f.extend(s.percentiles.iter().map(|p| format_number(*p)));
     f
 }
@@ -123,6 +130,8 @@ impl Exporter for PathsCsv {
         }
         w.write_record(&header)?;
         let mut failure = None;
+        // `run` refuses, before anything runs, an N beyond the paths it is
+        // sure to simulate, so this never cuts the N asked for.
         crate::engine::replay(m, r.seed, r.result.paths, self.paths.min(r.result.paths), |p, values, _, scratch| {
             if failure.is_some() {
                 return;

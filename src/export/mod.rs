@@ -19,7 +19,7 @@ use crate::model::Model;
 use crate::scenario::Scenario;
 
 pub use self::charts::{ChartFormat, ChartOptions, ScenarioDigest, comparison_charts, scenario_charts};
-pub use self::csv::{PathsCsv, PeriodsCsv, SummaryCsv, YearlyCsv, format_number};
+pub use self::csv::{PathsCsv, PeriodsCsv, SummaryCsv, YearlyCsv, format_number, format_stat};
 pub use self::manifest::{ManifestJson, utc_timestamp};
 pub use self::report::{ScenarioReport, comparison_csv, comparison_markdown, scenario_markdown};
 

@@ -8,17 +8,26 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::charts::{EmbeddedChart, ScenarioDigest};
-use super::{Exporter, RunReport, format_number};
+use super::{Exporter, RunReport, format_number, format_stat};
 use crate::model::Summary;
+use crate::sensitivity::Sensitivity;
 use crate::stats::{PERCENTILE_COLUMNS, Stat};
 
-/// The path summaries of the headline table, with what they mean.
-const HEADLINE: [(Summary, &str); 4] = [
+/// The path summaries of the headline table, with what they mean; the
+/// counter-share's only where the scenario has one.
+const HEADLINE: [(Summary, &str); 6] = [
     (Summary::TotalShare, "revenue-share payments, total"),
     (Summary::PvShare, "revenue-share payments, discounted to the start"),
+    (Summary::TotalCounter, "counter-share payments back to the payer, total"),
+    (Summary::PvNet, "revenue share less counter-share, discounted: what the holder keeps"),
     (Summary::EquityEnd, "equity exposure at the end"),
     (Summary::PvTotal, "net payments plus final equity, discounted"),
 ];
+
+/// Whether a headline row belongs in a scenario's table.
+fn in_headline(m: Summary, has_counter: bool) -> bool {
+    has_counter || !matches!(m, Summary::TotalCounter | Summary::PvNet)
+}
 
 /// Text safe to put in Markdown prose or a table cell: characters that
 /// would start formatting, a table column or inline maths are escaped.
@@ -42,10 +51,14 @@ fn money(x: f64) -> String {
     format!("{x:.2}")
 }
 
-/// `report.md` of one scenario.
+/// `report.md` of one scenario, written after every other file of the run.
 pub struct ScenarioReport<'a> {
     /// The charts written beside it, in the order to show them.
     pub charts: &'a [EmbeddedChart],
+    /// Every other file written beside it.
+    pub files: &'a [String],
+    /// The sensitivity analysis, where one was run.
+    pub sensitivity: Option<&'a Sensitivity>,
 }
 
 impl Exporter for ScenarioReport<'_> {
@@ -53,7 +66,7 @@ impl Exporter for ScenarioReport<'_> {
         "report.md"
     }
     fn write(&self, r: &RunReport<'_>, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(scenario_markdown(r, self.charts).as_bytes())
+        out.write_all(scenario_markdown(r, self.charts, self.files, self.sensitivity).as_bytes())
     }
 }
 
@@ -68,14 +81,55 @@ fn cap_sentence(has_cap: bool, hit: f64, modal: Option<i32>, last: i32) -> Strin
     }
 }
 
-/// The text of a scenario's `report.md`.
-pub fn scenario_markdown(r: &RunReport<'_>, charts: &[EmbeddedChart]) -> String {
+/// The sensitivity section of a scenario's `report.md`: every input by the
+/// swing of pv_total's median, as the run prints the first five.
+fn sensitivity_markdown(md: &mut String, a: &Sensitivity) {
+    let _ = writeln!(md, "## Sensitivity\n");
+    let rows = a.ranked(0);
+    if rows.is_empty() {
+        let _ = writeln!(
+            md,
+            "No uncertain inputs to rank: each input that may be a distribution is a single value here.\n"
+        );
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "The median of `pv_total` ({} with every input random) with each uncertain input held at its own P10 and at its P90, largest swing first; \
+         every output in `swing.csv`, rank correlations in `sensitivity.csv`.\n",
+        money(a.base[0])
+    );
+    let _ = writeln!(md, "| input | P10 → median | P90 → median | swing | rank corr |");
+    let _ = writeln!(md, "|:--|--:|--:|--:|--:|");
+    for i in rows {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | {} | {:.3} |",
+            i.input.key(),
+            money(i.at_low[0]),
+            money(i.at_high[0]),
+            money(i.swing(0)),
+            i.spearman[0]
+        );
+    }
+    md.push('\n');
+}
+
+/// The text of a scenario's `report.md`: `files` are the other files written
+/// beside it, `charts` those of them to embed.
+pub fn scenario_markdown(
+    r: &RunReport<'_>,
+    charts: &[EmbeddedChart],
+    files: &[String],
+    sensitivity: Option<&Sensitivity>,
+) -> String {
     let s = r.scenario;
     let res = r.result;
     let mut md = String::new();
     let _ = writeln!(md, "# {}\n", markdown_text(&s.name));
-    if !s.description.is_empty() {
-        let _ = writeln!(md, "{}\n", markdown_text(&s.description));
+    let described = s.described();
+    if !described.is_empty() {
+        let _ = writeln!(md, "{}\n", markdown_text(&described));
     }
     let _ = writeln!(
         md,
@@ -88,7 +142,7 @@ pub fn scenario_markdown(r: &RunReport<'_>, charts: &[EmbeddedChart]) -> String 
     );
     let _ = writeln!(md, "| $B | | median | P5 | P95 |");
     let _ = writeln!(md, "|:--|:--|--:|--:|--:|");
-    for (m, meaning) in HEADLINE {
+    for (m, meaning) in HEADLINE.into_iter().filter(|(m, _)| in_headline(*m, s.counter_share.is_some())) {
         let st = res.summary(m);
         let _ = writeln!(
             md,
@@ -103,6 +157,9 @@ pub fn scenario_markdown(r: &RunReport<'_>, charts: &[EmbeddedChart]) -> String 
     let modal = res.modal_cap_year().map(|y| r.model.year(y));
     let hit = res.summary(Summary::CapHit).mean;
     let _ = writeln!(md, "\n{}\n", cap_sentence(s.revenue_share.cap.is_some(), hit, modal, last));
+    if let Some(a) = sensitivity {
+        sensitivity_markdown(&mut md, a);
+    }
     if !charts.is_empty() {
         let _ = writeln!(md, "## Charts\n");
         for c in charts {
@@ -110,14 +167,16 @@ pub fn scenario_markdown(r: &RunReport<'_>, charts: &[EmbeddedChart]) -> String 
         }
     }
     let _ = writeln!(md, "---\n");
+    let files: Vec<String> = files.iter().map(|f| format!("`{f}`")).collect();
     let _ = writeln!(
         md,
-        "Scenario file `{}` · {} paths · seed {} · revshare {} · run started {} · files: `yearly.csv`, `periods.csv`, `summary.csv`, `manifest.json`",
+        "Scenario file `{}` · {} paths · seed {} · revshare {} · run started {} · files: {}",
         s.file.display(),
         res.paths,
         r.seed,
         env!("CARGO_PKG_VERSION"),
-        r.started
+        r.started,
+        files.join(", ")
     );
     md
 }
@@ -135,11 +194,23 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
         "{} scenarios. Amounts in $B: the median, and in brackets the P5–P95 range of the simulated paths.\n",
         runs.len()
     );
-    let _ = writeln!(
-        md,
-        "| scenario | total_share | pv_share | pv_equity | pv_total | cap binds by the end | most often in |"
-    );
-    let _ = writeln!(md, "|:--|--:|--:|--:|--:|--:|--:|");
+    // With a counter-share anywhere, what the holder pays back and keeps
+    // (pv_share alone would overstate what terms with one are worth).
+    let counter = runs.iter().any(|r| r.has_counter);
+    let columns: Vec<Summary> = [
+        Summary::TotalShare,
+        Summary::PvShare,
+        Summary::TotalCounter,
+        Summary::PvNet,
+        Summary::PvEquity,
+        Summary::PvTotal,
+    ]
+    .into_iter()
+    .filter(|m| in_headline(*m, counter))
+    .collect();
+    let names: Vec<&str> = columns.iter().map(|m| m.name()).collect();
+    let _ = writeln!(md, "| scenario | {} | cap binds by the end | most often in |", names.join(" | "));
+    let _ = writeln!(md, "|:--|{}--:|--:|", "--:|".repeat(columns.len()));
     for r in runs {
         let (hit, modal) = if r.has_cap {
             (
@@ -149,22 +220,32 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
         } else {
             ("no cap".to_string(), "–".to_string())
         };
+        let cells: Vec<String> = columns.iter().map(|m| interval(r.summary(*m))).collect();
         let _ = writeln!(
             md,
-            "| [{}](../{}/report.md) | {} | {} | {} | {} | {hit} | {modal} |",
+            "| [{}](../{}/report.md) | {} | {hit} | {modal} |",
             markdown_text(&r.name),
             r.name,
-            interval(r.summary(Summary::TotalShare)),
-            interval(r.summary(Summary::PvShare)),
-            interval(r.summary(Summary::PvEquity)),
-            interval(r.summary(Summary::PvTotal)),
+            cells.join(" | ")
         );
     }
-    let described: Vec<&ScenarioDigest> = runs.iter().filter(|r| !r.description.is_empty()).collect();
+    if counter {
+        let _ = writeln!(
+            md,
+            "\n`pv_net` is `pv_share` less the counter-share payments, discounted the same way (`total_counter` is their undiscounted total): \
+             what the holder keeps. Compare it, not `pv_share`, between terms with a counter-share and terms without one."
+        );
+    }
+    let line = |r: &ScenarioDigest| match (r.description.is_empty(), r.overrides.is_empty()) {
+        (_, true) => r.description.clone(),
+        (true, false) => r.overrides.clone(),
+        (false, false) => format!("{} — {}", r.description, r.overrides),
+    };
+    let described: Vec<&ScenarioDigest> = runs.iter().filter(|r| !line(r).is_empty()).collect();
     if !described.is_empty() {
         md.push('\n');
         for r in described {
-            let _ = writeln!(md, "- **{}**: {}", markdown_text(&r.name), markdown_text(&r.description));
+            let _ = writeln!(md, "- **{}**: {}", markdown_text(&r.name), markdown_text(&line(r)));
         }
     }
     if !charts.is_empty() {
@@ -196,7 +277,7 @@ pub fn comparison_csv(runs: &[ScenarioDigest]) -> io::Result<Vec<u8>> {
         for m in Summary::ALL {
             let st = r.summary(m);
             let mut row = vec![r.name.clone(), m.name().to_string()];
-            row.extend([st.mean, st.sd, st.se].iter().map(|x| format_number(*x)));
+            row.extend([st.mean, st.sd, st.se].iter().map(|x| format_stat(*x)));
             row.extend(st.percentiles.iter().map(|x| format_number(*x)));
             w.write_record(&row)?;
         }

@@ -14,7 +14,7 @@ use serde::ser::SerializeMap;
 
 pub use error::{ScenarioError, ScenarioErrors};
 pub use reader::{MAX_PATHS, parse_count};
-pub use source::Sources;
+pub use source::{Override, Sources, is_under};
 
 use crate::model::dist::Dist;
 
@@ -73,6 +73,15 @@ pub const RULES: &[&str] = &[
     // Command-line overrides.
     "override",
 ];
+
+/// `with --set a=1, --set b=2` for these overrides, or empty.
+pub fn overrides_note(overrides: &[(String, String)]) -> String {
+    if overrides.is_empty() {
+        return String::new();
+    }
+    let sets: Vec<String> = overrides.iter().map(|(k, v)| format!("--set {k}={v}")).collect();
+    format!("with {}", sets.join(", "))
+}
 
 /// Values given by calendar year, carried forward to later years (MODEL.md §3).
 #[derive(Clone, Debug, PartialEq)]
@@ -282,7 +291,8 @@ pub struct Scenario {
     /// Things that are allowed but probably not meant (printed, not fatal).
     #[serde(skip)]
     pub warnings: Vec<String>,
-    /// `--set KEY=VALUE` overrides applied on top of the files, in order.
+    /// `--set KEY=VALUE` overrides applied on top of the files, in order (a
+    /// sweep's `--vary` values are not among them).
     #[serde(skip)]
     pub overrides: Vec<(String, String)>,
 }
@@ -314,9 +324,46 @@ impl Scenario {
     /// Read and merge a scenario file, apply `--set KEY=VALUE` overrides on
     /// top, and validate the result exactly as a file would be.
     pub fn load_with(path: &Path, overrides: &[(String, String)]) -> Result<Scenario, ScenarioErrors> {
+        Self::load_varied(path, overrides, &[])
+    }
+
+    /// [`Scenario::load_with`] for one combination of a sweep: the `--set`
+    /// overrides, then the combination's `--vary` values (errors name each
+    /// by the option that gave it).
+    pub fn load_varied(
+        path: &Path,
+        overrides: &[(String, String)],
+        varied: &[(String, String)],
+    ) -> Result<Scenario, ScenarioErrors> {
         let mut sources = Sources::load(path)?;
-        sources.apply_overrides(overrides)?;
-        reader::read(&sources)
+        let set = sources.apply_overrides(overrides, "--set");
+        let vary = sources.apply_overrides(varied, "--vary");
+        match (set, vary) {
+            (Ok(()), Ok(())) => reader::read(&sources),
+            (Err(mut a), Err(b)) => {
+                a.0.extend(b.0);
+                Err(a)
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
+    }
+
+    /// The `--set` overrides as the outputs show them beside the
+    /// description (`with --set a=1, --set b=2`), or empty: a result of
+    /// `--set revenue_share={rate=0.1}` must not pass for the file's terms.
+    pub fn overrides_note(&self) -> String {
+        overrides_note(&self.overrides)
+    }
+
+    /// The description followed by the overrides (`… — with --set a=1`):
+    /// the scenario's line wherever the outputs show it.
+    pub fn described(&self) -> String {
+        let note = self.overrides_note();
+        match (self.description.is_empty(), note.is_empty()) {
+            (_, true) => self.description.clone(),
+            (true, false) => note,
+            (false, false) => format!("{} — {note}", self.description),
+        }
     }
 
     /// The first simulated year.

@@ -3,6 +3,7 @@
 //! first problem so that one run shows them all.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use toml::{Table, Value};
 
@@ -290,15 +291,50 @@ impl<'s> Reader<'s> {
 
     fn year_in(&mut self, full: &str, year: i64, years: [i32; 2], what: &str) -> Option<i32> {
         if year < i64::from(years[0]) || year > i64::from(years[1]) {
-            self.error(
-                "year-outside",
-                full,
-                format!("{what} {year} is outside the simulated years {}–{}", years[0], years[1]),
-                format!("give a year from {} to {}, or widen `years`", years[0], years[1]),
-            );
+            let mut message = format!("{what} {year} is outside the simulated years {}–{}", years[0], years[1]);
+            let (by_years, by_key) = (self.src.overridden("years"), self.src.overridden(full));
+            let fix = match (by_years, by_key) {
+                // Two values of a sweep that do not fit together.
+                (Some(y), Some(k)) if y.flag == "--vary" || k.flag == "--vary" => {
+                    message.push_str(&format!(" that {} gives", y.label()));
+                    format!(
+                        "a sweep runs every combination of its values: vary only `years` and `{full}` that fit together, or run the combinations that do one by one with --set"
+                    )
+                }
+                (Some(y), None) if y.flag == "--vary" => format!(
+                    "vary `years` over spans that include {year}, or also give --set {full}=YEAR with a year every combination simulates"
+                ),
+                (Some(_), None) => format!(
+                    "also set {full} to a year from {} to {} (e.g. --set {full}={}), or give years that include {year}",
+                    years[0], years[1], years[1]
+                ),
+                _ => format!("give a year from {} to {}, or widen `years`", years[0], years[1]),
+            };
+            self.years_error("year-outside", full, message, fix);
             None
         } else {
             Some(year as i32)
+        }
+    }
+
+    /// An error about `key` that a change of `years` may have caused: laid at
+    /// the `--set years=...` (or `--vary`) when the command line changed the
+    /// years and not the key, naming the file's line of the key; else at the
+    /// key, as any error.
+    fn years_error(&mut self, rule: &'static str, key: &str, message: String, fix: String) {
+        match self.src.overridden("years") {
+            Some(o) if self.src.overridden(key).is_none() => {
+                let at = self.src.file_position(key).map_or(String::new(), |p| format!(", and `{key}` is set at {p}"));
+                self.errors.push(ScenarioError {
+                    rule,
+                    file: PathBuf::from(o.label()),
+                    position: None,
+                    key: key.to_string(),
+                    message: format!("{message}; the years come from this {}{at}", o.flag),
+                    fix,
+                });
+            }
+            _ => self.error(rule, key, message, fix),
         }
     }
 
@@ -513,11 +549,16 @@ impl<'s> Reader<'s> {
                 }
                 if map.range(..=years[0]).next().is_none() {
                     let first = map.keys().next().copied().unwrap_or(years[0]);
-                    self.error(
+                    let mut fix =
+                        format!("add {} = ... to the table (later years carry forward, earlier ones cannot)", years[0]);
+                    if self.src.overridden("years").is_some() {
+                        fix.push_str(&format!(", or start `years` at {first}"));
+                    }
+                    self.years_error(
                         "first-year-missing",
                         &full,
                         format!("the first simulated year {} is not given (the table starts at {first})", years[0]),
-                        format!("add {} = ... to the table (later years carry forward, earlier ones cannot)", years[0]),
+                        fix,
                     );
                     return None;
                 }
@@ -775,7 +816,12 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
         equity,
         correlations,
         warnings: r.warnings,
-        overrides: src.overrides.clone(),
+        overrides: src
+            .overrides
+            .iter()
+            .filter(|o| o.flag == "--set")
+            .map(|o| (o.key.clone(), o.value.clone()))
+            .collect(),
     };
     // A correlation with a fixed number changes nothing: probably not meant.
     for (i, c) in scenario.correlations.iter().enumerate() {

@@ -39,8 +39,31 @@ pub struct Sources {
     pub files: Vec<SourceFile>,
     /// The merged table: parents first, each child's values winning.
     pub merged: toml::Table,
-    /// Keys set on the command line (`--set KEY=VALUE`), which win over every file.
-    pub overrides: Vec<(String, String)>,
+    /// Keys set on the command line (`--set KEY=VALUE`, or a sweep's `--vary`
+    /// for one combination), which win over every file, in the order applied.
+    pub overrides: Vec<Override>,
+}
+
+/// One key set on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Override {
+    /// The option that set it: `--set`, or `--vary` for a sweep's combination.
+    pub flag: &'static str,
+    pub key: String,
+    pub value: String,
+}
+
+impl Override {
+    /// `--set KEY=VALUE`, as errors name it.
+    pub fn label(&self) -> String {
+        format!("{} {}={}", self.flag, self.key, self.value)
+    }
+}
+
+/// Whether key path `a` lies inside key path `b` (`revenue_share.cap` inside
+/// `revenue_share`, `equity.dilution[0].year` inside `equity.dilution`).
+pub fn is_under(a: &str, b: &str) -> bool {
+    a.strip_prefix(b).is_some_and(|rest| rest.starts_with(['.', '[']))
 }
 
 /// Lexically tidy a path (`a/./b/../c` → `a/c`) without touching the disk.
@@ -226,16 +249,22 @@ impl Sources {
         Ok(Sources { files, merged, overrides: Vec::new() })
     }
 
-    /// Apply `--set KEY=VALUE` overrides after `extends`: VALUE is read as a
-    /// TOML value (`45`, `"text"`, `{ dist = "uniform", low = 1, high = 2 }`),
-    /// or as a plain string if it is not one; KEY is a dotted path, with `[i]`
-    /// for an element of an array of tables (`equity.dilution[0].fraction`).
-    pub fn apply_overrides(&mut self, overrides: &[(String, String)]) -> Result<(), ScenarioErrors> {
+    /// Apply `--set KEY=VALUE` overrides after `extends` (`flag` says which
+    /// option gave them: `--set`, or `--vary` for a sweep's combination):
+    /// VALUE is read as a TOML value (`45`, `"text"`, `{ dist = "uniform",
+    /// low = 1, high = 2 }`), or as a plain string if it is not one; KEY is a
+    /// dotted path, with `[i]` for an element of an array of tables
+    /// (`equity.dilution[0].fraction`).
+    pub fn apply_overrides(
+        &mut self,
+        overrides: &[(String, String)],
+        flag: &'static str,
+    ) -> Result<(), ScenarioErrors> {
         let mut errors = Vec::new();
         for (key, text) in overrides {
             let refusal = |message: String, fix: &str| ScenarioError {
                 rule: "override",
-                file: PathBuf::from(format!("--set {key}={text}")),
+                file: PathBuf::from(format!("{flag} {key}={text}")),
                 position: None,
                 key: key.clone(),
                 message,
@@ -262,7 +291,7 @@ impl Sources {
             if let Err((message, fix)) = set_path(&mut self.merged, key, value) {
                 errors.push(refusal(message, fix));
             }
-            self.overrides.push((key.clone(), text.clone()));
+            self.overrides.push(Override { flag, key: key.clone(), value: text.clone() });
         }
         if errors.is_empty() { Ok(()) } else { Err(ScenarioErrors(errors)) }
     }
@@ -273,9 +302,8 @@ impl Sources {
     /// most derived file that sets it, or else sets its closest enclosing
     /// table; else the first file.
     pub fn locate(&self, key: &str) -> (PathBuf, Option<(usize, usize)>) {
-        let under = |a: &str, b: &str| a.strip_prefix(b).is_some_and(|rest| rest.starts_with(['.', '[']));
-        if let Some((k, v)) = self.overrides.iter().rev().find(|(k, _)| key == k || under(key, k) || under(k, key)) {
-            return (PathBuf::from(format!("--set {k}={v}")), None);
+        if let Some(o) = self.overridden(key) {
+            return (PathBuf::from(o.label()), None);
         }
         let mut k = key;
         loop {
@@ -293,10 +321,30 @@ impl Sources {
         // table (`--set counter_share.rate=0.2` where no file has
         // [counter_share], and its base_ratio is then missing).
         let top = key.split(['.', '[']).next().unwrap_or(key);
-        if let Some((k, v)) = self.overrides.iter().rev().find(|(k, _)| k.split(['.', '[']).next() == Some(top)) {
-            return (PathBuf::from(format!("--set {k}={v}")), None);
+        if let Some(o) = self.overrides.iter().rev().find(|o| o.key.split(['.', '[']).next() == Some(top)) {
+            return (PathBuf::from(o.label()), None);
         }
         (self.files[0].path.clone(), None)
+    }
+
+    /// The last override that set `key`, a table holding it, or a key inside it.
+    pub fn overridden(&self, key: &str) -> Option<&Override> {
+        self.overrides.iter().rev().find(|o| key == o.key || is_under(key, &o.key) || is_under(&o.key, key))
+    }
+
+    /// Where a file sets `key` (or else its closest enclosing table), as
+    /// `file:line:col`, ignoring overrides; `None` if no file sets it.
+    pub fn file_position(&self, key: &str) -> Option<String> {
+        let mut k = key;
+        loop {
+            for f in &self.files {
+                if let Some(span) = f.spans.get(k) {
+                    let (line, col) = f.position(span.start);
+                    return Some(format!("{}:{line}:{col}", f.path.display()));
+                }
+            }
+            k = &k[..k.rfind(['.', '['])?];
+        }
     }
 
     /// Build an error about `key`, placed where that key was written.
@@ -315,10 +363,13 @@ impl Sources {
         // PERT's `mode` unknown): the file's line, and the --set.
         let parent = |k: &str| k.rfind(['.', '[']).map(|i| k[..i].to_string());
         if position.is_some()
-            && let Some((k, v)) =
-                self.overrides.iter().rev().find(|(k, _)| k != key && parent(k).is_some() && parent(k) == parent(key))
+            && let Some(o) = self
+                .overrides
+                .iter()
+                .rev()
+                .find(|o| o.key != key && parent(&o.key).is_some() && parent(&o.key) == parent(key))
         {
-            message.push_str(&format!(" (with --set {k}={v})"));
+            message.push_str(&format!(" (with {})", o.label()));
         }
         ScenarioError { rule, file, position, key: key.to_string(), message, fix: fix.into() }
     }

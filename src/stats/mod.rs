@@ -20,9 +20,10 @@ pub const PERCENTILE_COLUMNS: [&str; 7] = ["p5", "p10", "p25", "p50", "p75", "p9
 pub struct Stat {
     pub n: u64,
     pub mean: f64,
-    /// Sample standard deviation (n − 1); 0 for a single path.
+    /// Sample standard deviation (n − 1); undefined (NaN) for a single path,
+    /// and written as an empty cell.
     pub sd: f64,
-    /// Standard error of the mean, sd/√n.
+    /// Standard error of the mean, sd/√n; undefined (NaN) for a single path.
     pub se: f64,
     /// Values at [`PERCENTILES`].
     pub percentiles: [f64; 7],
@@ -42,7 +43,8 @@ impl Stat {
             }
             m2 = values.iter().map(|(x, c)| (x - mean) * (x - mean) * *c as f64).sum();
         }
-        let sd = if n > 1 { (m2.max(0.0) / (n - 1) as f64).sqrt() } else { 0.0 };
+        // The sample standard deviation needs two values: one path has none.
+        let sd = if n > 1 { (m2.max(0.0) / (n - 1) as f64).sqrt() } else { f64::NAN };
         Stat { n, mean, sd, se: sd / (n as f64).sqrt(), percentiles: PERCENTILES.map(|q| sketch.quantile(q)) }
     }
 

@@ -476,7 +476,7 @@ fn sweep_ranges_and_several_keys_run_every_combination() {
         .args(["sweep", "deal.toml", "--vary", "revenue_share.cap=10,-5", "--out", "bad"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--set revenue_share.cap=-5"));
+        .stderr(predicate::str::contains("--vary revenue_share.cap=-5"));
     assert!(!ws.path().join("bad").exists());
 }
 
@@ -621,4 +621,413 @@ rate_multiplier = { dist = "uniform", low = 0.95, high = 1.05 }
     assert!(num(share[0][5]) < num(share[0][7]) && num(share[0][7]) < num(share[0][6]));
     // With everything else fixed but the multiplier, the medians scale with the held value.
     assert!((num(share[0][6]) / num(share[0][5]) - 28.0 / 12.0).abs() < 0.01);
+}
+
+/// A sweep's errors are laid at the `--vary` that caused them, each once (not
+/// as a `--set`, and not once per combination); an empty value is refused; a
+/// change of `years` that leaves a year of the file outside them is laid at
+/// the `--set` or `--vary` that made it, with a fix that fits; and the
+/// README's sweep over `years` runs.
+#[test]
+fn sweep_errors_are_laid_at_the_vary_once_and_years_errors_at_what_changed_them() {
+    let ws = Workspace::new();
+    ws.file(
+        "deal.toml",
+        &MINIMAL.replace("cap = 20.0", "cap = 20.0\nuntil = 2028").replace("growth = 0.5", "growth = { 2026 = 0.5 }"),
+    );
+    let refused = |args: &[&str]| -> String {
+        let out = ws.cmd().args(args).args(["--paths", "500", "--out", "bad"]).assert().code(2);
+        assert!(!ws.path().join("bad").exists());
+        String::from_utf8_lossy(&out.get_output().stderr).to_string()
+    };
+    let err = refused(&["sweep", "deal.toml", "--vary", "revenue_share.capp=30,40", "--vary", "discount_rate=0,0.1"]);
+    assert!(err.contains("error: --vary revenue_share.capp=30,40: revenue_share.capp: unknown key `capp`"), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "once, not once per combination: {err}");
+    assert!(!err.contains("--set"), "{err}");
+    let err = refused(&["sweep", "deal.toml", "--vary", "revenue_share.cap=30,,40"]);
+    assert!(err.contains("`30,,40` has an empty value"), "{err}");
+    let err = refused(&["sweep", "deal.toml", "--vary", "revenue_share.cap=30,"]);
+    assert!(err.contains("has an empty value"), "{err}");
+    // A value of one key is named, once, whatever the other keys' values.
+    let err =
+        refused(&["sweep", "deal.toml", "--vary", "years=[2026,2027],[2026,2028]", "--vary", "discount_rate=0,0.1"]);
+    assert!(err.contains("error: --vary years=[2026,2027]: revenue_share.until: until 2028 is outside"), "{err}");
+    assert!(err.contains("the years come from this --vary, and `revenue_share.until` is set at deal.toml:"), "{err}");
+    assert!(err.contains("fix: vary `years` over spans that include 2028, or also give --set revenue_share.until="));
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    // Two varied values that do not fit together: the combination is named.
+    let err = refused(&[
+        "sweep",
+        "deal.toml",
+        "--vary",
+        "years=[2026,2027],[2026,2028]",
+        "--vary",
+        "revenue_share.until=2027,2028",
+    ]);
+    assert!(
+        err.contains("error: --vary revenue_share.until=2028: revenue_share.until: until 2028 is outside the simulated years 2026–2027 that --vary years=[2026,2027] gives"),
+        "{err}"
+    );
+    assert!(err.contains("fix: a sweep runs every combination of its values"), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    let err = refused(&["run", "deal.toml", "--set", "years=[2026,2027]"]);
+    assert!(err.contains("error: --set years=[2026,2027]: revenue_share.until: until 2028 is outside"), "{err}");
+    assert!(err.contains("fix: also set revenue_share.until to a year from 2026 to 2027"), "{err}");
+    // The fix it gives works.
+    ws.cmd()
+        .args(["run", "deal.toml", "--set", "years=[2026,2027]", "--set", "revenue_share.until=2027"])
+        .args(["--paths", "500", "--no-charts", "-q", "--out", "fixed"])
+        .assert()
+        .success();
+    let err = refused(&["run", "deal.toml", "--set", "years=[2025,2028]"]);
+    assert!(err.contains("error: --set years=[2025,2028]: revenue.growth: the first simulated year 2025"), "{err}");
+    // The README's example of values with commas inside.
+    let out = tempfile::tempdir().unwrap();
+    revshare(&repo())
+        .args(["sweep", "scenarios/amended-2026.toml", "--vary", "years=[2026,2030],[2026,2032]"])
+        .args(["--paths", "500", "--no-charts", "-q", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+}
+
+/// A key that the command line gives twice, or replaces after setting a key
+/// inside it, is refused before anything runs (only the last would count),
+/// by run, check and sweep alike.
+#[test]
+fn a_key_given_twice_on_the_command_line_is_refused() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    let refused = |args: &[&str], says: &str| {
+        ws.cmd()
+            .args(args)
+            .args(["--out", "bad"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says))
+            .stderr(predicate::str::contains("fix:"));
+        assert!(!ws.path().join("bad").exists());
+    };
+    let twice = ["--set", "revenue_share.cap=30", "--set", "revenue_share.cap=40"];
+    refused(&[&["run", "deal.toml"][..], &twice].concat(), "--set revenue_share.cap is given twice");
+    refused(&[&["sweep", "deal.toml", "--vary", "discount_rate=0,0.1"][..], &twice].concat(), "given twice");
+    ws.cmd()
+        .args([&["check", "deal.toml"][..], &twice].concat())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("given twice"));
+    refused(
+        &["run", "deal.toml", "--set", "revenue_share.cap=30", "--set", "revenue_share={rate=0.1}"],
+        "replaces the whole `revenue_share`, so the earlier --set revenue_share.cap=30 would be lost",
+    );
+    refused(
+        &["sweep", "deal.toml", "--set", "revenue_share.cap=30", "--vary", "revenue_share.cap=40,50"],
+        "is given by both --set revenue_share.cap=30 and --vary revenue_share.cap=40,50",
+    );
+    // A table, then a key inside it, is fine: the key goes into the new table.
+    ws.cmd()
+        .args(["run", "deal.toml", "--set", "revenue_share={rate=0.1}", "--set", "revenue_share.cap=30"])
+        .args(["--paths", "500", "--no-charts", "-q", "--out", "ok"])
+        .assert()
+        .success();
+}
+
+/// The sample sd and se of a single path are undefined: empty cells (as a
+/// spreadsheet reads a missing value), not 0; and a --target-se never counts
+/// as reached on one path, nor on a few identical ones (se 0), but on at
+/// least 1000.
+#[test]
+fn one_path_has_no_sd_and_a_target_counts_only_on_enough_paths() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    ws.cmd().args(["run", "deal.toml", "--paths", "1", "--no-charts", "-q", "--out", "one"]).assert().success();
+    for f in ["summary.csv", "yearly.csv", "periods.csv"] {
+        let text = String::from_utf8(read(&ws.path().join("one/deal").join(f))).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let (sd, se) =
+            (header.iter().position(|h| *h == "sd").unwrap(), header.iter().position(|h| *h == "se").unwrap());
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split(',').collect();
+            assert_eq!((fields[sd], fields[se]), ("", ""), "{f}: {line}");
+            assert!(fields[sd + 2].parse::<f64>().is_ok(), "{f}: {line}");
+        }
+    }
+    let paths = |out: &str| {
+        let m: serde_json::Value =
+            serde_json::from_slice(&read(&ws.path().join(out).join("deal/manifest.json"))).unwrap();
+        m["paths"].as_u64().unwrap()
+    };
+    // Every path of this deal is the same: se 0 from the first path on.
+    for (start, target, out) in [("1", "pv_share=0.1%", "t1"), ("3", "total_share=0.5%", "t3")] {
+        let run = ws
+            .cmd()
+            .args(["run", "deal.toml", "--paths", start, "--target-se", target, "--no-charts", "--out", out])
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+        assert!(paths(out) >= 1000, "reached with {} paths: {stdout}", paths(out));
+        assert!(stdout.contains(": reached with"), "{stdout}");
+    }
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", "100", "--target-se", "pv_share=1%", "--max-paths", "500"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--max-paths 500 is below the 1000 paths"))
+        .stderr(predicate::str::contains("fix: give --max-paths 1000 or more"));
+}
+
+/// With --target-se, --export-paths N must not exceed the paths the run
+/// starts from (it may stop there); within them, paths.csv holds exactly N
+/// paths, however many the run went on to.
+#[test]
+fn export_paths_with_a_target_is_exactly_n_or_refused() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4"));
+    let target = ["--target-se", "pv_share=0.2%", "--paths", "1000", "--no-charts"];
+    ws.cmd()
+        .args(["run", "deal.toml", "--export-paths", "2000", "--out", "bad"])
+        .args(target)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--export-paths 2000 is more than the 1000 paths the run starts from"))
+        .stderr(predicate::str::contains("fix: start from at least 2000 paths (--paths 2000)"));
+    assert!(!ws.path().join("bad").exists());
+    ws.cmd().args(["run", "deal.toml", "--export-paths", "1000", "-q"]).args(target).assert().success();
+    let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("output/deal/manifest.json"))).unwrap();
+    assert!(m["paths"].as_u64().unwrap() > 1000, "the target needed more paths");
+    let csv = String::from_utf8(read(&ws.path().join("output/deal/paths.csv"))).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 1000 * 12, "exactly the paths asked for");
+}
+
+/// -q silences the table and the progress bar only: scenario warnings and a
+/// --target-se that was not reached still go to stderr (run and sweep).
+#[test]
+fn quiet_keeps_warnings_and_an_unmet_target() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = { 2026 = 0.5, 2031 = 0.2 }\nvolatility = 0.4"));
+    let out = ws
+        .cmd()
+        .args(["run", "deal.toml", "-q", "--no-charts", "--paths", "1000"])
+        .args(["--target-se", "pv_share=0.0001", "--max-paths", "5000"])
+        .assert()
+        .success();
+    let (stdout, stderr) = (&out.get_output().stdout, String::from_utf8_lossy(&out.get_output().stderr));
+    assert!(stdout.is_empty(), "{}", String::from_utf8_lossy(stdout));
+    assert!(stderr.contains("warning: deal.toml: revenue.growth.2031: year 2031 is after the last simulated year"));
+    assert!(stderr.contains("warning: deal.toml: --target-se pv_share:"), "{stderr}");
+    assert!(stderr.contains("after 5000 paths, the most --max-paths allows"), "{stderr}");
+    assert!(stderr.contains("NOT reached") && stderr.contains("fix: raise --max-paths"), "{stderr}");
+    let out = ws
+        .cmd()
+        .args(["sweep", "deal.toml", "-q", "--no-charts", "--paths", "500", "--vary", "discount_rate=0,0.1"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.matches("year 2031 is after").count(), 1, "once, not once per combination: {stderr}");
+}
+
+/// Finite values too large for their statistics (about 1e156 here: their
+/// squares overflow) are reported as the statistics overflowing, with the
+/// quantity, its period, the magnitude and a fix; not as a value that
+/// overflowed on a path that is only the first of its block.
+#[test]
+fn statistics_that_overflow_are_not_called_a_value_that_overflowed() {
+    let ws = Workspace::new();
+    ws.file(
+        "steep.toml",
+        r#"
+years = [2026, 2117]
+steps_per_year = 1
+[revenue]
+initial = { dist = "uniform", low = 20, high = 21 }
+growth = 50
+[revenue_share]
+rate = 0.2
+"#,
+    );
+    let out = ws.cmd().args(["run", "steep.toml", "--paths", "2000", "--no-charts"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("error: steep.toml: the statistics of revenue in period 90 (ending 91.00 years"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("its values are finite, up to about 2.6e156"), "{stderr}");
+    assert!(stderr.contains("fix: simulate fewer years or lower the growth"), "{stderr}");
+    assert!(!stderr.contains("non-finite value") && !stderr.contains("on path"), "{stderr}");
+    assert!(!ws.path().join("output/steep").exists());
+}
+
+/// With --sensitivity, report.md is written after the analysis: it embeds
+/// tornado.png, lists every file (sensitivity.csv, swing.csv, paths.csv
+/// included) and ranks the inputs; the console shows the first five inputs
+/// and says how many more swing.csv holds.
+#[test]
+fn the_report_holds_the_sensitivity_results_and_every_file() {
+    let out = tempfile::tempdir().unwrap();
+    let run = revshare(&repo())
+        .args(["run", "scenarios/old-terms.toml", "--paths", "2000", "--sensitivity", "--export-paths", "10", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let dir = out.path().join("old-terms");
+    let swing = String::from_utf8(read(&dir.join("swing.csv"))).unwrap();
+    let inputs = swing.lines().filter(|l| l.contains(",pv_total,")).count();
+    assert!(inputs > 5, "old-terms has more than five uncertain inputs: {swing}");
+    assert!(stdout.contains(&format!("    ... and {} more inputs in swing.csv", inputs - 5)), "{stdout}");
+    let report = String::from_utf8(read(&dir.join("report.md"))).unwrap();
+    assert!(report.contains("](tornado.png)"), "{report}");
+    assert!(report.contains("## Sensitivity"), "{report}");
+    assert!(report.contains("| `revenue.growth_shift` |"), "{report}");
+    let listed = report.lines().find(|l| l.contains("· files: ")).unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if name != "report.md" {
+            assert!(listed.contains(&format!("`{name}`")), "{name} not listed: {listed}");
+        }
+    }
+    for chart in
+        ["revenue", "cumulative_payment", "cap_probability", "equity_value", "pv_total", "total_share", "tornado"]
+    {
+        assert!(report.contains(&format!("]({chart}.png)")), "{chart}.png not embedded");
+    }
+}
+
+/// --sensitivity on a scenario with nothing uncertain says so, on the
+/// console and in report.md, instead of a heading with nothing under it.
+#[test]
+fn sensitivity_with_nothing_uncertain_says_so() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    let run = ws.cmd().args(["run", "deal.toml", "--paths", "500", "--sensitivity", "--no-charts"]).assert().success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(stdout.contains("sensitivity: no uncertain inputs to rank"), "{stdout}");
+    assert!(!stdout.contains("sensitivity of median"), "{stdout}");
+    let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
+    assert!(report.contains("No uncertain inputs to rank"), "{report}");
+}
+
+/// Results of a `--set` say so wherever the scenario's description is shown
+/// (the console, report.md, every chart's subtitle, the tornado, the
+/// comparison and the sweep): a subtitle cut to fit keeps the overrides
+/// whole. `--set name=...` writes beside the baseline instead of over it.
+#[test]
+fn overrides_are_shown_wherever_the_description_is() {
+    let ws = Workspace::new();
+    let long =
+        "A description long enough that a narrow chart must cut it to fit its subtitle line, and then some more words";
+    ws.file(
+        "deal.toml",
+        &format!(
+            "description = \"{long}\"\n{}",
+            MINIMAL.replace("initial = 20.0", "initial = { dist = \"uniform\", low = 15, high = 25 }")
+        ),
+    );
+    ws.file("other.toml", MINIMAL);
+    let note = "with --set revenue_share={rate=0.1}";
+    let set = ["--set", "revenue_share={rate=0.1}"];
+    let run = ws
+        .cmd()
+        .args(["run", "deal.toml", "other.toml", "--paths", "500", "--sensitivity", "--format", "svg"])
+        .args(["--chart-size", "400x300"])
+        .args(set)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(stdout.contains(&format!("deal — {long} — {note}\n")), "{stdout}");
+    assert!(stdout.contains(&format!("other — {note}\n")), "{stdout}");
+    let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
+    assert!(report.contains("— with --set revenue\\_share={rate=0.1}"), "{report}");
+    let comparison = String::from_utf8(read(&ws.path().join("output/comparison/report.md"))).unwrap();
+    assert!(comparison.contains("- **other**: with --set revenue\\_share={rate=0.1}"), "{comparison}");
+    for dir in ["deal", "other", "comparison"] {
+        let mut svgs = 0;
+        for entry in std::fs::read_dir(ws.path().join("output").join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "svg") {
+                let svg = std::fs::read_to_string(&path).unwrap();
+                assert!(svg.contains(note), "{} lacks the overrides", path.display());
+                svgs += 1;
+            }
+        }
+        assert!(svgs >= 5, "{dir}: {svgs} charts");
+    }
+    // The long description is cut, the overrides are not.
+    let revenue = std::fs::read_to_string(ws.path().join("output/deal/revenue.svg")).unwrap();
+    assert!(revenue.contains(&format!("… — {note}")) && !revenue.contains(long), "subtitle not cut as expected");
+    assert!(std::fs::read_to_string(ws.path().join("output/deal/tornado.svg")).unwrap().contains(note));
+    // A sweep: its console and its chart.
+    let sweep = ws
+        .cmd()
+        .args(["sweep", "deal.toml", "--vary", "discount_rate=0,0.1", "--paths", "500", "--format", "svg"])
+        .args(set)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&sweep.get_output().stdout).to_string();
+    assert!(stdout.contains(&format!("  {long} — {note}\n")), "{stdout}");
+    assert!(std::fs::read_to_string(ws.path().join("output/deal-sweep/sweep.svg")).unwrap().contains(note));
+    // --set name=... keeps the baseline.
+    let baseline = read(&ws.path().join("output/deal/summary.csv"));
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", "500", "--no-charts", "-q", "--set", "name=\"deal-10pct\""])
+        .args(["--set", "revenue_share.rate=0.1"])
+        .assert()
+        .success();
+    assert_eq!(read(&ws.path().join("output/deal/summary.csv")), baseline, "the baseline was overwritten");
+    assert!(String::from_utf8(read(&ws.path().join("output/deal-10pct/summary.csv"))).unwrap().contains("deal-10pct,"));
+    // ... for one scenario at a time.
+    ws.cmd()
+        .args(["run", "deal.toml", "other.toml", "--paths", "500", "--set", "name=\"x\"", "--out", "bad"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("run them one at a time"));
+}
+
+/// With a counter-share, what the holder keeps (pv_net) and pays back
+/// (total_counter) are in the printed table, report.md, and the comparison's
+/// table and charts, beside pv_share (which alone overstates what such terms
+/// are worth); without one anywhere, the tables and charts are as before.
+#[test]
+fn a_counter_share_puts_pv_net_beside_pv_share() {
+    let ws = Workspace::new();
+    ws.file("sc/plain.toml", MINIMAL);
+    ws.file(
+        "sc/counter.toml",
+        &format!(
+            "{}[counter_share]\nrate = 0.2\nbase_ratio = {{ dist = \"uniform\", low = 0.2, high = 0.4 }}\n",
+            MINIMAL.replace("cap = 20.0\n", "")
+        ),
+    );
+    let run = ws.cmd().args(["run", "sc", "--paths", "2000"]).assert().success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let (counter, plain) = stdout.split_once("\nplain").unwrap();
+    for row in ["  total_counter ", "  pv_net "] {
+        assert!(counter.contains(row), "{stdout}");
+        assert!(!plain.contains(row), "{stdout}");
+    }
+    // The printed and reported medians are summary.csv's.
+    let summary = String::from_utf8(read(&ws.path().join("output/counter/summary.csv"))).unwrap();
+    let median = |metric: &str| -> String {
+        let row = summary.lines().find(|l| l.starts_with(&format!("counter,{metric},"))).unwrap();
+        format!("{:.2}", row.split(',').nth(8).unwrap().parse::<f64>().unwrap())
+    };
+    let report = String::from_utf8(read(&ws.path().join("output/counter/report.md"))).unwrap();
+    for metric in ["total_counter", "pv_net"] {
+        assert!(report.contains(&format!("| `{metric}` |")), "{report}");
+        assert!(report.lines().any(|l| l.starts_with(&format!("| `{metric}` |")) && l.contains(&median(metric))));
+    }
+    let plain_report = String::from_utf8(read(&ws.path().join("output/plain/report.md"))).unwrap();
+    assert!(!plain_report.contains("`pv_net`"), "{plain_report}");
+    let comparison = String::from_utf8(read(&ws.path().join("output/comparison/report.md"))).unwrap();
+    assert!(
+        comparison.contains("| scenario | total_share | pv_share | total_counter | pv_net | pv_equity | pv_total |")
+    );
+    assert!(comparison.contains(&format!("| {} (", median("pv_net"))), "{comparison}");
+    assert!(comparison.contains("](pv_net.png)") && ws.path().join("output/comparison/pv_net.png").is_file());
+    // Without a counter-share anywhere: no pv_net column, no chart.
+    ws.file("sc/counter.toml", MINIMAL);
+    ws.cmd().args(["run", "sc", "--paths", "2000", "--out", "none", "-q"]).assert().success();
+    let comparison = String::from_utf8(read(&ws.path().join("none/comparison/report.md"))).unwrap();
+    assert!(comparison.contains("| scenario | total_share | pv_share | pv_equity | pv_total |"), "{comparison}");
+    assert!(!ws.path().join("none/comparison/pv_net.png").exists());
 }

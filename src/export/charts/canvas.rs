@@ -390,11 +390,38 @@ impl<'a, DB: DrawingBackend> Canvas<'a, DB> {
         let mut y = m + self.font_px(TITLE) * 0.78;
         self.text(&self.fit(&h.title, TITLE, max_w), m, y, TITLE, INK, HPos::Left)?;
         y += self.font_px(TITLE) * 0.3;
-        if !h.subtitle.is_empty() {
+        let subtitle = self.subtitle(h, max_w);
+        if !subtitle.is_empty() {
             y += self.line_height(SUBTITLE);
-            self.text(&self.fit(&h.subtitle, SUBTITLE, max_w), m, y, SUBTITLE, MUTED, HPos::Left)?;
+            self.text(&subtitle, m, y, SUBTITLE, MUTED, HPos::Left)?;
         }
         Ok(y + self.px(22.0))
+    }
+
+    /// The subtitle line, `max_w` wide at most: the subtitle, then the
+    /// overrides after a dash. Where it does not fit, the subtitle is cut, not
+    /// the overrides (they say the results are not the file's); where the
+    /// overrides alone leave little room, they come first and the rest is cut.
+    fn subtitle(&self, h: &Heading, max_w: f64) -> String {
+        if h.overrides.is_empty() {
+            return self.fit(&h.subtitle, SUBTITLE, max_w);
+        }
+        if h.subtitle.is_empty() {
+            return self.fit(&h.overrides, SUBTITLE, max_w);
+        }
+        let whole = format!("{} — {}", h.subtitle, h.overrides);
+        if self.text_width(&whole, SUBTITLE) <= max_w {
+            return whole;
+        }
+        let tail = format!(" — {}", h.overrides);
+        let room = max_w - self.text_width(&tail, SUBTITLE);
+        if room >= max_w / 4.0 {
+            let head = self.fit(&h.subtitle, SUBTITLE, room);
+            if !head.is_empty() {
+                return head + &tail;
+            }
+        }
+        self.fit(&format!("{} — {}", h.overrides, h.subtitle), SUBTITLE, max_w)
     }
 
     /// Draw the footer; returns the y above it.

@@ -1,7 +1,8 @@
 //! Charts that put several scenarios side by side: for each of `total_share`,
-//! `pv_share`, `pv_equity` and `pv_total` the median with its P25–P75 and
-//! P5–P95 intervals, one row per scenario; and the cap-probability curves of
-//! every capped scenario overlaid.
+//! `pv_share`, `pv_net` (where a scenario has a counter-share), `pv_equity`
+//! and `pv_total` the median with its P25–P75 and P5–P95 intervals, one row
+//! per scenario; and the cap-probability curves of every capped scenario
+//! overlaid.
 
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, DrawingBackend};
@@ -56,6 +57,15 @@ const SHAPES: [Shape; 5] = [Shape::Circle, Shape::Square, Shape::Triangle, Shape
 const DASHES: [Stroke; 4] = [Stroke::Solid, Stroke::Dashed, Stroke::DashDot, Stroke::Dotted];
 
 /// The footer of a comparison: how many scenarios, paths, seeds, version.
+/// The overrides the compared scenarios share (a run gives every scenario
+/// the same `--set`s), or where they differ, a pointer to the report.
+fn overrides(runs: &[ScenarioDigest]) -> String {
+    match runs.first() {
+        Some(first) if runs.iter().all(|r| r.overrides == first.overrides) => first.overrides.clone(),
+        _ => "with command-line overrides that differ by scenario (see report.md)".to_string(),
+    }
+}
+
 fn footer(runs: &[ScenarioDigest]) -> String {
     let paths: Vec<u64> = runs.iter().map(|r| r.paths).collect();
     let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
@@ -81,6 +91,12 @@ pub(crate) fn charts(runs: &[ScenarioDigest]) -> Vec<Chart> {
             "Paid over the share period, not discounted ($B)",
         ),
         (Summary::PvShare, "pv_share", "present value of the revenue share", "Payments discounted to the start ($B)"),
+        (
+            Summary::PvNet,
+            "pv_net",
+            "present value of the share net of the counter-share",
+            "Payments less counter-share payments, discounted to the start ($B)",
+        ),
         (Summary::PvEquity, "pv_equity", "present value of the equity stake", "Final equity exposure, discounted ($B)"),
         (
             Summary::PvTotal,
@@ -90,12 +106,15 @@ pub(crate) fn charts(runs: &[ScenarioDigest]) -> Vec<Chart> {
         ),
     ]
     .into_iter()
+    // pv_net is pv_share unless some scenario pays a counter-share.
+    .filter(|(s, ..)| *s != Summary::PvNet || runs.iter().any(|r| r.has_counter))
     .map(|(s, stem, quantity, x_title)| {
         Chart::Intervals(IntervalChart {
             stem,
             heading: Heading {
                 title: format!("Scenarios compared — {quantity}"),
                 subtitle: "Each scenario's median, middle 50% and 90% of simulated paths".to_string(),
+                overrides: overrides(runs),
                 footer: footer(runs),
             },
             x_title: x_title.to_string(),
@@ -120,6 +139,7 @@ pub(crate) fn charts(runs: &[ScenarioDigest]) -> Vec<Chart> {
         heading: Heading {
             title: "Scenarios compared — probability that the cap has bound".to_string(),
             subtitle,
+            overrides: overrides(runs),
             footer: footer(runs),
         },
         first_year: runs.iter().map(|r| r.first_year).min().unwrap_or(2000),

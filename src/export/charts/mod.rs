@@ -24,7 +24,7 @@ mod sweep;
 mod tornado;
 
 pub use self::sweep::{SweepDigest, SweepPoint, sweep_charts};
-pub use self::tornado::{SwingBar, TornadoDigest, tornado_charts};
+pub use self::tornado::{SwingBar, TornadoDigest, tornado_charts, tornado_embedded};
 
 use std::sync::OnceLock;
 
@@ -353,6 +353,9 @@ pub fn period_label(first_year: i32, steps_per_year: u32, k: usize) -> String {
 pub(crate) struct Heading {
     pub title: String,
     pub subtitle: String,
+    /// The command line's overrides (`with --set a=1`), drawn after the
+    /// subtitle and never cut from it to fit; empty where there are none.
+    pub overrides: String,
     pub footer: String,
 }
 
@@ -531,6 +534,8 @@ pub fn comparison_charts(
 pub struct ScenarioDigest {
     pub name: String,
     pub description: String,
+    /// The `--set` overrides (`with --set a=1`), or empty.
+    pub overrides: String,
     pub file: String,
     pub paths: u64,
     pub seed: u64,
@@ -540,6 +545,8 @@ pub struct ScenarioDigest {
     /// In [`Summary::ALL`] order.
     pub summaries: Vec<Stat>,
     pub has_cap: bool,
+    /// Whether the holder pays a counter-share (so pv_net differs from pv_share).
+    pub has_counter: bool,
     /// (calendar time at the end of period k, probability the cap has bound by then).
     pub cap_curve: Vec<(f64, f64)>,
     /// The calendar year in which the cap most often binds.
@@ -557,6 +564,7 @@ impl ScenarioDigest {
         ScenarioDigest {
             name: s.name.clone(),
             description: s.description.clone(),
+            overrides: s.overrides_note(),
             file: s.file.display().to_string(),
             paths: res.paths,
             seed: r.seed,
@@ -565,6 +573,7 @@ impl ScenarioDigest {
             steps_per_year: s.steps_per_year,
             summaries: Summary::ALL.iter().map(|m| res.summary(*m).clone()).collect(),
             has_cap: s.revenue_share.cap.is_some(),
+            has_counter: s.counter_share.is_some(),
             cap_curve: (0..res.layout.periods)
                 .map(|k| (first + r.model.time(k), res.period(Metric::CapBound, k).mean))
                 .collect(),
@@ -596,6 +605,7 @@ fn scenario_heading(r: &RunReport<'_>, quantity: &str) -> Heading {
     Heading {
         title: format!("{} — {quantity}", r.scenario.name),
         subtitle: r.scenario.description.clone(),
+        overrides: r.scenario.overrides_note(),
         footer: scenario_footer(r),
     }
 }

@@ -48,6 +48,8 @@ pub struct SweepPoint {
 pub struct SweepDigest {
     pub name: String,
     pub description: String,
+    /// The `--set` overrides every combination has (`with --set a=1`), or empty.
+    pub overrides: String,
     /// The varied key, e.g. `revenue_share.cap`.
     pub key: String,
     pub paths: u64,
@@ -202,7 +204,12 @@ impl SweepChart {
         let mut points = d.points.clone();
         points.sort_by(|a, b| a.value.total_cmp(&b.value));
         SweepChart {
-            heading: Heading { title: format!("{} — present values as {} varies", d.name, d.key), subtitle, footer },
+            heading: Heading {
+                title: format!("{} — present values as {} varies", d.name, d.key),
+                subtitle,
+                overrides: d.overrides.clone(),
+                footer,
+            },
             key: d.key.clone(),
             values: points.iter().map(|p| p.value).collect(),
             points,
@@ -432,6 +439,7 @@ mod tests {
         SweepDigest {
             name: "amended-2026".to_string(),
             description: "The amended deal & its <cap> \"terms\"".to_string(),
+            overrides: String::new(),
             key: "revenue_share.cap".to_string(),
             paths: 100_000,
             seed: 7,

@@ -25,8 +25,8 @@ use super::canvas::{
 };
 use super::palette::{self, AXIS, BLUE, GRID, INK, MUTED, ORANGE};
 use super::{
-    Chart, ChartError, ChartFile, ChartOptions, Heading, group_digits, money, money_tick, paths_text, render_all,
-    trim_zeros,
+    Chart, ChartError, ChartFile, ChartOptions, EmbeddedChart, Heading, group_digits, money, money_tick, paths_text,
+    render_all, trim_zeros,
 };
 
 /// One input's swing.
@@ -47,6 +47,8 @@ pub struct SwingBar {
 pub struct TornadoDigest {
     pub name: String,
     pub description: String,
+    /// The `--set` overrides (`with --set a=1`), or empty.
+    pub overrides: String,
     /// The output, e.g. `pv_total`, and a phrase for it.
     pub output: String,
     pub output_label: String,
@@ -61,6 +63,11 @@ pub struct TornadoDigest {
 /// Draw `tornado.<ext>` in every format asked for.
 pub fn tornado_charts(digest: &TornadoDigest, opts: &ChartOptions) -> Result<Vec<ChartFile>, ChartError> {
     render_all(&[Chart::Tornado(TornadoChart::new(digest))], opts)
+}
+
+/// The tornado chart as `report.md` embeds it.
+pub fn tornado_embedded(digest: &TornadoDigest, opts: &ChartOptions) -> Vec<EmbeddedChart> {
+    super::embedded(&[Chart::Tornado(TornadoChart::new(digest))], opts)
 }
 
 /// The fill of the P10 half: dark, solid.
@@ -145,7 +152,12 @@ impl TornadoChart {
         let x_title =
             if d.output_label.trim().is_empty() { format!("Median {} ($B)", d.output) } else { d.output_label.clone() };
         TornadoChart {
-            heading: Heading { title: format!("{} — what moves the median {}", d.name, d.output), subtitle, footer },
+            heading: Heading {
+                title: format!("{} — what moves the median {}", d.name, d.output),
+                subtitle,
+                overrides: d.overrides.clone(),
+                footer,
+            },
             x_title,
             base: d.base,
             bars: d.bars.clone(),
@@ -451,6 +463,7 @@ mod tests {
         TornadoDigest {
             name: "amended-2026".to_string(),
             description: "The amended deal & its <cap> \"terms\"".to_string(),
+            overrides: String::new(),
             output: "pv_total".to_string(),
             output_label: "Median present value of everything the holder gets ($B)".to_string(),
             base: 410.0,
