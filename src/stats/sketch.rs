@@ -12,7 +12,7 @@
 //! buckets for the same α, but costs a logarithm (or a polynomial) per value;
 //! the sketch is the run's largest cost after the random numbers, and the
 //! shift makes it about a third faster. Negative values use a mirrored store,
-//! values with |x| < [`ZERO`] a zero count.
+//! values with |x| ≤ [`ZERO`] (zeros and subnormals) a zero count.
 //!
 //! A store holds at most a fixed number of buckets (its *limit*,
 //! [`MAX_BUCKETS`] unless the engine asks for fewer to bound the memory of a
@@ -53,8 +53,13 @@ pub const fn relative_accuracy(bits: u32) -> f64 {
     1.0 / ((1u64 << (bits + 1)) as f64 + 1.0)
 }
 
-/// Magnitudes below this are counted as zero (in $B: a thousandth of a cent).
-pub const ZERO: f64 = 1e-15;
+/// Magnitudes up to this, the largest subnormal float, are counted as zero:
+/// ±0 and the subnormals (below 2.2e-308, the smallest normal float), whose
+/// bits do not grow logarithmically with the value (a bucket of them would
+/// hold values of any ratio). Every other value, however small, keeps its
+/// relative accuracy. (It was 1e-15: tiny but real amounts, such as the
+/// payments of a deal on a revenue of 1e-14, all counted as zeros.)
+pub const ZERO: f64 = f64::from_bits(f64::MIN_POSITIVE.to_bits() - 1);
 /// Most buckets per store (a range of 2⁶⁴ between the largest and the
 /// smallest magnitude kept apart at full resolution).
 pub const MAX_BUCKETS: usize = 1 << 15;
@@ -1366,6 +1371,55 @@ mod tests {
                 "q={q}: {got:e} vs exact {exact:e} (α = {alpha})"
             );
         }
+    }
+
+    /// Tiny amounts of both signs, down to 1e-300, are counted as the
+    /// values they are (below 1e-15 they were zeros, so that every percentile
+    /// of payments of about 1e-17 came out as the smallest), each percentile
+    /// within α; only ±0 and subnormals count as zeros, at most 2.3e-308 off.
+    #[test]
+    fn tiny_values_keep_their_relative_accuracy() {
+        let mut s = 43;
+        let mut tiny = |i: usize| {
+            let u = lcg(&mut s);
+            match i % 4 {
+                0 => 0.0,
+                1 => -(u * 10.0 - 70.0).exp2(),
+                _ => (u * 10.0 - 60.0).exp2(),
+            }
+        };
+        let xs: Vec<f64> = (0..5000).map(&mut tiny).collect();
+        // (Apart: with the others, they would span more than a store holds.)
+        let ys: Vec<f64> = (0..5000).map(|i| 1e-300 * (1.0 + tiny(i).abs() * 1e15)).collect();
+        for (xs, zeros) in [(xs, 1250), (ys, 0)] {
+            let (mut slices, mut one) = (Sketch::new(), Sketch::new());
+            xs.chunks(256).for_each(|c| slices.add_slice(c));
+            xs.iter().for_each(|x| one.add(*x));
+            assert_eq!((slices.zeros, one.zeros), (zeros, zeros));
+            assert_eq!(slices.mantissa_bits(), MANTISSA_BITS);
+            let mut sorted = xs.clone();
+            sorted.sort_by(f64::total_cmp);
+            for i in 0..=40 {
+                let q = f64::from(i) / 40.0;
+                let exact = exact_percentile(&sorted, q);
+                let h = (sorted.len() - 1) as f64 * q;
+                let (a, b) = (sorted[h.floor() as usize], sorted[(h.floor() as usize + 1).min(sorted.len() - 1)]);
+                for sk in [&slices, &one] {
+                    let got = sk.quantile(q);
+                    let bound = RELATIVE_ACCURACY * a.abs().max(b.abs());
+                    assert!((got - exact).abs() <= bound * (1.0 + 1e-12), "q={q}: {got:e} vs {exact:e}");
+                }
+            }
+        }
+        // Subnormals are zeros; the smallest normal is a value.
+        let mut sk = Sketch::new();
+        sk.add_slice(&[5e-324, -1e-310, f64::MIN_POSITIVE, 1.0, 2.0, 3.0]);
+        assert_eq!((sk.zeros, sk.positive.total), (2, 4));
+        assert_eq!(sk.quantile(0.0), -1e-310, "the minimum is exact");
+        // (Far from 1: the store coarsens to hold both.)
+        let (got, alpha) = (sk.quantile(0.4), sk.relative_accuracy());
+        assert!(alpha > RELATIVE_ACCURACY);
+        assert!((got - f64::MIN_POSITIVE).abs() <= alpha * f64::MIN_POSITIVE * (1.0 + 1e-12), "{got:e}");
     }
 
     #[test]

@@ -200,3 +200,20 @@ fn coarsening_is_warned_about_once_and_recorded_in_the_manifest() {
     assert_eq!(p["relative_accuracy"].as_f64().unwrap(), revshare::stats::RELATIVE_ACCURACY);
     assert_eq!((p["coarsened_statistics"].as_u64(), p["coarsened"].as_array().map(Vec::len)), (Some(0), Some(0)));
 }
+
+/// A deal on a tiny revenue (1e-14 $B a year, payments of about 1e-17 a
+/// quarter): its percentiles are within 1/1025 of the exact ones like any
+/// other. Below 1e-15 every amount once counted as zero, so every
+/// percentile of a year's payments came out as the smallest one.
+#[test]
+fn tiny_amounts_are_not_counted_as_zeros() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "tiny.toml",
+        "years = [2026, 2030]\n[revenue]\ninitial = 1e-14\ngrowth = 0.3\nvolatility = 0.4\n[revenue_share]\nrate = 0.02\ncap = 1e-12\n",
+    );
+    let r = check_against_exact(&file, 2000);
+    assert_eq!(r.resolution.coarsened_count(), 0);
+    let p = r.year(Metric::Payment, 0).percentiles;
+    assert!(p[0] > 0.0 && p[0] < p[6] && p[6] < 1e-15, "{p:?}");
+}
