@@ -36,7 +36,12 @@
 //! so its percentiles are exact too.
 //!
 //! Percentiles interpolate linearly between the order statistics at ⌊h⌋ and
-//! ⌊h⌋ + 1 with h = (n − 1)·q, as NumPy does; each is within α of the true one.
+//! ⌊h⌋ + 1 with h = (n − 1)·q, as NumPy does. Each order statistic is within
+//! α of the true one, so a percentile is within α·max(|x⌊h⌋|, |x⌊h⌋₊₁|) of the
+//! exact one: within α of it when the two order statistics have the same sign
+//! (or one is zero), but not relative to the result when they straddle zero,
+//! where the exact percentile may be as near zero as it likes (see
+//! [`Sketch::quantile`]).
 
 use crate::simd::Width;
 
@@ -938,6 +943,18 @@ impl Sketch {
 
     /// Percentile `q` in [0, 1] by linear interpolation (NumPy's default).
     /// NaN when the sketch is empty.
+    ///
+    /// With h = (n − 1)·q and f = h − ⌊h⌋, the exact percentile is
+    /// p = (1 − f)·x⌊h⌋ + f·x⌊h⌋₊₁, and each order statistic this sketch gives
+    /// is within α ([`Sketch::relative_accuracy`]) of the true one (exactly
+    /// the true one at the minimum, the maximum, zero and in exact mode), so
+    /// the result is within (1 − f)·α·|x⌊h⌋| + f·α·|x⌊h⌋₊₁| ≤
+    /// α·max(|x⌊h⌋|, |x⌊h⌋₊₁|) of p. When the two order statistics have the
+    /// same sign (or one is zero) that sum is α·|p|: the percentile is within
+    /// α of the exact one. When they straddle zero (a quantity that changes
+    /// sign between two neighbouring paths' values), p can be as near zero as
+    /// it likes while the buckets stay the same, so no relative bound on p
+    /// holds; the bound is then α of the larger magnitude of the two.
     pub fn quantile(&self, q: f64) -> f64 {
         if self.count == 0 {
             return f64::NAN;
@@ -1420,6 +1437,35 @@ mod tests {
         let (got, alpha) = (sk.quantile(0.4), sk.relative_accuracy());
         assert!(alpha > RELATIVE_ACCURACY);
         assert!((got - f64::MIN_POSITIVE).abs() <= alpha * f64::MIN_POSITIVE * (1.0 + 1e-12), "{got:e}");
+    }
+
+    /// Between a negative and a positive order statistic, a percentile is
+    /// within α of the larger magnitude of the two, and no bucket sketch can
+    /// hold it to α of itself: two samples whose values fill the same
+    /// buckets, one with a median of exactly 0 and one of 4.5e-4, get the
+    /// same median. Between two of the same sign, it is within α of itself.
+    #[test]
+    fn interpolation_across_zero_is_within_alpha_of_the_larger_order_statistic() {
+        let zero: Vec<f64> = (1..=10).flat_map(|i| [-f64::from(i), f64::from(i)]).collect();
+        let mut near = zero.clone();
+        near[1] = 1.0009; // in 1's bucket, [1, 1 + 1/512)
+        let medians: Vec<f64> = [&zero, &near]
+            .iter()
+            .map(|xs| {
+                let mut sk = Sketch::new();
+                sk.add_slice(xs);
+                let mut sorted = xs.to_vec();
+                sorted.sort_by(f64::total_cmp);
+                let (got, exact) = (sk.quantile(0.5), exact_percentile(&sorted, 0.5));
+                assert!(sorted[9] == -1.0 && sorted[10] >= 1.0, "the median straddles zero");
+                assert!((got - exact).abs() <= RELATIVE_ACCURACY * sorted[10] * (1.0 + 1e-12), "{got} vs {exact}");
+                // Same sign: the quartile lies between 5 and 6.
+                let (got, exact) = (sk.quantile(0.75), exact_percentile(&sorted, 0.75));
+                assert!((got - exact).abs() <= RELATIVE_ACCURACY * exact * (1.0 + 1e-12), "{got} vs {exact}");
+                sk.quantile(0.5)
+            })
+            .collect();
+        assert_eq!(medians[0].to_bits(), medians[1].to_bits(), "the same buckets give the same median");
     }
 
     #[test]
