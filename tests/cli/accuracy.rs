@@ -89,8 +89,9 @@ fn long_horizons_coarsen_evenly_within_the_accuracy_reported() {
     for negative in [false, true] {
         let r = check_against_exact(&long_horizon(&ws, negative), 2000);
         let res = &r.resolution;
-        assert!(res.coarsened_count() > 1000, "{res:?}");
-        assert!(res.relative_accuracy() <= 1.0 / 129.0, "{res:?}");
+        assert!(res.coarsened_count() > 500, "{res:?}");
+        // (64 MB of sketches a thread gave 1/129 here, 128 MB gives 1/257.)
+        assert!(res.relative_accuracy() <= 1.0 / 257.0, "{res:?}");
         let pv_net = r.summary(Summary::PvNet).percentiles;
         assert_eq!(pv_net.iter().all(|p| *p < 0.0), negative, "{pv_net:?}");
     }
@@ -183,7 +184,7 @@ fn coarsening_is_warned_about_once_and_recorded_in_the_manifest() {
     };
     let p = &manifest("long")["percentiles"];
     let n = p["coarsened_statistics"].as_u64().unwrap();
-    assert!(n > 1000 && n < p["statistics"].as_u64().unwrap(), "{p}");
+    assert!(n > 500 && n < p["statistics"].as_u64().unwrap(), "{p}");
     assert!(warnings[0].contains(&format!(" {n} of {} statistics", p["statistics"])), "{stderr}");
     let levels = p["coarsened"].as_array().unwrap();
     assert_eq!(levels.iter().map(|l| l["statistics"].as_u64().unwrap()).sum::<u64>(), n);
