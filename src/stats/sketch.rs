@@ -350,13 +350,13 @@ impl Store {
     }
 
     /// Make room for indices `lo..=hi` taken with `at` mantissa bits dropped,
-    /// which are about to be counted: the resolution becomes the finest, no
-    /// finer than both the store's and theirs, at which they and every index
+    /// which are about to be counted. The resolution becomes the finest one,
+    /// no finer than the store's nor theirs, at which they and every index
     /// counted so far span at most `limit` buckets (dropping one bit at a
-    /// time merges adjacent pairs of buckets, exactly), and the array is laid
-    /// out afresh, with slack so that growth is amortised, when it does not
-    /// cover them. The resolution so depends only on the lowest and highest
-    /// values ever counted, whatever their order.
+    /// time merges adjacent pairs of buckets, exactly); the array is laid out
+    /// afresh, with slack so that growth is amortised, when it does not cover
+    /// them. The resolution so depends only on the lowest and highest values
+    /// ever counted, whatever their order: it is the finest that fits them.
     #[cold]
     fn reserve(&mut self, at: u32, lo: i32, hi: i32) {
         let mut coarse = self.coarse.max(at);
