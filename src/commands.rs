@@ -314,12 +314,17 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             let (result, precision) =
                 outcome.map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
             s.paths = result.paths;
-            for w in &result.folded {
+            // (Warnings go to stderr even with --quiet.)
+            let resolution = &result.resolution;
+            if resolution.coarsened_count() > 0 {
                 eprintln!(
-                    "warning: {}: {} spans too many orders of magnitude for the percentile sketch; its percentiles below {:.3e} are only upper bounds",
+                    "warning: {}: {} of {} statistics spanned too wide a range of values for their percentile sketch at full resolution, which merged neighbouring buckets: their percentiles are within 1/{:.0} ({:.2}%) of the exact ones at worst, not 1/1025 (the coarsest: {}; see manifest.json)",
                     s.file.display(),
-                    w.quantity,
-                    w.bound
+                    resolution.coarsened_count(),
+                    resolution.statistics,
+                    1.0 / resolution.relative_accuracy(),
+                    100.0 * resolution.relative_accuracy(),
+                    resolution.coarsest.as_deref().unwrap_or("?"),
                 );
             }
             let report = RunReport {

@@ -8,9 +8,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::json;
 
 use super::{Exporter, RunReport};
-use crate::engine::{CHUNK_PATHS, GENERATOR};
+use crate::engine::{CHUNK_PATHS, GENERATOR, Resolution};
 use crate::stats::RELATIVE_ACCURACY;
-use crate::stats::sketch::EXACT_VALUES;
+use crate::stats::sketch::{EXACT_VALUES, MANTISSA_BITS, relative_accuracy};
 
 /// The current time as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn utc_timestamp() -> String {
@@ -27,6 +27,47 @@ pub fn utc_timestamp() -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// How the percentiles were computed, and how accurate they are: the
+/// sketch's full resolution, and, for statistics whose sketch coarsened,
+/// how many kept each resolution and the accuracy achieved
+/// (`relative_accuracy`, the worst over the run's statistics).
+fn percentiles(resolution: &Resolution) -> serde_json::Value {
+    let full = 1u32 << MANTISSA_BITS;
+    let mut description = format!(
+        "mergeable bucket sketch (as DDSketch, with {full} buckets per power of two) with relative accuracy 1/1025 = {RELATIVE_ACCURACY:.6} (MODEL.md §8 allows 1e-3), exact for quantities with at most {EXACT_VALUES} distinct values; linear interpolation between order statistics, each within the relative accuracy of the exact one (so a percentile is within it of the exact one, or, between two order statistics of opposite sign, within it of the larger magnitude of the two)"
+    );
+    let n = resolution.coarsened_count();
+    if n > 0 {
+        description += &format!(
+            "; {n} of {} statistics spanned more buckets than their sketch holds and were coarsened (neighbouring buckets merged evenly over their whole range) to relative accuracy 1/{:.0} = {:.6} at worst",
+            resolution.statistics,
+            1.0 / resolution.relative_accuracy(),
+            resolution.relative_accuracy()
+        );
+    }
+    let coarsened: Vec<serde_json::Value> = resolution
+        .coarsened
+        .iter()
+        .map(|(bits, statistics)| {
+            json!({
+                "mantissa_bits": bits,
+                "buckets_per_power_of_two": 1u32 << bits,
+                "relative_accuracy": relative_accuracy(*bits),
+                "statistics": statistics,
+            })
+        })
+        .collect();
+    json!({
+        "method": "sketch",
+        "description": description,
+        "relative_accuracy": resolution.relative_accuracy(),
+        "statistics": resolution.statistics,
+        "coarsened_statistics": n,
+        "coarsened": coarsened,
+        "coarsest": resolution.coarsest,
+    })
 }
 
 /// `manifest.json`.
@@ -62,13 +103,7 @@ impl Exporter for ManifestJson {
             "simulation_time_s": r.result.elapsed.as_secs_f64(),
             "generator": GENERATOR,
             "chunk_paths": CHUNK_PATHS,
-            "percentiles": {
-                "method": "sketch",
-                "description": format!(
-                    "mergeable bucket sketch (as DDSketch, with 512 buckets per power of two) with relative accuracy 1/1025 = {RELATIVE_ACCURACY:.6} (MODEL.md §8 allows 1e-3), exact for quantities with at most {EXACT_VALUES} distinct values; linear interpolation between order statistics"
-                ),
-                "relative_accuracy": RELATIVE_ACCURACY,
-            },
+            "percentiles": percentiles(&r.result.resolution),
             "cap_binding_year_paths": by_year(&r.result.cap_year_counts),
             "terminated_year_paths": by_year(&r.result.terminated_counts),
             "warnings": s.warnings,
