@@ -147,10 +147,9 @@ fn output(bencher: Bencher) {
 /// PERT (the initial run-rate, 20–22–25): a path's draw of it from 64 bits (a
 /// normal from the bits, then its tabulated F⁻¹(Φ(z))), the table alone (as
 /// the copula and a Latin hypercube use it), the same by Newton on the
-/// incomplete beta (what it cost before the table), a draw from two gamma
-/// variates (`Dist::sample`, how paths drew a PERT before every input came
-/// from its own bits), and Φ⁻¹ (a Latin hypercube's normal inputs).
-#[divan::bench(args = ["pert_path", "pert_tabulated", "pert_newton", "pert_gamma", "normal_inverse"], sample_count = 20)]
+/// incomplete beta (what it cost before the table), and Φ⁻¹ (a Latin
+/// hypercube's normal inputs).
+#[divan::bench(args = ["pert_path", "pert_tabulated", "pert_newton", "normal_inverse"], sample_count = 20)]
 fn inverse_cdf(bencher: Bencher, kind: &str) {
     use rand::Rng;
     use revshare::model::dist::{Dist, Domain};
@@ -165,7 +164,6 @@ fn inverse_cdf(bencher: Bencher, kind: &str) {
         "pert_path" => (0..4096).map(|_| pert.from_bits(rng.next_u64())).sum::<f64>(),
         "pert_tabulated" => zs.iter().map(|z| pert.from_normal(*z)).sum::<f64>(),
         "pert_newton" => zs.iter().map(|z| 20.0 + 5.0 * BetaFromNormal::exact(alpha, beta, *z)).sum::<f64>(),
-        "pert_gamma" => (0..4096).map(|_| pert.sample(&mut rng)).sum::<f64>(),
         _ => us.iter().map(|u| norm_inv(*u)).sum::<f64>(),
     });
 }

@@ -1,10 +1,9 @@
 //! Uncertain inputs (MODEL.md §2): the seven distributions a scenario may give
 //! for an input that is drawn once per path, validated when built so that
-//! sampling can never fail, with direct samplers and inverse CDFs (the latter
-//! for the Gaussian copula).
+//! sampling can never fail: a path's draw from 64 bits ([`Dist::from_bits`]),
+//! inverse CDFs, and F⁻¹(Φ(z)) for the Gaussian copula.
 
-use super::normal::{normal_from_bits, open_unit, standard_normal};
-use rand::{Rng, RngExt};
+use super::normal::{normal_from_bits, open_unit};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use std::sync::OnceLock;
@@ -64,63 +63,6 @@ impl Domain {
 /// to the domain, and [`Dist::clamped_mass`] says how often that happens.
 pub const NORMAL_MARGIN_SD: f64 = 3.0;
 
-/// Gamma(shape, 1) for a shape of at least 1, by Marsaglia and Tsang's method
-/// ("A simple method for generating gamma variables", ACM TOMS 26(3), 2000):
-/// a normal and a uniform per try, and a try is accepted over 95% of the time,
-/// nearly always by a squeeze that needs no logarithm.
-#[derive(Clone, Copy, Debug)]
-pub struct GammaSampler {
-    d: f64,
-    c: f64,
-}
-
-impl GammaSampler {
-    fn new(shape: f64) -> Self {
-        debug_assert!(shape >= 1.0, "shape {shape}");
-        let d = shape - 1.0 / 3.0;
-        GammaSampler { d, c: 1.0 / (9.0 * d).sqrt() }
-    }
-
-    #[inline]
-    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        loop {
-            let x = standard_normal(rng);
-            let v = 1.0 + self.c * x;
-            if v <= 0.0 {
-                continue;
-            }
-            let v = v * v * v;
-            let u: f64 = rng.random();
-            let xx = x * x;
-            if u < 1.0 - 0.0331 * xx * xx || special::ln(u) < 0.5 * xx + self.d * (1.0 - v + special::ln(v)) {
-                return self.d * v;
-            }
-        }
-    }
-}
-
-/// Beta(α, β) for α, β ≥ 1 (a PERT's shapes are in [1, 5]) as X / (X + Y)
-/// with X ~ Gamma(α) and Y ~ Gamma(β): about a quarter of the time of
-/// `rand_distr`'s Beta, which takes logarithms and exponentials on every try.
-#[derive(Clone, Copy, Debug)]
-pub struct BetaSampler {
-    a: GammaSampler,
-    b: GammaSampler,
-}
-
-impl BetaSampler {
-    fn new(alpha: f64, beta: f64) -> Self {
-        BetaSampler { a: GammaSampler::new(alpha), b: GammaSampler::new(beta) }
-    }
-
-    #[inline]
-    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        let x = self.a.sample(rng);
-        let y = self.b.sample(rng);
-        x / (x + y)
-    }
-}
-
 /// A validated distribution of one uncertain input.
 #[derive(Clone, Debug)]
 pub enum Dist {
@@ -142,7 +84,6 @@ pub enum Dist {
         high: f64,
         alpha: f64,
         beta: f64,
-        sampler: BetaSampler,
         /// The Beta's quantile at a normal's probability, tabulated the
         /// first time a copula or a Latin hypercube asks for it.
         from_normal: OnceLock<BetaFromNormal>,
@@ -292,8 +233,7 @@ impl Dist {
                 "give low, mode and high of a size that can be subtracted (well below 1e308)",
             ));
         }
-        let sampler = BetaSampler::new(alpha, beta);
-        Ok(Dist::Pert { low, mode, high, alpha, beta, sampler, from_normal: OnceLock::new() })
+        Ok(Dist::Pert { low, mode, high, alpha, beta, from_normal: OnceLock::new() })
     }
 
     pub fn normal(mean: f64, sd: f64, domain: Domain) -> Result<Dist, DistError> {
@@ -415,24 +355,6 @@ impl Dist {
         matches!(self, Dist::Fixed { .. })
     }
 
-    /// Draw one value directly.
-    #[inline]
-    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match *self {
-            Dist::Fixed { value } => value,
-            Dist::Normal { mean, sd, domain } => {
-                let z = standard_normal(rng);
-                domain.0.clamp(mean + sd * z)
-            }
-            Dist::Lognormal { median, sigma } => {
-                let z = standard_normal(rng);
-                median * special::exp(sigma * z)
-            }
-            Dist::Pert { low, high, ref sampler, .. } => low + (high - low) * sampler.sample(rng),
-            _ => self.quantile(rng.random::<f64>()),
-        }
-    }
-
     /// Inverse CDF F⁻¹(u) for u in [0, 1).
     pub fn quantile(&self, u: f64) -> f64 {
         match self {
@@ -538,18 +460,15 @@ mod tests {
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    /// Each sampler follows its distribution exactly, both the direct one
-    /// (`sample`) and a path's draw from 64 bits (`from_bits`): a
-    /// Kolmogorov–Smirnov test against the exact CDF for the continuous ones
-    /// (a sampler with the wrong spread or shape fails it, not only one with
-    /// the wrong mean), and each value's frequency within 5 standard errors
-    /// for the discrete one.
+    /// A path's draw of each distribution from 64 bits (`from_bits`) follows
+    /// it exactly: a Kolmogorov–Smirnov test against the exact CDF for the
+    /// continuous ones (a draw with the wrong spread or shape fails it, not
+    /// only one with the wrong mean), and each value's frequency within 5
+    /// standard errors for the discrete one.
     #[test]
-    fn direct_samplers_follow_their_distributions() {
+    fn draws_follow_their_distributions() {
         use rand::Rng;
-        let draw = |d: &Dist, rng: &mut Xoshiro256PlusPlus, by_bits: bool| {
-            if by_bits { d.from_bits(rng.next_u64()) } else { d.sample(rng) }
-        };
+        let draw = |d: &Dist, rng: &mut Xoshiro256PlusPlus| d.from_bits(rng.next_u64());
         let n = 200_000;
         // The 0.1% critical value of the KS statistic is about 1.95/√n.
         let critical = 1.95 / (n as f64).sqrt();
@@ -562,29 +481,19 @@ mod tests {
             (Dist::normal(2.0, 0.3, Domain::POSITIVE).unwrap(), &|x| norm_cdf((x - 2.0) / 0.3)),
             (Dist::lognormal(10.0, 0.4, Domain::POSITIVE).unwrap(), &|x| norm_cdf((x / 10.0).ln() / 0.4)),
         ];
-        for ((d, cdf), by_bits) in continuous.iter().flat_map(|c| [(c, false), (c, true)]) {
+        for (d, cdf) in &continuous {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-            let mut xs: Vec<f64> = (0..n).map(|_| draw(d, &mut rng, by_bits)).collect();
-            xs.sort_by(f64::total_cmp);
-            let ks = xs
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    let f = cdf(*x);
-                    (f - i as f64 / n as f64).abs().max(((i + 1) as f64 / n as f64 - f).abs())
-                })
-                .fold(0.0, f64::max);
-            assert!(ks < critical, "{d:?} (from bits: {by_bits}): KS statistic {ks} ≥ {critical}");
+            let mut xs: Vec<f64> = (0..n).map(|_| draw(d, &mut rng)).collect();
+            let ks = special::ks_statistic(&mut xs, cdf);
+            assert!(ks < critical, "{d:?}: KS statistic {ks} ≥ {critical}");
         }
         let d = Dist::discrete(vec![1.0, 2.0, 4.0], Some(vec![1.0, 1.0, 2.0]), Domain::REAL).unwrap();
-        for by_bits in [false, true] {
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-            let draws: Vec<f64> = (0..n).map(|_| draw(&d, &mut rng, by_bits)).collect();
-            for (value, p) in [(1.0, 0.25), (2.0, 0.25), (4.0, 0.5)] {
-                let f = draws.iter().filter(|x| **x == value).count() as f64 / n as f64;
-                let se = (p * (1.0 - p) / n as f64).sqrt();
-                assert!((f - p).abs() < 5.0 * se, "{value} (from bits: {by_bits}): frequency {f} against {p}");
-            }
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let draws: Vec<f64> = (0..n).map(|_| draw(&d, &mut rng)).collect();
+        for (value, p) in [(1.0, 0.25), (2.0, 0.25), (4.0, 0.5)] {
+            let f = draws.iter().filter(|x| **x == value).count() as f64 / n as f64;
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((f - p).abs() < 5.0 * se, "{value}: frequency {f} against {p}");
         }
         let fixed = Dist::Fixed { value: 0.27 };
         assert_eq!(fixed.from_bits(u64::MAX), 0.27);
@@ -612,32 +521,6 @@ mod tests {
                 let (direct, via) = (d.from_bits(bits), d.from_normal(d.normal_score(bits)));
                 assert!((direct - via).abs() <= 1e-12 * direct.abs().max(1.0), "{d:?} at {bits:#x}: {direct} vs {via}");
             }
-        }
-    }
-
-    /// The Beta sampler behind PERT follows the exact distribution: a
-    /// Kolmogorov–Smirnov test against the regularised incomplete beta
-    /// function, for shapes across a PERT's range (1 and 5 at its ends).
-    #[test]
-    fn beta_sampler_follows_the_beta_distribution() {
-        let n = 200_000;
-        // The 0.1% critical value of the KS statistic is about 1.95/√n.
-        let critical = 1.95 / (n as f64).sqrt();
-        for (alpha, beta) in [(1.0, 1.0), (1.0, 5.0), (5.0, 1.0), (2.6, 3.4), (3.0, 3.0), (1.2, 4.8)] {
-            let sampler = BetaSampler::new(alpha, beta);
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
-            let mut xs: Vec<f64> = (0..n).map(|_| sampler.sample(&mut rng)).collect();
-            assert!(xs.iter().all(|x| (0.0..=1.0).contains(x)), "Beta({alpha}, {beta}) outside [0, 1]");
-            xs.sort_by(f64::total_cmp);
-            let d = xs
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    let f = special::beta_inc(alpha, beta, *x);
-                    (f - i as f64 / n as f64).abs().max(((i + 1) as f64 / n as f64 - f).abs())
-                })
-                .fold(0.0, f64::max);
-            assert!(d < critical, "Beta({alpha}, {beta}): KS statistic {d} ≥ {critical}");
         }
     }
 

@@ -167,37 +167,43 @@ static F: [f64; 257] = [
 #[inline(always)]
 pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     loop {
-        let (i, u, x) = layer_point(rng.next_u64());
-        if x.abs() < X[i + 1] {
-            return x;
-        }
-        if i == 0 {
-            // The base strip's tail, by Marsaglia's method as rand_distr
-            // does it: pairs of uniforms in (0, 1) until one is accepted.
-            loop {
-                let a = open01(rng.next_u64());
-                let b = open01(rng.next_u64());
-                let (t, y) = tail_pair(a, b);
-                if -2.0 * y >= t * t {
-                    return if u < 0.0 { t - R } else { R - t };
-                }
-            }
-        }
-        // Beyond the layer's inner rectangle: accept against the density.
-        if under_density(i, x, uniform01(rng.next_u64())) {
-            return x;
+        if let Some(z) = ziggurat_try(rng.next_u64(), rng) {
+            return z;
         }
     }
 }
 
-/// A standard normal from 64 random bits: [`standard_normal`] on a
-/// SplitMix64 stream seeded with them (its first output is the bits mixed,
-/// and the rare draw that needs more takes them from the same stream). One
-/// input of a path takes exactly these 64 bits, however its normal is drawn.
+/// One try of the ziggurat from its first 64 bits, drawing any more it needs
+/// from `rng`: the normal, or `None` when the try is rejected.
+#[inline(always)]
+fn ziggurat_try<R: Rng + ?Sized>(bits: u64, rng: &mut R) -> Option<f64> {
+    let (i, u, x) = layer_point(bits);
+    if x.abs() < X[i + 1] {
+        return Some(x);
+    }
+    if i == 0 {
+        // The base strip's tail, by Marsaglia's method as rand_distr
+        // does it: pairs of uniforms in (0, 1) until one is accepted.
+        loop {
+            let a = open01(rng.next_u64());
+            let b = open01(rng.next_u64());
+            let (t, y) = tail_pair(a, b);
+            if -2.0 * y >= t * t {
+                return Some(if u < 0.0 { t - R } else { R - t });
+            }
+        }
+    }
+    // Beyond the layer's inner rectangle: accept against the density.
+    under_density(i, x, uniform01(rng.next_u64())).then_some(x)
+}
+
+/// A standard normal from 64 random bits: [`standard_normal`] on the stream
+/// of these bits followed by the outputs of a SplitMix64 seeded with them
+/// (which only the rare try that needs more than 64 bits reaches). One input
+/// of a path takes exactly these 64 bits, however its normal is drawn.
 #[inline]
 pub fn normal_from_bits(bits: u64) -> f64 {
-    // The first try of `standard_normal` with these bits, inline: it is
-    // accepted 99% of the time.
+    // The first check of the first try, inline: it accepts 99% of the time.
     let (i, _, x) = layer_point(bits);
     if x.abs() < X[i + 1] {
         return x;
@@ -205,28 +211,13 @@ pub fn normal_from_bits(bits: u64) -> f64 {
     normal_from_bits_rest(bits)
 }
 
-/// The rest of [`normal_from_bits`]: the same steps as [`standard_normal`]
-/// on the stream (bits, then SplitMix64(bits)'s outputs).
+/// The rest of [`normal_from_bits`].
 #[cold]
 #[inline(never)]
 fn normal_from_bits_rest(bits: u64) -> f64 {
     use rand::SeedableRng;
     let mut rest = rand_xoshiro::SplitMix64::seed_from_u64(bits);
-    let (i, u, x) = layer_point(bits);
-    if i == 0 {
-        loop {
-            let a = open01(rest.next_u64());
-            let b = open01(rest.next_u64());
-            let (t, y) = tail_pair(a, b);
-            if -2.0 * y >= t * t {
-                return if u < 0.0 { t - R } else { R - t };
-            }
-        }
-    }
-    if under_density(i, x, uniform01(rest.next_u64())) {
-        return x;
-    }
-    standard_normal(&mut rest)
+    ziggurat_try(bits, &mut rest).unwrap_or_else(|| standard_normal(&mut rest))
 }
 
 /// A uniform in the open interval (0, 1): the top 52 bits as (n + ½)·2⁻⁵²,
@@ -308,15 +299,7 @@ mod tests {
         let n = 1_000_000;
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(17);
         let mut zs: Vec<f64> = (0..n).map(|_| normal_from_bits(rng.next_u64())).collect();
-        zs.sort_by(f64::total_cmp);
-        let ks = zs
-            .iter()
-            .enumerate()
-            .map(|(i, z)| {
-                let f = norm_cdf(*z);
-                (f - i as f64 / n as f64).abs().max(((i + 1) as f64 / n as f64 - f).abs())
-            })
-            .fold(0.0, f64::max);
+        let ks = crate::model::special::ks_statistic(&mut zs, norm_cdf);
         assert!(ks < 1.95 / (n as f64).sqrt(), "KS statistic {ks}");
         let share = |lo: f64, hi: f64| zs.iter().filter(|z| (lo..hi).contains(&z.abs())).count() as f64 / n as f64;
         for (lo, hi) in [(R, f64::INFINITY), (1.0, 3.0)] {

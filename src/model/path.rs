@@ -794,7 +794,7 @@ impl Model {
     pub fn scratch(&self) -> PathScratch {
         PathScratch {
             normals: vec![0.0; self.copula.dim()],
-            period_normals: vec![0.0; self.normals_per_period() * self.layout.periods],
+            period_normals: vec![0.0; NORMALS_PER_PERIOD * self.layout.periods],
             shocks: Vec::with_capacity(self.shock_first.len()),
             dilution_factor: vec![1.0; self.layout.years],
             inputs: Draws::default(),
@@ -952,7 +952,7 @@ impl Model {
             keep: vec![true; self.layout.len()],
             sink: Vec::new(),
             pending: Vec::with_capacity(GROUP),
-            pending_normals: vec![0.0; GROUP * self.normals_per_period() * kk],
+            pending_normals: vec![0.0; GROUP * NORMALS_PER_PERIOD * kk],
             pending_shocks: (0..GROUP).map(|_| Vec::with_capacity(self.shock_first.len())).collect(),
         }
     }
@@ -1347,13 +1347,6 @@ impl Model {
             + d.terminal_multiple
     }
 
-    /// Normal draws per period: ε for the volatility and ζ for the growth
-    /// noise, drawn whether or not the model has them (so that a path's
-    /// normals do not depend on it).
-    fn normals_per_period(&self) -> usize {
-        NORMALS_PER_PERIOD
-    }
-
     /// Draw a path's period variates, after its inputs: the uniform of its termination, a seed for its shocks, the
     /// growth noise's starting value (returned, scaled) and every period's
     /// normals into every `stride`-th place of `normals` (per period, ε then
@@ -1389,7 +1382,7 @@ impl Model {
         let terminate = rng.random::<f64>();
         let mut shock_stream = SplitMix64::seed_from_u64(rng.next_u64());
         // The model says how many normals to draw; the buffer must hold them.
-        let count = self.normals_per_period() * kk;
+        let count = NORMALS_PER_PERIOD * kk;
         let room = (count - 1).checked_mul(stride).is_some_and(|last| last < normals.len());
         assert!(room, "room for every normal");
         let u0 = self.noise_sd * standard_normal(rng);
@@ -1461,7 +1454,9 @@ fn first_event(cdf: &[f64], u: f64) -> Option<usize> {
 /// The per-path input slots: every [`Input`] but the dilution fractions.
 const INPUT_SLOTS: usize = 10;
 
-/// Normals a path draws per period (ε and ζ, see [`Model::draw_periods`]).
+/// Normals a path draws per period: ε for the volatility and ζ for the
+/// growth noise, drawn whether or not the model has them (so that a path's
+/// normals do not depend on it; see [`Model::draw_periods`]).
 const NORMALS_PER_PERIOD: usize = 2;
 
 /// An input's slot among the [`INPUT_SLOTS`] (not for a dilution fraction).

@@ -403,6 +403,21 @@ pub fn ln_1p(x: f64) -> f64 {
     if u == 1.0 { x } else { ln(u) * x / (u - 1.0) }
 }
 
+/// The Kolmogorov–Smirnov statistic of a sample against a CDF: the largest
+/// distance between the sample's empirical CDF and `cdf` (sorts `xs`).
+#[cfg(test)]
+pub(crate) fn ks_statistic(xs: &mut [f64], cdf: impl Fn(f64) -> f64) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len() as f64;
+    xs.iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let f = cdf(*x);
+            (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
+        })
+        .fold(0.0, f64::max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,6 +42,21 @@ impl Workspace {
     pub fn cmd(&self) -> Command {
         revshare(self.dir.path())
     }
+
+    /// Run revshare with `args` and `--out bad`, and assert that it exits
+    /// with code 2 and writes no output folder. Returns its stderr.
+    pub fn exits_2(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).args(["--out", "bad"]).assert().code(2);
+        assert!(!self.path().join("bad").exists(), "`{}` left an output folder", args.join(" "));
+        String::from_utf8_lossy(&out.get_output().stderr).to_string()
+    }
+
+    /// [`Workspace::exits_2`], with a message that says `says` and gives a fix.
+    pub fn refused(&self, args: &[&str], says: &str) -> String {
+        let err = self.exits_2(args);
+        assert!(err.contains(says) && err.contains("fix:"), "`{}` said: {err}", args.join(" "));
+        err
+    }
 }
 
 /// A small valid scenario to vary in tests.

@@ -514,14 +514,8 @@ fn sweep_values_are_toml_and_what_would_mislabel_its_rows_is_refused() {
         assert!(sweep.lines().any(|l| l == expected), "sweep lacks `{expected}`");
     }
     let refused = |extra: &[&str], says: &str| {
-        ws.cmd()
-            .args(["sweep", "deal.toml", "--vary", "revenue_share.rate=0.1,0.2", "--paths", "500", "--out", "bad"])
-            .args(extra)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(says))
-            .stderr(predicate::str::contains("fix:"));
-        assert!(!ws.path().join("bad").exists());
+        let sweep = ["sweep", "deal.toml", "--vary", "revenue_share.rate=0.1,0.2", "--paths", "500"];
+        ws.refused(&[&sweep[..], extra].concat(), says);
     };
     refused(&["--vary", "revenue_share.rate=0.3"], "given twice");
     for key in ["seed=1,2", "paths=500,1000", r#"extends="other.toml""#, r#"name="x""#] {
@@ -538,15 +532,7 @@ fn conflicting_path_options_and_an_overridden_extends_are_refused() {
     let ws = Workspace::new();
     ws.file("deal.toml", MINIMAL);
     let refused = |args: &[&str], says: &str| {
-        ws.cmd()
-            .arg("run")
-            .args(args)
-            .args(["--out", "bad", "--no-charts"])
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(says))
-            .stderr(predicate::str::contains("fix:"));
-        assert!(!ws.path().join("bad").exists());
+        ws.refused(&[&["run"][..], args, &["--no-charts"]].concat(), says);
     };
     refused(&["deal.toml", "--paths", "1000", "--max-paths", "500"], "--max-paths only bounds --target-se");
     refused(
@@ -635,11 +621,7 @@ fn sweep_errors_are_laid_at_the_vary_once_and_years_errors_at_what_changed_them(
         "deal.toml",
         &MINIMAL.replace("cap = 20.0", "cap = 20.0\nuntil = 2028").replace("growth = 0.5", "growth = { 2026 = 0.5 }"),
     );
-    let refused = |args: &[&str]| -> String {
-        let out = ws.cmd().args(args).args(["--paths", "500", "--out", "bad"]).assert().code(2);
-        assert!(!ws.path().join("bad").exists());
-        String::from_utf8_lossy(&out.get_output().stderr).to_string()
-    };
+    let refused = |args: &[&str]| ws.exits_2(&[args, &["--paths", "500"]].concat());
     let err = refused(&["sweep", "deal.toml", "--vary", "revenue_share.capp=30,40", "--vary", "discount_rate=0,0.1"]);
     assert!(err.contains("error: --vary revenue_share.capp=30,40: revenue_share.capp: unknown key `capp`"), "{err}");
     assert_eq!(err.matches("error:").count(), 1, "once, not once per combination: {err}");
@@ -699,14 +681,7 @@ fn a_key_given_twice_on_the_command_line_is_refused() {
     let ws = Workspace::new();
     ws.file("deal.toml", MINIMAL);
     let refused = |args: &[&str], says: &str| {
-        ws.cmd()
-            .args(args)
-            .args(["--out", "bad"])
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(says))
-            .stderr(predicate::str::contains("fix:"));
-        assert!(!ws.path().join("bad").exists());
+        ws.refused(args, says);
     };
     let twice = ["--set", "revenue_share.cap=30", "--set", "revenue_share.cap=40"];
     refused(&[&["run", "deal.toml"][..], &twice].concat(), "--set revenue_share.cap is given twice");
