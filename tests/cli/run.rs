@@ -680,22 +680,19 @@ fn sweep_errors_are_laid_at_the_vary_once_and_years_errors_at_what_changed_them(
 fn a_key_given_twice_on_the_command_line_is_refused() {
     let ws = Workspace::new();
     ws.file("deal.toml", MINIMAL);
-    let refused = |args: &[&str], says: &str| {
-        ws.refused(args, says);
-    };
     let twice = ["--set", "revenue_share.cap=30", "--set", "revenue_share.cap=40"];
-    refused(&[&["run", "deal.toml"][..], &twice].concat(), "--set revenue_share.cap is given twice");
-    refused(&[&["sweep", "deal.toml", "--vary", "discount_rate=0,0.1"][..], &twice].concat(), "given twice");
+    ws.refused(&[&["run", "deal.toml"][..], &twice].concat(), "--set revenue_share.cap is given twice");
+    ws.refused(&[&["sweep", "deal.toml", "--vary", "discount_rate=0,0.1"][..], &twice].concat(), "given twice");
     ws.cmd()
         .args([&["check", "deal.toml"][..], &twice].concat())
         .assert()
         .code(2)
         .stderr(predicate::str::contains("given twice"));
-    refused(
+    ws.refused(
         &["run", "deal.toml", "--set", "revenue_share.cap=30", "--set", "revenue_share={rate=0.1}"],
         "replaces the whole `revenue_share`, so the earlier --set revenue_share.cap=30 would be lost",
     );
-    refused(
+    ws.refused(
         &["sweep", "deal.toml", "--set", "revenue_share.cap=30", "--vary", "revenue_share.cap=40,50"],
         "is given by both --set revenue_share.cap=30 and --vary revenue_share.cap=40,50",
     );
