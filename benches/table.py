@@ -27,9 +27,11 @@ Usage:
   python3 benches/table.py --paths 1e6,1e7,1e8 --threads 1,2,16
   python3 benches/table.py --numpy-max 1e6 # NumPy at 1e6 paths only (~1 min, ~1 GB)
   python3 benches/table.py --no-charts     # revshare without its PNG charts
+  python3 benches/table.py --bin-dir DIR   # DIR/revshare and DIR/floor, built elsewhere
 """
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -64,6 +66,17 @@ def measure(cmd, cwd=ROOT):
     return wall, usage.ru_maxrss / 1024.0, out
 
 
+def build_floor():
+    """Build the floor benchmark (release profile) and return its executable's path."""
+    out = subprocess.run(["cargo", "bench", "--bench", "floor", "--no-run", "--quiet", "--message-format=json"],
+                         cwd=ROOT, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    for line in out.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "floor" and msg.get("executable"):
+            return msg["executable"]
+    sys.exit("cargo bench --bench floor --no-run named no executable")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scenario", default="scenarios/amended-2026.toml")
@@ -74,15 +87,20 @@ def main():
     ap.add_argument("--numpy-repeat", type=int, default=3,
                     help="NumPy runs per path count (at most --repeat); the fastest is reported")
     ap.add_argument("--no-charts", action="store_true", help="run revshare with --no-charts")
+    ap.add_argument("--bin-dir", help="take the revshare and floor executables from this folder instead of "
+                    "building them with cargo (for a machine without a Rust toolchain)")
     args = ap.parse_args()
     paths = [count(p) for p in args.paths.split(",")]
     threads = [int(t) for t in args.threads.split(",")]
     numpy_max = count(args.numpy_max)
 
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    subprocess.run(["cargo", "bench", "--bench", "floor", "--no-run", "--quiet"], cwd=ROOT, check=True,
-                   stderr=subprocess.DEVNULL)
-    binary = os.path.join(ROOT, "target", "release", "revshare")
+    if args.bin_dir:
+        binary = os.path.join(os.path.abspath(args.bin_dir), "revshare")
+        floor_binary = os.path.join(os.path.abspath(args.bin_dir), "floor")
+    else:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+        binary = os.path.join(ROOT, "target", "release", "revshare")
+        floor_binary = build_floor()
     out_dir = tempfile.mkdtemp(prefix="revshare-bench-")
 
     periods = None
@@ -106,8 +124,7 @@ def main():
                                        + (["--no-charts"] if args.no_charts else []))
                 if t not in best or wall < best[t][0]:
                     best[t] = (wall, rss)
-                _, _, out = measure(["cargo", "bench", "--quiet", "--bench", "floor", "--", args.scenario, str(n),
-                                     str(t), "1"])
+                _, _, out = measure([floor_binary, args.scenario, str(n), str(t), "1"])
                 m = re.search(r"floor_s=([0-9.]+).*periods=(\d+)", out)
                 periods = int(m.group(2))
                 floors[t] = min(floors.get(t, float("inf")), float(m.group(1)))
@@ -133,8 +150,9 @@ def main():
         print(f"| {n:.0e} | {t} | {wall:.3f} | {ns:.1f} | {floor:.3f} | {rf:.2f}× | {npw} | {rnp} | {rss:.0f} |")
     by = {(n, t): wall for n, t, wall, *_ in rows}
     for n in paths:
-        if (n, 1) in by and (n, 2) in by:
-            print(f"speed-up 1 → 2 threads at {n:.0e} paths: {by[(n, 1)] / by[(n, 2)]:.2f}×")
+        ups = [f"{t} threads {by[(n, 1)] / by[(n, t)]:.2f}×" for t in threads if t > 1 and (n, 1) in by]
+        if ups:
+            print(f"speed-up over 1 thread at {n:.0e} paths: " + ", ".join(ups))
     for n, count_, worst, mismatches in agreement:
         verdict = "agree" if worst[0] <= 5 and not mismatches else "DIFFER"
         print(f"results at {n:.0e} paths: revshare and NumPy {verdict} ({count_} means, "
