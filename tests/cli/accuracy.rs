@@ -222,7 +222,8 @@ fn tiny_amounts_are_not_counted_as_zeros() {
 /// Where a percentile interpolates between a negative and a positive order
 /// statistic, the sketch's error is relative to the larger of the two, not
 /// to the result, which may be as near zero as it likes (see
-/// `Sketch::quantile`). A reviewer's case: 10 paths of the feature tour,
+/// `Sketch::quantile`). A reviewer's case, under the draws before every
+/// input took its own bits: 10 paths of the feature tour,
 /// `net_payment` in period 24, p5 = 0.092189 against exact 0.092290, off by
 /// 1.1e-3 of itself, lay between the smallest value, −0.0399 (exact, the
 /// minimum), and 0.2539 (within 1/1025): off by 1.0e-4, within
