@@ -47,7 +47,6 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 YEARLY_METRICS = [
     "revenue", "run_rate", "payment", "cumulative_payment", "counter_payment",
@@ -241,6 +240,11 @@ class Dist:
         elif k == "lognormal":
             x = np.exp(math.log(p["median"]) + p["sigma"] * z)
         else:
+            # SciPy only where a scenario needs it: importing scipy.stats
+            # takes about a second, which a run that never uses it should
+            # not be charged.
+            from scipy import stats
+
             u = stats.norm.cdf(z)
             if k == "uniform":
                 x = p["low"] + (p["high"] - p["low"]) * u
@@ -485,6 +489,7 @@ def simulate_chunk(sc: Scenario, rng: np.random.Generator, n: int):
 
     yearly = {}
     flows = None
+    R_k = np.exp(lnR)
     for k in range(K):
         y = sc.start + k // spy
         if k % spy == 0:
@@ -498,11 +503,11 @@ def simulate_chunk(sc: Scenario, rng: np.random.Generator, n: int):
         if p_shock > 0:
             step = step - np.where(rng.random(n) < p_shock, jump, 0.0)
         lnR_next = lnR + step
-        R_k, R_next = np.exp(lnR), np.exp(lnR_next)
+        R_next = np.exp(lnR_next)
         rev = dt * (R_k + R_next) / 2.0
         if sc.noise_sd > 0:
             u = phi_dt * u + innov_sd * rng.standard_normal(n)
-        lnR = lnR_next
+        lnR, R_k = lnR_next, R_next
 
         # §4 revenue share and §5 counter-share
         if y <= sc.until:
@@ -526,13 +531,14 @@ def simulate_chunk(sc: Scenario, rng: np.random.Generator, n: int):
             pay, q = zeros, zeros
         net = pay - q
 
-        # §6 equity
-        if sc.has_equity:
+        # §6 equity, needed only at the end of each year (its last period)
+        year_end = k % spy == spy - 1
+        if year_end and sc.has_equity:
             stake = stake_by_year[y]
             M = np.exp(lnM0 + ((k + 1) / K) * (lnMK - lnM0))
             V = M * R_next
             E = stake * V
-        else:
+        elif year_end:
             stake = V = E = zeros
 
         # §7 discounting and summaries
@@ -547,7 +553,7 @@ def simulate_chunk(sc: Scenario, rng: np.random.Generator, n: int):
         flows["payment"] += pay
         flows["counter_payment"] += q
         flows["net_payment"] += net
-        if k % spy == spy - 1:
+        if year_end:
             for m, v in flows.items():
                 yearly[(m, y)] = v
             yearly[("run_rate", y)] = R_next

@@ -25,6 +25,10 @@ else
     bin=$(pwd)/target/scaling
 fi
 n=$(nproc)
+if ((n < 2)); then
+    echo "scaling.sh needs at least 2 cores (this machine has $n)" >&2
+    exit 2
+fi
 threads=1
 for t in 2 4 8 16 32 64; do
     if ((t < n)); then threads+=",$t"; fi
@@ -51,6 +55,7 @@ check() { # scenario paths thread-counts...
             cmp -s "$tmp/t$first/$f" "$tmp/t$t/$f" || { echo "DIFFER: $f at $first and $t threads"; exit 1; }
         done
     done
+    ((files > 0)) || { echo "no CSV file written for $scenario" >&2; exit 1; }
     echo "$scenario, $paths paths: $files CSV files identical at $first $* threads"
     rm -rf "$tmp"/t*
 }
