@@ -295,11 +295,6 @@ impl Store {
         u64::from(self.high[pos]) + u64::from(self.low[pos])
     }
 
-    /// Every bucket's count, in index order from `offset`.
-    fn counts(&self) -> Vec<u64> {
-        (0..self.len()).map(|pos| self.count(pos)).collect()
-    }
-
     /// Add `n` to the bucket at position `pos` (no count ever exceeds
     /// [`MAX_COUNT`], which the engine enforces).
     #[inline]
@@ -378,13 +373,28 @@ impl Store {
             let slack = (span / 2).max(32);
             let start = (a - slack).max(b - (max - 1));
             let end = (b + slack).min(start + max - 1);
-            let (counts, offset) = (self.counts(), self.offset);
             let len = (end - start + 1) as usize;
-            (self.low, self.high, self.offset, self.coarse) = (vec![0; len], vec![0; len], start, coarse);
-            for (j, n) in counts.into_iter().enumerate() {
-                if n > 0 {
-                    let i = (offset + j as i32) >> by;
-                    self.add_at((i - start) as usize, n);
+            let (low, high) =
+                (std::mem::replace(&mut self.low, vec![0; len]), std::mem::replace(&mut self.high, vec![0; len]));
+            let offset = std::mem::replace(&mut self.offset, start);
+            self.coarse = coarse;
+            if self.total > 0 {
+                // Only the counted range, min_index..=max_index, holds counts.
+                let live = (self.min_index - offset) as usize..=(self.max_index - offset) as usize;
+                if by == 0 {
+                    // The same resolution: the counts move as one block.
+                    let to = (self.min_index - start) as usize;
+                    let n = live.end() - live.start() + 1;
+                    self.low[to..to + n].copy_from_slice(&low[live.clone()]);
+                    self.high[to..to + n].copy_from_slice(&high[live]);
+                } else {
+                    for j in live {
+                        let n = u64::from(high[j]) + u64::from(low[j]);
+                        if n > 0 {
+                            let i = (offset + j as i32) >> by;
+                            self.add_at((i - start) as usize, n);
+                        }
+                    }
                 }
             }
         }
@@ -503,11 +513,26 @@ impl Store {
         }
         self.reserve(other.coarse, other.min_index, other.max_index);
         let by = self.coarse - other.coarse;
-        for j in 0..other.len() {
-            let n = other.count(j);
-            if n > 0 {
-                let i = (other.offset + j as i32) >> by;
-                self.add_at((i - self.offset) as usize, n);
+        // Only the counted range, min_index..=max_index, holds counts.
+        let live = (other.min_index - other.offset) as usize..=(other.max_index - other.offset) as usize;
+        if by == 0 {
+            // The same resolution: bucket by bucket, the low bytes' carry
+            // going to the high part (a loop that vectorises).
+            let to = (other.min_index - self.offset) as usize;
+            let n = live.end() - live.start() + 1;
+            let (low, high) = (&mut self.low[to..to + n], &mut self.high[to..to + n]);
+            for (((l, h), &ol), &oh) in low.iter_mut().zip(high).zip(&other.low[live.clone()]).zip(&other.high[live]) {
+                let c = u32::from(*l) + u32::from(ol);
+                *l = c as u8;
+                *h += oh + (c & 0x100);
+            }
+        } else {
+            for j in live {
+                let n = other.count(j);
+                if n > 0 {
+                    let i = (other.offset + j as i32) >> by;
+                    self.add_at((i - self.offset) as usize, n);
+                }
             }
         }
         self.total += other.total;
@@ -1531,7 +1556,8 @@ mod tests {
 
     /// A bucket's count is its low byte plus a high part that takes a carry
     /// every 256 values: counts past 255, 256, 511, 65 536 come out exact, by
-    /// the vectorised path, one by one, and merged, and the percentiles see them.
+    /// the vectorised path, one by one, merged, and moved to a wider array,
+    /// and the percentiles see them.
     #[test]
     fn counts_carry_past_a_byte_exactly() {
         let (a, b) = (3.0, 5.0);
@@ -1556,6 +1582,14 @@ mod tests {
             merged.merge(&one);
             let count = |x: f64| merged.positive.count((bucket(x) - merged.positive.offset) as usize);
             assert_eq!((count(a), count(b)), (2 * n as u64, 2 * n as u64));
+            // A value far above moves the counts to a new, wider array at
+            // the same resolution, high parts and all.
+            let (len, coarse) = (merged.positive.len(), merged.positive.coarse);
+            merged.add(1000.0);
+            assert!(merged.positive.len() > len);
+            assert_eq!(merged.positive.coarse, coarse);
+            let count = |x: f64| merged.positive.count((bucket(x) - merged.positive.offset) as usize);
+            assert_eq!((count(a), count(b), count(1000.0)), (2 * n as u64, 2 * n as u64, 1));
             // Half the values are at most a's bucket, the rest in b's.
             assert!((slices.quantile(0.25) - a).abs() <= a * RELATIVE_ACCURACY * (1.0 + 1e-12));
             assert!((slices.quantile(0.75) - b).abs() <= b * RELATIVE_ACCURACY * (1.0 + 1e-12));
