@@ -17,12 +17,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $# -ge 1 ]]; then
     bin=$(cd "$1" && pwd)
+    prebuilt=(--bin-dir "$bin")
 else
+    # table.py builds revshare and the floor itself.
     cargo build --release --quiet
-    mkdir -p target/scaling
-    cp target/release/revshare target/scaling/
-    cp "$(python3 -c 'import sys; sys.path.insert(0, "benches"); import table; print(table.build_floor())')" target/scaling/floor
-    bin=$(pwd)/target/scaling
+    bin=$(pwd)/target/release
+    prebuilt=()
 fi
 n=$(nproc)
 if ((n < 2)); then
@@ -70,6 +70,6 @@ for t in "$n" 2; do
 done
 
 echo "== table"
-python3 benches/table.py --bin-dir "$bin" --paths 1e6,1e7 --threads "$threads" --repeat 3
+python3 benches/table.py "${prebuilt[@]}" --paths 1e6,1e7 --threads "$threads" --repeat 3
 echo "== 1e8 paths"
-python3 benches/table.py --bin-dir "$bin" --paths 1e8 --threads "1,$n" --repeat 1 --numpy-max 0
+python3 benches/table.py "${prebuilt[@]}" --paths 1e8 --threads "1,$n" --repeat 1 --numpy-max 0

@@ -58,14 +58,14 @@ def measure(cmd, cwd=ROOT):
     # for a reader while we wait for it.
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
+        pid = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err).pid
+        _, status, usage = os.wait4(pid, 0)
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        code = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        if proc.returncode != 0:
-            sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.read()}")
+        if code != 0:
+            sys.exit(f"{' '.join(cmd)} failed ({code}):\n{err.read()}")
         return wall, usage.ru_maxrss / 1024.0, out.read()
 
 

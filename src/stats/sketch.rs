@@ -374,28 +374,23 @@ impl Store {
             let start = (a - slack).max(b - (max - 1));
             let end = (b + slack).min(start + max - 1);
             let len = (end - start + 1) as usize;
-            let (low, high) =
-                (std::mem::replace(&mut self.low, vec![0; len]), std::mem::replace(&mut self.high, vec![0; len]));
-            let offset = std::mem::replace(&mut self.offset, start);
+            let old = Store {
+                low: std::mem::replace(&mut self.low, vec![0; len]),
+                high: std::mem::replace(&mut self.high, vec![0; len]),
+                offset: std::mem::replace(&mut self.offset, start),
+                ..*self
+            };
             self.coarse = coarse;
-            if self.total > 0 {
-                // Only the counted range, min_index..=max_index, holds counts.
-                let live = (self.min_index - offset) as usize..=(self.max_index - offset) as usize;
-                if by == 0 {
-                    // The same resolution: the counts move as one block.
-                    let to = (self.min_index - start) as usize;
-                    let n = live.end() - live.start() + 1;
-                    self.low[to..to + n].copy_from_slice(&low[live.clone()]);
-                    self.high[to..to + n].copy_from_slice(&high[live]);
-                } else {
-                    for j in live {
-                        let n = u64::from(high[j]) + u64::from(low[j]);
-                        if n > 0 {
-                            let i = (offset + j as i32) >> by;
-                            self.add_at((i - start) as usize, n);
-                        }
-                    }
-                }
+            if old.total > 0 && by == 0 {
+                // The same resolution: the counts move as one block, copied
+                // (adding them to the fresh zeros would read each new page
+                // before writing it, and so fault on it twice).
+                let (live, to) = (old.live(), (old.min_index - start) as usize);
+                let n = live.end() - live.start() + 1;
+                self.low[to..to + n].copy_from_slice(&old.low[live.clone()]);
+                self.high[to..to + n].copy_from_slice(&old.high[live]);
+            } else if old.total > 0 {
+                self.add_counts(&old);
             }
         }
         (self.min_index, self.max_index) = (a, b);
@@ -500,11 +495,6 @@ impl Store {
         self.max_index = self.max_index.max(hi);
     }
 
-    /// Lowest and highest indices with a count (`total` must be > 0).
-    fn bounds(&self) -> (i32, i32) {
-        (self.min_index, self.max_index)
-    }
-
     /// Add every count of `other`, at the coarser of the two resolutions (or
     /// coarser still if their joint span needs it).
     fn merge(&mut self, other: &Store) {
@@ -512,12 +502,24 @@ impl Store {
             return;
         }
         self.reserve(other.coarse, other.min_index, other.max_index);
-        let by = self.coarse - other.coarse;
-        // Only the counted range, min_index..=max_index, holds counts.
-        let live = (other.min_index - other.offset) as usize..=(other.max_index - other.offset) as usize;
+        self.add_counts(other);
+        self.total += other.total;
+    }
+
+    /// Positions of the counted range, `min_index..=max_index`, outside which
+    /// every count is zero (`total` must be > 0).
+    fn live(&self) -> std::ops::RangeInclusive<usize> {
+        (self.min_index - self.offset) as usize..=(self.max_index - self.offset) as usize
+    }
+
+    /// Add every count of `other`, whose resolution is no coarser than this
+    /// one's and whose counted range this array covers (`other.total` > 0),
+    /// leaving this store's total and bounds to the caller. At the same
+    /// resolution bucket by bucket, the low bytes' carry going to the high
+    /// part (a loop that vectorises); coarser, each count to its bucket.
+    fn add_counts(&mut self, other: &Store) {
+        let (by, live) = (self.coarse - other.coarse, other.live());
         if by == 0 {
-            // The same resolution: bucket by bucket, the low bytes' carry
-            // going to the high part (a loop that vectorises).
             let to = (other.min_index - self.offset) as usize;
             let n = live.end() - live.start() + 1;
             let (low, high) = (&mut self.low[to..to + n], &mut self.high[to..to + n]);
@@ -535,20 +537,18 @@ impl Store {
                 }
             }
         }
-        self.total += other.total;
     }
 
     /// Bucket index holding the `rank`-th smallest index (0-based).
     fn index_at_rank(&self, rank: u64, ascending: bool) -> i32 {
-        let (min_index, max_index) = self.bounds();
-        let live = (min_index - self.offset) as usize..=(max_index - self.offset) as usize;
+        let live = self.live();
         let mut seen = 0;
         let mut reached = |pos: &usize| {
             seen += self.count(*pos);
             seen > rank
         };
         let found = if ascending { live.clone().find(&mut reached) } else { live.clone().rev().find(&mut reached) };
-        found.map_or(max_index, |pos| self.offset + pos as i32)
+        found.map_or(self.max_index, |pos| self.offset + pos as i32)
     }
 }
 
@@ -1007,7 +1007,7 @@ mod tests {
         if store.total == 0 {
             return (store.coarse, 0, Vec::new());
         }
-        let (lo, hi) = store.bounds();
+        let (lo, hi) = (store.min_index, store.max_index);
         let counts = (lo..=hi).map(|i| store.count((i - store.offset) as usize)).collect();
         (store.coarse, lo, counts)
     }
