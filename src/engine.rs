@@ -550,6 +550,7 @@ pub fn floor(model: &Model, paths: u64, seed: u64, threads: usize) -> Result<(Du
                 take_stratum(&strata, n as usize, j, &mut scratch);
                 sum += model.draw_variates(&mut rng, &mut scratch);
             }
+            sum += model.finish_variates(&mut scratch);
         }
         sum
     });

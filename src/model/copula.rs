@@ -55,11 +55,20 @@ impl Copula {
     /// Turn independent standard normals `z` into correlated ones, in place.
     #[inline]
     pub fn correlate(&self, z: &mut [f64]) {
+        self.correlate_lanes::<1>(z);
+    }
+
+    /// [`Copula::correlate`] for G paths at once: dimension i of lane g at
+    /// `z[i * G + g]`; each lane gets the same operations as alone.
+    #[inline]
+    pub fn correlate_lanes<const G: usize>(&self, z: &mut [f64]) {
         let d = self.inputs.len();
         // Lower-triangular product from the bottom row up, so z can be reused.
         for i in (0..d).rev() {
             let row = &self.lower[i * d..i * d + i + 1];
-            z[i] = row.iter().zip(&z[..=i]).map(|(l, x)| l * x).sum();
+            for g in 0..G {
+                z[i * G + g] = row.iter().enumerate().map(|(k, l)| l * z[k * G + g]).sum();
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 use std::sync::OnceLock;
 
-use super::special::{self, BetaFromNormal, beta_inc_inv, norm_cdf, norm_inv};
+use super::special::{self, BetaFromNormal, beta_inc_inv, lanes, norm_cdf, norm_inv};
 
 /// The set of values an input may take, e.g. [0, 1] for a stake or (0, ∞) for a
 /// multiple. A distribution is accepted only if it stays inside its input's domain.
@@ -399,14 +399,24 @@ impl Dist {
     /// ([`BetaFromNormal`]: within a few units of 1e-15 of its range).
     #[inline]
     pub fn from_normal(&self, z: f64) -> f64 {
+        self.from_normal_lanes([z])[0]
+    }
+
+    /// [`Dist::from_normal`] of G values at once (G paths' draws of one
+    /// input): one look at the distribution, then the same operations on
+    /// each lane, side by side, so that their chains of dependent steps
+    /// overlap (and vectorise where they can).
+    #[inline]
+    pub fn from_normal_lanes<const G: usize>(&self, z: [f64; G]) -> [f64; G] {
         match *self {
-            Dist::Fixed { value } => value,
-            Dist::Normal { mean, sd, domain } => domain.0.clamp(mean + sd * z),
-            Dist::Lognormal { median, sigma } => median * special::exp(sigma * z),
+            Dist::Fixed { value } => [value; G],
+            Dist::Normal { mean, sd, domain } => lanes(z, |z| domain.0.clamp(mean + sd * z)),
+            Dist::Lognormal { median, sigma } => lanes(z, |z| median * special::exp(sigma * z)),
             Dist::Pert { low, high, alpha, beta, ref from_normal, .. } => {
-                low + (high - low) * from_normal.get_or_init(|| BetaFromNormal::new(alpha, beta)).eval(z)
+                let table = from_normal.get_or_init(|| BetaFromNormal::new(alpha, beta));
+                lanes(table.eval_lanes(z), |x| low + (high - low) * x)
             }
-            _ => self.quantile(norm_cdf(z).min(1.0 - f64::EPSILON / 2.0)),
+            _ => lanes(z, |z| self.quantile(norm_cdf(z).min(1.0 - f64::EPSILON / 2.0))),
         }
     }
 
@@ -424,10 +434,17 @@ impl Dist {
     /// takes the same bits whatever its distribution and parameters.
     #[inline]
     pub fn from_bits(&self, bits: u64) -> f64 {
+        self.from_bits_lanes([bits])[0]
+    }
+
+    /// [`Dist::from_bits`] of G paths' bits at once (see
+    /// [`Dist::from_normal_lanes`]).
+    #[inline]
+    pub fn from_bits_lanes<const G: usize>(&self, bits: [u64; G]) -> [f64; G] {
         match self {
-            Dist::Fixed { value } => *value,
-            d if d.by_uniform() => d.quantile(open_unit(bits)),
-            d => d.from_normal(normal_from_bits(bits)),
+            Dist::Fixed { value } => [*value; G],
+            d if d.by_uniform() => lanes(bits, |b| d.quantile(open_unit(b))),
+            d => d.from_normal_lanes(lanes(bits, normal_from_bits)),
         }
     }
 
@@ -436,7 +453,13 @@ impl Dist {
     /// correlation, `from_normal(normal_score(b))` is `from_bits(b)`.
     #[inline]
     pub fn normal_score(&self, bits: u64) -> f64 {
-        if self.by_uniform() { norm_inv(open_unit(bits)) } else { normal_from_bits(bits) }
+        self.normal_score_lanes([bits])[0]
+    }
+
+    /// [`Dist::normal_score`] of G paths' bits at once.
+    #[inline]
+    pub fn normal_score_lanes<const G: usize>(&self, bits: [u64; G]) -> [f64; G] {
+        if self.by_uniform() { lanes(bits, |b| norm_inv(open_unit(b))) } else { lanes(bits, normal_from_bits) }
     }
 
     /// Mean of the distribution (for listings and tests).
