@@ -614,6 +614,24 @@ pub struct Draws {
 }
 
 impl Draws {
+    /// Set `input`'s value (not a dilution fraction's, which is no field).
+    #[inline(always)]
+    fn set(&mut self, input: Input, x: f64) {
+        match input {
+            Input::Initial => self.initial = x,
+            Input::GrowthShift => self.growth_shift = x,
+            Input::ShockSize => self.shock_size = x,
+            Input::RateMultiplier => self.rate_multiplier = x,
+            Input::BaseFraction => self.base_fraction = x,
+            Input::Cap => self.cap = x,
+            Input::BaseRatio => self.base_ratio = x,
+            Input::Stake => self.stake = x,
+            Input::Multiple => self.multiple = x,
+            Input::TerminalMultiple => self.terminal_multiple = x,
+            Input::DilutionFraction(_) => unreachable!("a dilution fraction is no field of a path's draws"),
+        }
+    }
+
     /// Column names and values, for `paths.csv`.
     pub fn columns(&self) -> [(&'static str, f64); 10] {
         [
@@ -946,31 +964,19 @@ impl Model {
             {
                 x = [value; G];
             }
-            let field: fn(&mut Draws) -> &mut f64 = match input {
-                Input::Initial => |d| &mut d.initial,
-                Input::GrowthShift => |d| &mut d.growth_shift,
-                Input::ShockSize => |d| &mut d.shock_size,
-                Input::RateMultiplier => |d| &mut d.rate_multiplier,
-                Input::BaseFraction => |d| &mut d.base_fraction,
-                Input::Cap => |d| &mut d.cap,
-                Input::BaseRatio => |d| &mut d.base_ratio,
-                Input::Stake => |d| &mut d.stake,
-                Input::Multiple => |d| &mut d.multiple,
-                Input::TerminalMultiple => |d| &mut d.terminal_multiple,
-                Input::DilutionFraction(i) => {
-                    let event = &self.dilution[*i];
-                    for (g, x) in x.into_iter().enumerate() {
-                        let happens = raw[g].dilution[*i].1 < event.probability;
-                        if happens {
-                            factors[g * years + event.year] *= 1.0 - x;
-                        }
-                        dilutions[g * events + i] = (x, happens);
+            if let Input::DilutionFraction(i) = *input {
+                let event = &self.dilution[i];
+                for (g, x) in x.into_iter().enumerate() {
+                    let happens = raw[g].dilution[i].1 < event.probability;
+                    if happens {
+                        factors[g * years + event.year] *= 1.0 - x;
                     }
-                    continue;
+                    dilutions[g * events + i] = (x, happens);
                 }
-            };
+                continue;
+            }
             for (d, x) in draws.iter_mut().zip(x) {
-                *field(d) = x;
+                d.set(*input, x);
             }
         }
         if self.terminal_multiple.is_none() {
@@ -1501,10 +1507,14 @@ impl Model {
         let room = (count - 1).checked_mul(stride).is_some_and(|last| last < normals.len());
         assert!(room, "room for every normal");
         let u0 = self.noise_sd * standard_normal(rng);
-        for i in 0..count {
-            // SAFETY: i * stride <= (count - 1) * stride < normals.len(), checked
-            // above without overflow.
-            unsafe { *normals.get_unchecked_mut(i * stride) = standard_normal(rng) };
+        let mut at = normals.as_mut_ptr();
+        for _ in 0..count {
+            // SAFETY: the i-th write is at i * stride <= (count - 1) * stride <
+            // normals.len(), checked above without overflow.
+            unsafe {
+                *at = standard_normal(rng);
+                at = at.wrapping_add(stride);
+            }
         }
         *outer = local;
         shocks.clear();
