@@ -779,7 +779,9 @@ impl Model {
         self.sources.iter().filter_map(|(i, _)| self.dist(*i).filter(|d| !d.is_fixed()).map(|d| (*i, d))).collect()
     }
 
-    /// The value `input` took on the path last simulated with `scratch`.
+    /// The value `input` took on the path last simulated with `scratch` by
+    /// [`Model::simulate_into`] (a run's blocks leave the scratch's inputs
+    /// alone).
     pub fn input_value(&self, input: Input, scratch: &PathScratch) -> f64 {
         let d = &scratch.inputs;
         match input {
@@ -937,7 +939,10 @@ impl Model {
                 other => raw[g].slot[slot_index(other)],
             })
         };
+        // One sampling for every path of a group: a run, a replay and the
+        // floor each stratify all of their paths or none.
         let lhs = !raw[0].strata.is_empty();
+        debug_assert!(raw.iter().all(|r| r.strata.is_empty() != lhs), "stratified and plain paths in one group");
         for (c, input) in self.copula.inputs.iter().enumerate() {
             let z: [f64; G] = match self.dist(*input) {
                 _ if lhs => std::array::from_fn(|g| {
@@ -1083,7 +1088,9 @@ impl Model {
     /// The inputs' values and the steps of ln R are worked out `GROUP`
     /// (four) paths at a time, once that many are drawn (the rest by
     /// `finish_block`): the same operations on each path as one at a time,
-    /// so the same bits.
+    /// so the same bits. The paths of a block are therefore all stratified
+    /// (`scratch.strata` holding each one's Latin hypercube uniforms) or
+    /// none.
     pub fn draw_path<R: Rng + Clone>(&self, rng: &mut R, scratch: &mut PathScratch, block: &mut Block, j: usize) {
         let g = block.pending.len();
         self.draw_bits(rng, &mut block.inputs.raw[g], &scratch.strata);
