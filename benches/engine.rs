@@ -45,7 +45,8 @@ fn floor(bencher: Bencher, threads: usize) {
     bencher.bench(|| engine::floor(&m, PATHS, 1, threads).expect("floor"));
 }
 
-/// Drawing the per-path inputs of 4096 paths (one thread).
+/// Drawing the per-path inputs of 4096 paths (one thread), four at a time as a
+/// run does: each path's bits, then the four paths' values side by side.
 #[divan::bench(sample_count = 20)]
 fn inputs(bencher: Bencher) {
     let (_, m) = model();
