@@ -900,25 +900,22 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     }
     let keys: Vec<&str> = args.vary.iter().map(|(k, _)| k.as_str()).collect();
     // sweep.csv: the summary.csv columns plus one column per varied key.
-    let mut csv = String::from("scenario,metric,mean,sd,se,p5,p10,p25,p50,p75,p90,p95");
-    for k in &keys {
-        csv.push(',');
-        csv.push_str(k);
-    }
-    csv.push('\n');
+    let mut csv = Vec::new();
+    let mut w = export::csv_writer(&mut csv);
+    let mut header = export::stats_header(&["scenario", "metric"]);
+    header.extend(keys.iter().map(|k| k.to_string()));
+    w.write_record(&header).map_err(io::Error::from)?;
     for ((s, r), combo) in scenarios.iter().zip(&results).zip(&combos) {
         for m in Summary::ALL {
-            let st = r.summary(m);
             let mut fields = vec![s.name.clone(), m.name().to_string()];
-            fields.extend([st.mean, st.sd, st.se].iter().chain(&st.percentiles).map(|x| export::format_stat(*x)));
-            fields.extend(combo.iter().map(|(_, v)| {
-                if v.contains([',', '"']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.clone() }
-            }));
-            csv.push_str(&fields.join(","));
-            csv.push('\n');
+            fields.extend(export::stat_fields(r.summary(m)));
+            fields.extend(combo.iter().map(|(_, v)| v.clone()));
+            w.write_record(&fields).map_err(io::Error::from)?;
         }
     }
-    staging.write_bytes("sweep.csv", csv.as_bytes())?;
+    w.flush()?;
+    drop(w);
+    staging.write_bytes("sweep.csv", &csv)?;
     let mut files = vec!["sweep.csv".to_string()];
     // sweep.png for one numeric key.
     let numeric: Option<Vec<f64>> = combos.iter().map(|c| c[0].1.parse::<f64>().ok()).collect();

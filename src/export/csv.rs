@@ -21,20 +21,23 @@ pub fn format_stat(x: f64) -> String {
     if x.is_finite() { format_number(x) } else { String::new() }
 }
 
-fn stat_fields(s: &Stat) -> Vec<String> {
+/// A statistic's mean, sd, se and percentiles as CSV cells.
+pub fn stat_fields(s: &Stat) -> Vec<String> {
     let mut f = vec![format_number(s.mean), format_stat(s.sd), format_stat(s.se)];
     f.extend(s.percentiles.iter().map(|p| format_number(*p)));
     f
 }
 
-fn header(first: &[&str]) -> Vec<String> {
+/// A header: `first`, then the statistics' columns of [`stat_fields`].
+pub fn stats_header(first: &[&str]) -> Vec<String> {
     let mut h: Vec<String> = first.iter().map(|s| s.to_string()).collect();
     h.extend(["mean", "sd", "se"].iter().map(|s| s.to_string()));
     h.extend(PERCENTILE_COLUMNS.iter().map(|s| s.to_string()));
     h
 }
 
-fn writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
+/// A CSV writer with the project's line ends.
+pub fn csv_writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
     csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out)
 }
 
@@ -50,8 +53,8 @@ impl Exporter for YearlyCsv {
         "yearly.csv"
     }
     fn write(&self, r: &RunReport<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let mut w = writer(out);
-        w.write_record(header(&["scenario", "metric", "year"]))?;
+        let mut w = csv_writer(out);
+        w.write_record(stats_header(&["scenario", "metric", "year"]))?;
         for m in Metric::ALL {
             for y in 0..r.result.layout.years {
                 let mut row = vec![r.scenario.name.clone(), m.name().to_string(), r.model.year(y).to_string()];
@@ -72,8 +75,8 @@ impl Exporter for PeriodsCsv {
         "periods.csv"
     }
     fn write(&self, r: &RunReport<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let mut w = writer(out);
-        w.write_record(header(&["scenario", "metric", "period", "time"]))?;
+        let mut w = csv_writer(out);
+        w.write_record(stats_header(&["scenario", "metric", "period", "time"]))?;
         for m in Metric::ALL {
             for k in 0..r.result.layout.periods {
                 let mut row =
@@ -94,8 +97,8 @@ impl Exporter for SummaryCsv {
         "summary.csv"
     }
     fn write(&self, r: &RunReport<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let mut w = writer(out);
-        w.write_record(header(&["scenario", "metric"]))?;
+        let mut w = csv_writer(out);
+        w.write_record(stats_header(&["scenario", "metric"]))?;
         for s in Summary::ALL {
             let mut row = vec![r.scenario.name.clone(), s.name().to_string()];
             row.extend(stat_fields(r.result.summary(s)));
@@ -120,7 +123,7 @@ impl Exporter for PathsCsv {
         let m = r.model;
         let lay = m.layout;
         let dilutions = r.scenario.equity.as_ref().map_or(0, |e| e.dilution.len());
-        let mut w = writer(out);
+        let mut w = csv_writer(out);
         let mut header: Vec<String> = ["path", "period", "time", "year"].iter().map(|s| s.to_string()).collect();
         header.extend(Metric::ALL.iter().map(|x| x.name().to_string()));
         header.extend(crate::model::Draws::default().columns().iter().map(|(n, _)| format!("input_{n}")));
@@ -137,11 +140,11 @@ impl Exporter for PathsCsv {
                 return;
             }
             let inputs: Vec<String> = scratch
-                .inputs
+                .inputs()
                 .columns()
                 .iter()
                 .map(|(_, v)| if v.is_finite() { format_number(*v) } else { String::new() })
-                .chain(scratch.dilutions.iter().flat_map(|(f, h)| [format_number(*f), u8::from(*h).to_string()]))
+                .chain(scratch.dilutions().iter().flat_map(|(f, h)| [format_number(*f), u8::from(*h).to_string()]))
                 .collect();
             for k in 0..lay.periods {
                 let mut row = vec![

@@ -20,6 +20,7 @@ use crate::scenario::Scenario;
 
 pub use self::charts::{ChartFormat, ChartOptions, ScenarioDigest, comparison_charts, scenario_charts};
 pub use self::csv::{PathsCsv, PeriodsCsv, SummaryCsv, YearlyCsv, format_number, format_stat};
+pub use self::csv::{csv_writer, stat_fields, stats_header};
 pub use self::manifest::{ManifestJson, utc_timestamp};
 pub use self::report::{ScenarioReport, comparison_csv, comparison_markdown, scenario_markdown};
 

@@ -8,10 +8,11 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::charts::{EmbeddedChart, ScenarioDigest};
-use super::{Exporter, RunReport, format_number, format_stat};
+use super::csv::{csv_writer, stat_fields, stats_header};
+use super::{Exporter, RunReport, format_number};
 use crate::model::Summary;
 use crate::sensitivity::Sensitivity;
-use crate::stats::{PERCENTILE_COLUMNS, Stat};
+use crate::stats::Stat;
 
 /// The path summaries of the headline table, with what they mean; the
 /// counter-share's only where the scenario has one.
@@ -269,20 +270,19 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
 /// `comparison.csv`: scenario,metric,mean,sd,se,p5…p95, one row per scenario
 /// and path summary, numbers written as in `summary.csv`.
 pub fn comparison_csv(runs: &[ScenarioDigest]) -> io::Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    let mut header = vec!["scenario", "metric", "mean", "sd", "se"];
-    header.extend(PERCENTILE_COLUMNS);
-    w.write_record(&header)?;
+    let mut out = Vec::new();
+    let mut w = csv_writer(&mut out);
+    w.write_record(stats_header(&["scenario", "metric"]))?;
     for r in runs {
         for m in Summary::ALL {
-            let st = r.summary(m);
             let mut row = vec![r.name.clone(), m.name().to_string()];
-            row.extend([st.mean, st.sd, st.se].iter().map(|x| format_stat(*x)));
-            row.extend(st.percentiles.iter().map(|x| format_number(*x)));
+            row.extend(stat_fields(r.summary(m)));
             w.write_record(&row)?;
         }
     }
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    w.flush()?;
+    drop(w);
+    Ok(out)
 }
 
 #[cfg(test)]

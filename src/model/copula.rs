@@ -52,14 +52,9 @@ impl Copula {
         self.inputs.len()
     }
 
-    /// Turn independent standard normals `z` into correlated ones, in place.
-    #[inline]
-    pub fn correlate(&self, z: &mut [f64]) {
-        self.correlate_lanes::<1>(z);
-    }
-
-    /// [`Copula::correlate`] for G paths at once: dimension i of lane g at
-    /// `z[i * G + g]`; each lane gets the same operations as alone.
+    /// Turn independent standard normals into correlated ones, in place, for
+    /// G paths at once: dimension i of lane g at `z[i * G + g]`; each lane
+    /// gets the same operations as alone.
     #[inline]
     pub fn correlate_lanes<const G: usize>(&self, z: &mut [f64]) {
         let d = self.inputs.len();

@@ -414,7 +414,7 @@ impl Dist {
             Dist::Lognormal { median, sigma } => lanes(z, |z| median * special::exp(sigma * z)),
             Dist::Pert { low, high, alpha, beta, ref from_normal, .. } => {
                 let table = from_normal.get_or_init(|| BetaFromNormal::new(alpha, beta));
-                lanes(table.eval_lanes(z), |x| low + (high - low) * x)
+                lanes(z, |z| low + (high - low) * table.eval(z))
             }
             _ => lanes(z, |z| self.quantile(norm_cdf(z).min(1.0 - f64::EPSILON / 2.0))),
         }
@@ -583,6 +583,18 @@ mod tests {
         // The normal clamps to its domain like a direct draw.
         let stake = Dist::normal(0.5, 0.1, Domain::UNIT).unwrap();
         assert_eq!(stake.from_normal(-8.0), 0.0);
+    }
+
+    /// A PERT's values for four paths at once are its values one at a time,
+    /// bit for bit, also when some lane is outside the table's range (or not
+    /// a number).
+    #[test]
+    fn a_pert_for_four_paths_is_its_values_one_at_a_time() {
+        let pert = Dist::pert(20.0, 22.0, 25.0, Domain::POSITIVE).unwrap();
+        for z in [[-8.4, -1.0, 0.3, 7.9], [-9.0, 0.5, f64::NAN, BetaFromNormal::Z]] {
+            let one_by_one = z.map(|z| pert.from_normal(z).to_bits());
+            assert_eq!(pert.from_normal_lanes(z).map(f64::to_bits), one_by_one, "{z:?}");
+        }
     }
 
     /// A PERT drawn by a copula or a Latin hypercube stratum (its tabulated

@@ -213,15 +213,26 @@ pub struct PathScratch {
     /// ([`Model::draw_variates`]), as a block keeps them.
     group: InputGroup,
     grouped: usize,
-    /// The inputs of the last path [`Model::simulate_into`] simulated, and
-    /// each dilution event's fraction and whether it happened.
-    pub inputs: Draws,
-    pub dilutions: Vec<(f64, bool)>,
     /// Latin hypercube: this path's stratified uniforms, one per dimension
     /// (see [`Model::lhs_dims`]); empty for plain Monte Carlo.
     pub strata: Vec<f64>,
     /// A one-path block for [`Model::simulate_into`].
     block: Option<Block>,
+}
+
+impl PathScratch {
+    /// The inputs of the path [`Model::simulate_into`] last simulated with
+    /// this scratch (all zero before any): those its one-path block worked
+    /// out (`cap` is infinite without a cap).
+    pub fn inputs(&self) -> Draws {
+        self.block.as_ref().map_or_else(Draws::default, |b| b.inputs.draws[0])
+    }
+
+    /// That path's dilution events: each one's fraction and whether it
+    /// happened (none before any path).
+    pub fn dilutions(&self) -> &[(f64, bool)] {
+        self.block.as_ref().map_or(&[], |b| &b.inputs.dilutions[..b.inputs.raw[0].dilution.len()])
+    }
 }
 
 /// Per-path state of a block of paths between [`Model::draw_path`] and
@@ -780,10 +791,9 @@ impl Model {
     }
 
     /// The value `input` took on the path last simulated with `scratch` by
-    /// [`Model::simulate_into`] (a run's blocks leave the scratch's inputs
-    /// alone).
+    /// [`Model::simulate_into`].
     pub fn input_value(&self, input: Input, scratch: &PathScratch) -> f64 {
-        let d = &scratch.inputs;
+        let d = &scratch.inputs();
         match input {
             Input::Initial => d.initial,
             Input::GrowthShift => d.growth_shift,
@@ -795,7 +805,7 @@ impl Model {
             Input::Stake => d.stake,
             Input::Multiple => d.multiple,
             Input::TerminalMultiple => d.terminal_multiple,
-            Input::DilutionFraction(i) => scratch.dilutions.get(i).map_or(f64::NAN, |x| x.0),
+            Input::DilutionFraction(i) => scratch.dilutions().get(i).map_or(f64::NAN, |x| x.0),
         }
     }
 
@@ -851,8 +861,6 @@ impl Model {
             shocks: Vec::with_capacity(self.shock_first.len()),
             group: self.input_group(),
             grouped: 0,
-            inputs: Draws::default(),
-            dilutions: vec![(0.0, false); self.dilution.len()],
             strata: Vec::new(),
             block: None,
         }
@@ -1011,9 +1019,6 @@ impl Model {
         self.draw_path(rng, scratch, &mut block, 0);
         let mut events = [PathEvents::default()];
         self.finish_block(&mut block, 1, values, 1, &mut events);
-        // The path's inputs, worked out alone (the first of its group).
-        scratch.inputs = block.inputs.draws[0];
-        scratch.dilutions.copy_from_slice(&block.inputs.dilutions[..self.dilution.len()]);
         scratch.block = Some(block);
         events[0]
     }

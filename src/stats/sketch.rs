@@ -341,7 +341,13 @@ impl Store {
     /// the store has counts (so that its lowest and highest are valid).
     #[inline(always)]
     fn covers(&self, lo: i32, hi: i32) -> bool {
-        self.total > 0 && lo >= self.offset && hi < self.offset + self.len() as i32
+        self.total > 0 && self.spans(lo, hi)
+    }
+
+    /// True when the array holds indices `lo..=hi` (whatever it has counted).
+    #[inline(always)]
+    fn spans(&self, lo: i32, hi: i32) -> bool {
+        lo >= self.offset && hi < self.offset + self.len() as i32
     }
 
     /// Make room for indices `lo..=hi` taken with `at` mantissa bits dropped,
@@ -460,13 +466,13 @@ impl Store {
     ///
     /// # Safety
     ///
-    /// Every `index(item)` must lie in `lo..=hi`, and the store must cover
-    /// `lo..=hi` ([`Store::covers`]).
+    /// Every `index(item)` must lie in `lo..=hi`, and the store's array must
+    /// hold `lo..=hi` ([`Store::spans`]).
     #[inline(always)]
     unsafe fn count_within<T: Copy>(&mut self, items: &[T], index: impl Fn(T) -> isize, lo: i32, hi: i32) {
-        // (The array's bounds alone: a store counting its first values has
-        // laid out its array but has no total yet, which `covers` asks for.)
-        debug_assert!(lo >= self.offset && hi < self.offset + self.len() as i32, "{lo}..={hi} outside the array");
+        // (Not `covers`: a store counting its first values has laid out its
+        // array but has no total yet.)
+        debug_assert!(self.spans(lo, hi), "{lo}..={hi} outside the array");
         // Where index 0 would be in each array: `i`'s count is then at
         // `i` from there, with no subtraction of the offset for each value.
         let low = self.low.as_mut_ptr().wrapping_offset(-(self.offset as isize));

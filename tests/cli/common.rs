@@ -51,6 +51,13 @@ impl Workspace {
         String::from_utf8_lossy(&out.get_output().stderr).to_string()
     }
 
+    /// Run revshare with `args` quickly (500 paths, no charts, quiet) into
+    /// the folder `out`, and assert that it succeeds. Returns that folder.
+    pub fn runs(&self, args: &[&str], out: &str) -> PathBuf {
+        self.cmd().args(args).args(["--paths", "500", "--no-charts", "-q", "--out", out]).assert().success();
+        self.path().join(out)
+    }
+
     /// [`Workspace::exits_2`], with a message that says `says` and gives a fix.
     pub fn refused(&self, args: &[&str], says: &str) -> String {
         let err = self.exits_2(args);

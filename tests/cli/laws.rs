@@ -73,7 +73,7 @@ rho = -0.5
     let n = 100_000u64;
     let (mut initial, mut shift, mut multiplier, mut fraction) = (vec![], vec![], vec![], vec![]);
     each_path(&m, 11, n, |_, _, scratch| {
-        let d = &scratch.inputs;
+        let d = &scratch.inputs();
         initial.push(d.initial);
         shift.push(d.growth_shift);
         multiplier.push(d.rate_multiplier);
@@ -187,7 +187,7 @@ fn termination_stops_the_share_from_its_period_on() {
     let n = 20_000u64;
     let mut terminated = 0u64;
     each_path(&m, 7, n, |values, events, scratch| {
-        let d = &scratch.inputs;
+        let d = &scratch.inputs();
         let at = |metric: Metric, k: usize| values[lay.period(metric, k)];
         // The first period that paid nothing: the period of termination.
         let end = (0..lay.periods).find(|k| at(Metric::Payment, *k) == 0.0).unwrap_or(lay.periods);
@@ -275,7 +275,7 @@ cap = { dist = "uniform", low = 10.0, high = 30.0 }
     let n = 20_000u64;
     let (mut hit, mut below_max) = (0u64, 0u64);
     each_path(&m, 9, n, |values, events, scratch| {
-        let d = &scratch.inputs;
+        let d = &scratch.inputs();
         let cap = d.cap;
         assert!((10.0..=30.0).contains(&cap), "cap {cap}");
         let at = |metric: Metric, k: usize| values[lay.period(metric, k)];
@@ -362,10 +362,10 @@ rho = 0.5
         let mut out = Vec::new();
         each_path(&m, 5, 3000, |v, _, scratch| {
             let col = |metric: Metric| (0..lay.periods).map(|k| v[lay.period(metric, k)]).collect::<Vec<f64>>();
-            let r0 = scratch.inputs.initial;
+            let r0 = scratch.inputs().initial;
             out.push(Path {
-                inputs: scratch.inputs.columns().to_vec(),
-                dilution: scratch.dilutions.clone(),
+                inputs: scratch.inputs().columns().to_vec(),
+                dilution: scratch.dilutions().to_vec(),
                 revenue: col(Metric::Revenue),
                 growth: col(Metric::RunRate).iter().map(|r| r.ln() - r0.ln()).collect(),
                 paid: col(Metric::Payment),

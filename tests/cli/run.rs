@@ -472,12 +472,8 @@ fn sweep_ranges_and_several_keys_run_every_combination() {
         assert!(sweep.lines().any(|l| l.ends_with(&format!(",{d},{r}"))), "missing {d},{r}");
     }
     // A bad value is refused before anything runs.
-    ws.cmd()
-        .args(["sweep", "deal.toml", "--vary", "revenue_share.cap=10,-5", "--out", "bad"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--vary revenue_share.cap=-5"));
-    assert!(!ws.path().join("bad").exists());
+    let err = ws.exits_2(&["sweep", "deal.toml", "--vary", "revenue_share.cap=10,-5"]);
+    assert!(err.contains("--vary revenue_share.cap=-5"), "{err}");
 }
 
 /// A sweep's values are TOML values, commas inside an array or table
@@ -656,21 +652,16 @@ fn sweep_errors_are_laid_at_the_vary_once_and_years_errors_at_what_changed_them(
     assert!(err.contains("error: --set years=[2026,2027]: revenue_share.until: until 2028 is outside"), "{err}");
     assert!(err.contains("fix: also set revenue_share.until to a year from 2026 to 2027"), "{err}");
     // The fix it gives works.
-    ws.cmd()
-        .args(["run", "deal.toml", "--set", "years=[2026,2027]", "--set", "revenue_share.until=2027"])
-        .args(["--paths", "500", "--no-charts", "-q", "--out", "fixed"])
-        .assert()
-        .success();
+    ws.runs(&["run", "deal.toml", "--set", "years=[2026,2027]", "--set", "revenue_share.until=2027"], "fixed");
     let err = refused(&["run", "deal.toml", "--set", "years=[2025,2028]"]);
     assert!(err.contains("error: --set years=[2025,2028]: revenue.growth: the first simulated year 2025"), "{err}");
-    // The README's example of values with commas inside.
-    let out = tempfile::tempdir().unwrap();
-    revshare(&repo())
-        .args(["sweep", "scenarios/amended-2026.toml", "--vary", "years=[2026,2030],[2026,2032]"])
-        .args(["--paths", "500", "--no-charts", "-q", "--out"])
-        .arg(out.path())
-        .assert()
-        .success();
+    // The README's example of values with commas inside: each value whole.
+    let scenario = repo().join("scenarios/amended-2026.toml");
+    let out = ws.runs(&["sweep", scenario.to_str().unwrap(), "--vary", "years=[2026,2030],[2026,2032]"], "readme");
+    let sweep = String::from_utf8(read(&out.join("amended-2026-sweep/sweep.csv"))).unwrap();
+    for years in ["[2026,2030]", "[2026,2032]"] {
+        assert_eq!(sweep.lines().filter(|l| l.ends_with(&format!(",\"{years}\""))).count(), 8, "{sweep}");
+    }
 }
 
 /// A key that the command line gives twice, or replaces after setting a key
@@ -697,11 +688,11 @@ fn a_key_given_twice_on_the_command_line_is_refused() {
         "is given by both --set revenue_share.cap=30 and --vary revenue_share.cap=40,50",
     );
     // A table, then a key inside it, is fine: the key goes into the new table.
-    ws.cmd()
-        .args(["run", "deal.toml", "--set", "revenue_share={rate=0.1}", "--set", "revenue_share.cap=30"])
-        .args(["--paths", "500", "--no-charts", "-q", "--out", "ok"])
-        .assert()
-        .success();
+    let out =
+        ws.runs(&["run", "deal.toml", "--set", "revenue_share={rate=0.1}", "--set", "revenue_share.cap=30"], "ok");
+    let m: serde_json::Value = serde_json::from_slice(&read(&out.join("deal/manifest.json"))).unwrap();
+    let share = &m["resolved"]["revenue_share"];
+    assert_eq!((share["rate"].as_f64(), share["cap"].as_f64()), (Some(0.1), Some(30.0)), "{share}");
 }
 
 /// The sample sd and se of a single path are undefined: empty cells (as a
@@ -740,12 +731,11 @@ fn one_path_has_no_sd_and_a_target_counts_only_on_enough_paths() {
         assert!(paths(out) >= 1000, "reached with {} paths: {stdout}", paths(out));
         assert!(stdout.contains(": reached with"), "{stdout}");
     }
-    ws.cmd()
-        .args(["run", "deal.toml", "--paths", "100", "--target-se", "pv_share=1%", "--max-paths", "500"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--max-paths 500 is below the 1000 paths"))
-        .stderr(predicate::str::contains("fix: give --max-paths 1000 or more"));
+    let err = ws.refused(
+        &["run", "deal.toml", "--paths", "100", "--target-se", "pv_share=1%", "--max-paths", "500"],
+        "--max-paths 500 is below the 1000 paths",
+    );
+    assert!(err.contains("fix: give --max-paths 1000 or more"), "{err}");
 }
 
 /// With --target-se, --export-paths N must not exceed the paths the run
@@ -756,14 +746,11 @@ fn export_paths_with_a_target_is_exactly_n_or_refused() {
     let ws = Workspace::new();
     ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4"));
     let target = ["--target-se", "pv_share=0.2%", "--paths", "1000", "--no-charts"];
-    ws.cmd()
-        .args(["run", "deal.toml", "--export-paths", "2000", "--out", "bad"])
-        .args(target)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--export-paths 2000 is more than the 1000 paths the run starts from"))
-        .stderr(predicate::str::contains("fix: start from at least 2000 paths (--paths 2000)"));
-    assert!(!ws.path().join("bad").exists());
+    let err = ws.refused(
+        &[&["run", "deal.toml", "--export-paths", "2000"][..], &target].concat(),
+        "--export-paths 2000 is more than the 1000 paths the run starts from",
+    );
+    assert!(err.contains("fix: start from at least 2000 paths (--paths 2000)"), "{err}");
     ws.cmd().args(["run", "deal.toml", "--export-paths", "1000", "-q"]).args(target).assert().success();
     let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("output/deal/manifest.json"))).unwrap();
     assert!(m["paths"].as_u64().unwrap() > 1000, "the target needed more paths");
@@ -948,11 +935,7 @@ fn overrides_are_shown_wherever_the_description_is() {
     assert_eq!(read(&ws.path().join("output/deal/summary.csv")), baseline, "the baseline was overwritten");
     assert!(String::from_utf8(read(&ws.path().join("output/deal-10pct/summary.csv"))).unwrap().contains("deal-10pct,"));
     // ... for one scenario at a time.
-    ws.cmd()
-        .args(["run", "deal.toml", "other.toml", "--paths", "500", "--set", "name=\"x\"", "--out", "bad"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("run them one at a time"));
+    ws.refused(&["run", "deal.toml", "other.toml", "--paths", "500", "--set", "name=\"x\""], "run them one at a time");
 }
 
 /// With a counter-share, what the holder keeps (pv_net) and pays back

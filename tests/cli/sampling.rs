@@ -66,9 +66,9 @@ fn lhs_pairs_the_inputs_strata_at_random() {
     let m = Model::new(&s);
     let (mut initial, mut multiplier, mut shift) = (Vec::new(), Vec::new(), Vec::new());
     engine::replay(&m, 3, 4096, 4096, |_, _, _, scratch| {
-        initial.push(scratch.inputs.initial);
-        multiplier.push(scratch.inputs.rate_multiplier);
-        shift.push(scratch.inputs.growth_shift);
+        initial.push(scratch.inputs().initial);
+        multiplier.push(scratch.inputs().rate_multiplier);
+        shift.push(scratch.inputs().growth_shift);
     });
     let n = initial.len() as f64;
     let independent = spearman(&initial, &multiplier);
@@ -111,7 +111,7 @@ fn lhs_is_reproducible_with_any_thread_count_and_keeps_the_marginals() {
     let s = Scenario::load(&ws.path().join("deal.toml")).unwrap();
     let m = Model::new(&s);
     let mut multipliers = Vec::new();
-    engine::replay(&m, 1, 4096, 4096, |_, _, _, scratch| multipliers.push(scratch.inputs.rate_multiplier));
+    engine::replay(&m, 1, 4096, 4096, |_, _, _, scratch| multipliers.push(scratch.inputs().rate_multiplier));
     multipliers.sort_by(f64::total_cmp);
     // Exactly one draw in each of the 4096 strata of [0.8, 1.2].
     for (k, x) in multipliers.iter().enumerate() {
