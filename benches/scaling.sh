@@ -15,14 +15,17 @@
 # needs Python 3.11+ with NumPy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 if [[ $# -ge 1 ]]; then
     bin=$(cd "$1" && pwd)
-    prebuilt=(--bin-dir "$bin")
 else
-    # table.py builds revshare and the floor itself.
+    # Built once here; table.py then takes them from the same folder.
     cargo build --release --quiet
-    bin=$(pwd)/target/release
-    prebuilt=()
+    bin=$tmp/bin
+    mkdir "$bin"
+    ln -s "$(pwd)/target/release/revshare" "$bin/revshare"
+    ln -s "$(python3 -c 'import sys; sys.path.insert(0, "benches"); import table; print(table.build_floor())')" "$bin/floor"
 fi
 n=$(nproc)
 if ((n < 2)); then
@@ -34,9 +37,6 @@ for t in 2 4 8 16 32 64; do
     if ((t < n)); then threads+=",$t"; fi
 done
 threads+=",$n"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 echo "== machine: $n cores"
 lscpu | grep -E "Model name|Thread\(s\) per core|Core\(s\) per socket|Socket\(s\)" || true
 
@@ -70,6 +70,6 @@ for t in "$n" 2; do
 done
 
 echo "== table"
-python3 benches/table.py "${prebuilt[@]}" --paths 1e6,1e7 --threads "$threads" --repeat 3
+python3 benches/table.py --bin-dir "$bin" --paths 1e6,1e7 --threads "$threads" --repeat 3
 echo "== 1e8 paths"
-python3 benches/table.py "${prebuilt[@]}" --paths 1e8 --threads "1,$n" --repeat 1 --numpy-max 0
+python3 benches/table.py --bin-dir "$bin" --paths 1e8 --threads "1,$n" --repeat 1 --numpy-max 0

@@ -36,15 +36,9 @@ fn check_against_exact(file: &Path, paths: u64) -> RunResult {
     let r = engine::run(&m, &RunOptions { paths, seed: s.seed, threads: 2, progress: None, cancel: None }).unwrap();
     let alias = m.aliases();
     let slots: Vec<usize> = (0..m.layout.len()).filter(|s| alias[*s] == *s).collect();
-    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(paths as usize); slots.len()];
-    engine::replay(&m, s.seed, paths, paths, |_, path, _, _| {
-        for (v, slot) in values.iter_mut().zip(&slots) {
-            v.push(path[*slot]);
-        }
-    });
+    let values = sorted_values(&m, s.seed, paths, &slots);
     let alpha = r.resolution.relative_accuracy();
-    for (v, slot) in values.iter_mut().zip(&slots) {
-        v.sort_by(f64::total_cmp);
+    for (v, slot) in values.iter().zip(&slots) {
         for (q, got) in PERCENTILES.iter().zip(r.stats[*slot].percentiles) {
             let exact = exact_percentile(v, *q);
             assert!(
@@ -57,6 +51,19 @@ fn check_against_exact(file: &Path, paths: u64) -> RunResult {
         }
     }
     r
+}
+
+/// The values of `slots` on the first `paths` paths of a run of `paths`
+/// paths, replayed one by one, each slot's sorted.
+fn sorted_values(m: &Model, seed: u64, paths: u64, slots: &[usize]) -> Vec<Vec<f64>> {
+    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(paths as usize); slots.len()];
+    engine::replay(m, seed, paths, paths, |_, path, _, _| {
+        for (v, slot) in values.iter_mut().zip(slots) {
+            v.push(path[*slot]);
+        }
+    });
+    values.iter_mut().for_each(|v| v.sort_by(f64::total_cmp));
+    values
 }
 
 /// Thirty years of monthly steps of the shipped scenario, growth ending in
@@ -254,22 +261,15 @@ fn percentiles_between_order_statistics_of_opposite_sign_are_within_the_bound() 
     let mut in_point = 0;
     for paths in [10, 20, 50] {
         let r = engine::run(&m, &RunOptions { paths, seed: s.seed, threads: 1, progress: None, cancel: None }).unwrap();
-        let mut values = vec![Vec::new(); m.layout.len()];
-        engine::replay(&m, s.seed, paths, paths, |_, path, _, _| {
-            for (v, x) in values.iter_mut().zip(path) {
-                v.push(*x);
-            }
-        });
-        for (slot, v) in values.iter_mut().enumerate() {
-            v.sort_by(f64::total_cmp);
-            for (i, p) in [0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95].into_iter().enumerate() {
+        let slots: Vec<usize> = (0..m.layout.len()).collect();
+        for (slot, v) in sorted_values(&m, s.seed, paths, &slots).iter().enumerate() {
+            for (&p, got) in PERCENTILES.iter().zip(r.stats[slot].percentiles) {
                 let h = (paths - 1) as f64 * p;
                 let (lo, f) = (h.floor() as usize, h - h.floor());
                 if f == 0.0 || !(v[lo] < 0.0 && v[lo + 1] > 0.0) {
                     continue;
                 }
-                let (got, exact) = (r.stats[slot].percentiles[i], exact_percentile(v, p));
-                let bound = RELATIVE_ACCURACY * ((1.0 - f) * v[lo].abs() + f * v[lo + 1].abs());
+                let (exact, bound) = (exact_percentile(v, p), bound(v, p, RELATIVE_ACCURACY));
                 assert!(
                     (got - exact).abs() <= bound,
                     "{paths} paths, slot {slot}, p{p}: {got} vs {exact} (bound {bound})"
