@@ -33,19 +33,23 @@ impl Domain {
         above && below
     }
 
-    /// Human form, e.g. `[0, 1]` or `> 0`.
+    /// The set as an interval, e.g. `[0, 1]` or `(0, ∞)`.
     pub fn describe(&self) -> String {
+        let low = if self.low.is_finite() { Num(self.low).to_string() } else { "−∞".into() };
+        let high = if self.high.is_finite() { Num(self.high).to_string() } else { "∞".into() };
+        let open = self.low_open || !self.low.is_finite();
+        let close = self.high_open || !self.high.is_finite();
+        format!("{}{low}, {high}{}", if open { "(" } else { "[" }, if close { ")" } else { "]" })
+    }
+
+    /// What a value must be, to follow "it must be": `in [0, 1]`, `> 0`,
+    /// `≥ 0` or `finite`.
+    pub fn requirement(&self) -> String {
         match (self.low.is_finite(), self.high.is_finite()) {
-            (false, false) => "any finite number".into(),
-            (true, false) => format!("{} {}", if self.low_open { ">" } else { "≥" }, self.low),
-            (false, true) => format!("{} {}", if self.high_open { "<" } else { "≤" }, self.high),
-            (true, true) => format!(
-                "{}{}, {}{}",
-                if self.low_open { "(" } else { "[" },
-                self.low,
-                self.high,
-                if self.high_open { ")" } else { "]" }
-            ),
+            (false, false) => "finite".into(),
+            (true, false) => format!("{} {}", if self.low_open { ">" } else { "≥" }, Num(self.low)),
+            (false, true) => format!("{} {}", if self.high_open { "<" } else { "≤" }, Num(self.high)),
+            (true, true) => format!("in {}", self.describe()),
         }
     }
 
@@ -55,6 +59,23 @@ impl Domain {
         let lo = if self.low_open { self.low.next_up() } else { self.low };
         let hi = if self.high_open { self.high.next_down() } else { self.high };
         x.clamp(lo, hi)
+    }
+}
+
+/// A number as a message shows it: as Rust writes it (`0.2`, `-5`, `38`),
+/// but in exponent form when that would be long (`1e308`, not 309 digits;
+/// `1e-300`, not 300 zeros).
+#[derive(Clone, Copy, Debug)]
+pub struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
+            write!(f, "{x:e}")
+        } else {
+            write!(f, "{x}")
+        }
     }
 }
 
@@ -160,8 +181,8 @@ fn check_in(domain: Domain, key: &'static str, x: f64) -> Result<(), DistError> 
         Err(err(
             "out-of-range",
             key,
-            format!("{x} is outside the allowed range {}", domain.describe()),
-            format!("give a value in {}", domain.describe()),
+            format!("{} is out of range: it must be {}", Num(x), domain.requirement()),
+            format!("give a value {}", domain.requirement()),
         ))
     }
 }
@@ -171,7 +192,7 @@ fn check_ordered(low: f64, high: f64) -> Result<(), DistError> {
         Err(err(
             "low-above-high",
             "low",
-            format!("`low` ({low}) is above `high` ({high})"),
+            format!("`low` ({}) is above `high` ({})", Num(low), Num(high)),
             "swap them, or correct the one that is wrong",
         ))
     } else {
@@ -185,7 +206,7 @@ fn check_mode(low: f64, mode: f64, high: f64) -> Result<(), DistError> {
         Err(err(
             "mode-outside",
             "mode",
-            format!("`mode` ({mode}) is outside [low, high] = [{low}, {high}]"),
+            format!("`mode` ({}) is outside [low, high] = [{}, {}]", Num(mode), Num(low), Num(high)),
             "the mode must lie between low and high",
         ))
     } else {
@@ -241,7 +262,7 @@ impl Dist {
             return Err(err(
                 "negative-spread",
                 "sd",
-                format!("`sd` ({sd}) is negative"),
+                format!("`sd` ({}) is negative", Num(sd)),
                 "give a standard deviation ≥ 0",
             ));
         }
@@ -253,7 +274,9 @@ impl Dist {
                 "normal-outside-range",
                 "sd",
                 format!(
-                    "a normal with mean {mean} and sd {sd} can fall outside {} (its mean must be at least {NORMAL_MARGIN_SD} sd inside)",
+                    "a normal with mean {} and sd {} can fall outside {} (its mean must be at least {NORMAL_MARGIN_SD} sd inside)",
+                    Num(mean),
+                    Num(sd),
                     domain.describe()
                 ),
                 "use a bounded distribution (uniform, triangular, pert) or lognormal, or a smaller sd",
@@ -270,19 +293,24 @@ impl Dist {
             return Err(err(
                 "median-not-positive",
                 "median",
-                format!("`median` ({median}) must be > 0"),
+                format!("`median` ({}) must be > 0", Num(median)),
                 "give a positive median",
             ));
         }
         if sigma < 0.0 {
-            return Err(err("negative-spread", "sigma", format!("`sigma` ({sigma}) is negative"), "give a sigma ≥ 0"));
+            return Err(err(
+                "negative-spread",
+                "sigma",
+                format!("`sigma` ({}) is negative", Num(sigma)),
+                "give a sigma ≥ 0",
+            ));
         }
         if domain.high.is_finite() || (domain.low.is_finite() && domain.low > 0.0) {
             if sigma > 0.0 {
                 return Err(err(
                     "lognormal-unbounded",
                     "dist",
-                    format!("a lognormal is unbounded above, but this input must lie in {}", domain.describe()),
+                    format!("a lognormal is unbounded above, but this input must be {}", domain.requirement()),
                     "use a bounded distribution (uniform, triangular or pert)",
                 ));
             }
@@ -308,7 +336,12 @@ impl Dist {
             ));
         }
         if let Some(w) = weights.iter().find(|w| **w < 0.0) {
-            return Err(err("discrete-weights", "weights", format!("weight {w} is negative"), "weights must be ≥ 0"));
+            return Err(err(
+                "discrete-weights",
+                "weights",
+                format!("weight {} is negative", Num(*w)),
+                "weights must be ≥ 0",
+            ));
         }
         let total: f64 = weights.iter().sum();
         if !(total > 0.0 && total.is_finite()) {
@@ -488,6 +521,30 @@ mod tests {
     /// continuous ones (a draw with the wrong spread or shape fails it, not
     /// only one with the wrong mean), and each value's frequency within 5
     /// standard errors for the discrete one.
+    /// Messages show numbers short: a value typed as 1e308 is not shown
+    /// as 309 digits, and a domain reads after "it must be".
+    #[test]
+    fn numbers_and_domains_read_well_in_messages() {
+        let shown = |x: f64| Num(x).to_string();
+        assert_eq!(shown(0.2), "0.2");
+        assert_eq!(shown(-5.0), "-5");
+        assert_eq!(shown(38.0), "38");
+        assert_eq!(shown(0.0), "0");
+        assert_eq!(shown(-1e308), "-1e308");
+        assert_eq!(shown(1e-300), "1e-300");
+        assert_eq!(shown(123456.5), "123456.5");
+        assert_eq!(Domain::UNIT.requirement(), "in [0, 1]");
+        assert_eq!(Domain::UNIT_HALF_OPEN.describe(), "[0, 1)");
+        assert_eq!(Domain::NON_NEGATIVE.requirement(), "≥ 0");
+        assert_eq!(Domain::NON_NEGATIVE.describe(), "[0, ∞)");
+        assert_eq!(Domain::POSITIVE.requirement(), "> 0");
+        assert_eq!(Domain::REAL.requirement(), "finite");
+        assert_eq!(Domain::REAL.describe(), "(−∞, ∞)");
+        let err = Dist::uniform(-1e300, 1.0, Domain::UNIT).expect_err("below the domain");
+        assert_eq!(err.message, "-1e300 is out of range: it must be in [0, 1]");
+        assert_eq!(err.fix, "give a value in [0, 1]");
+    }
+
     #[test]
     fn draws_follow_their_distributions() {
         use rand::Rng;

@@ -49,6 +49,7 @@ pub const RULES: &[&str] = &[
     // Tables by year and years.
     "empty-year-table",
     "not-a-year",
+    "not-uncertain",
     "first-year-missing",
     "year-outside",
     "years-shape",

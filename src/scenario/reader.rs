@@ -13,7 +13,7 @@ use super::{
     ScenarioError, ScenarioErrors, Shock, SourceInfo,
 };
 use crate::model::copula::Copula;
-use crate::model::dist::{Dist, DistError, Domain};
+use crate::model::dist::{Dist, DistError, Domain, Num};
 use crate::scenario::Sampling;
 
 const TOP_KEYS: &[&str] = &[
@@ -220,7 +220,7 @@ impl<'s> Reader<'s> {
             self.error(
                 "not-finite",
                 full,
-                format!("must be a finite number, not {x}"),
+                format!("must be a finite number, not {}", Num(x)),
                 "give an ordinary number (nan and inf are not allowed)",
             );
             return None;
@@ -241,24 +241,26 @@ impl<'s> Reader<'s> {
             self.error(
                 "out-of-range",
                 full,
-                format!("{x} is out of range: it must be {}{}", domain.describe(), percent_hint(x, domain)),
-                format!("give a value in {}", domain.describe()),
+                format!("{} is out of range: it must be {}{}", Num(x), domain.requirement(), percent_hint(x, domain)),
+                format!("give a value {}", domain.requirement()),
             );
             None
         }
     }
 
-    fn integer(&mut self, t: &Table, path: &str, key: &str) -> Option<i64> {
+    /// A whole number; `example` is one that suits the key (`4`, `2030`).
+    fn integer(&mut self, t: &Table, path: &str, key: &str, example: &str) -> Option<i64> {
         let full = join(path, key);
         match t.get(key)? {
             Value::Integer(i) => Some(*i),
             Value::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9e15 => Some(*f as i64),
             other => {
                 let shown = match other {
-                    Value::Float(f) => format!("{f}"),
+                    Value::Float(f) => Num(*f).to_string(),
                     v => type_name(v).to_string(),
                 };
-                self.error("type", &full, format!("must be a whole number, not {shown}"), "give an integer, e.g. 2030");
+                let fix = format!("give a whole number, e.g. {full} = {example}");
+                self.error("type", &full, format!("must be a whole number, not {shown}"), fix);
                 None
             }
         }
@@ -503,6 +505,23 @@ impl<'s> Reader<'s> {
                     );
                     return None;
                 }
+                if entries.contains_key("dist") {
+                    // A distribution where only a number per year will do:
+                    // one message, not one per key that is not a year.
+                    let uncertain = match full.as_str() {
+                        "revenue.growth" => " (the uncertainty of growth is revenue.growth_shift's, a distribution)",
+                        "revenue_share.rate" => " (an uncertain share is revenue_share.rate_multiplier's)",
+                        "counter_share.rate" => " (an uncertain counter-share is counter_share.base_ratio's)",
+                        _ => "",
+                    };
+                    self.error(
+                        "not-uncertain",
+                        &full,
+                        format!("a distribution is not allowed here: it is set year by year{uncertain}"),
+                        format!("give a number, or one per year, e.g. {{ {} = 0.2, {} = 0.1 }}", years[0], years[1]),
+                    );
+                    return None;
+                }
                 let mut ok = true;
                 for (y, value) in entries {
                     let at = format!("{full}.{y}");
@@ -674,7 +693,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
             }
         }
     }
-    let steps_per_year = match r.integer(root, "", "steps_per_year") {
+    let steps_per_year = match r.integer(root, "", "steps_per_year", "4") {
         Some(s) if STEPS.contains(&s) => s as u32,
         Some(s) => {
             r.error(
@@ -692,7 +711,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
         Some(v) => {
             let text = match v {
                 Value::Integer(i) => i.to_string(),
-                Value::Float(f) => format!("{f}"),
+                Value::Float(f) => Num(*f).to_string(),
                 Value::String(s) => s.clone(),
                 other => type_name(other).to_string(),
             };
@@ -719,7 +738,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
             }
         }
     };
-    let seed = match r.integer(root, "", "seed") {
+    let seed = match r.integer(root, "", "seed", "1") {
         Some(s) if s >= 0 => s as u64,
         Some(s) => {
             r.error("seed", "seed", format!("{s} is negative"), "give a whole number ≥ 0");
@@ -734,7 +753,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
             r.error(
                 "discount-rate",
                 "discount_rate",
-                format!("{x} is out of range: it must be in (-1, 1]{why}"),
+                format!("{} is out of range: it must be in (-1, 1]{why}", Num(x)),
                 "give an annual rate as a fraction, e.g. 0.10",
             );
             0.0
@@ -917,8 +936,10 @@ fn read_share(r: &mut Reader<'_>, t: &Table, years: [i32; 2], present: bool) -> 
     let rate_multiplier =
         r.uncertain(t, p, "rate_multiplier", Domain::NON_NEGATIVE).unwrap_or(Dist::Fixed { value: 1.0 });
     let base_fraction = r.uncertain(t, p, "base_fraction", Domain::UNIT).unwrap_or(Dist::Fixed { value: 1.0 });
-    let until =
-        r.integer(t, p, "until").and_then(|y| r.year_in("revenue_share.until", y, years, "until")).unwrap_or(years[1]);
+    let until = r
+        .integer(t, p, "until", "2030")
+        .and_then(|y| r.year_in("revenue_share.until", y, years, "until"))
+        .unwrap_or(years[1]);
     let cap = r.uncertain(t, p, "cap", Domain::NON_NEGATIVE);
     let termination_rate = r.ranged(t, p, "termination_rate", Domain::NON_NEGATIVE).unwrap_or(0.0);
     RevenueShare {
@@ -958,7 +979,8 @@ fn read_equity(r: &mut Reader<'_>, t: &Table, years: [i32; 2]) -> Equity {
                 };
                 r.known_keys(d, &q, DILUTION_KEYS);
                 let year = if r.require(d, &q, "year", "year = 2027") {
-                    r.integer(d, &q, "year").and_then(|y| r.year_in(&format!("{q}.year"), y, years, "dilution year"))
+                    r.integer(d, &q, "year", "2027")
+                        .and_then(|y| r.year_in(&format!("{q}.year"), y, years, "dilution year"))
                 } else {
                     None
                 };
@@ -1102,7 +1124,7 @@ fn read_correlations(
                     r.error(
                         "rho-range",
                         &format!("{q}.rho"),
-                        format!("{x} is out of range: |rho| must be ≤ 1"),
+                        format!("{} is out of range: |rho| must be ≤ 1", Num(x)),
                         "give a correlation between -1 and 1",
                     );
                     None
