@@ -353,6 +353,35 @@ pub fn gather_block(
     paths: usize,
     slots: &[usize],
 ) -> Option<(usize, Option<usize>, f64)> {
+    gather_block_wide(Width::widest(), moments, sketches, block, stride, paths, slots)
+}
+
+// The whole gathering, sketches' counting loops included, compiled for each
+// width: with AVX2 or AVX-512 comes BMI2, whose shift by a variable count
+// (`shrx`) is one instruction where the baseline's is two or three, once
+// for every value a sketch counts (about 2% of a run on the project's Xeon).
+
+crate::simd::multiversion! {
+    #[allow(clippy::type_complexity)]
+    fn gather_block_wide(
+        moments: &mut ChunkMoments,
+        sketches: &mut [Sketch],
+        block: &[f64],
+        stride: usize,
+        paths: usize,
+        slots: &[usize],
+    ) -> Option<(usize, Option<usize>, f64)> = gather_block_body;
+}
+
+#[inline(always)]
+fn gather_block_body(
+    moments: &mut ChunkMoments,
+    sketches: &mut [Sketch],
+    block: &[f64],
+    stride: usize,
+    paths: usize,
+    slots: &[usize],
+) -> Option<(usize, Option<usize>, f64)> {
     if paths == 0 {
         return None;
     }
@@ -624,6 +653,37 @@ mod tests {
         );
         assert!(text.contains("fix: simulate fewer years or lower the growth"), "{text}");
         assert!(!text.contains("path"), "{text}");
+    }
+
+    /// The gathering compiled for each width the processor has leaves the
+    /// same moments and sketches, bit for bit: spread-out values, zeros
+    /// among positive values (a payment once some caps bound), a pile of
+    /// copies of the largest value (a cumulative payment at its cap), and
+    /// negative values.
+    #[test]
+    fn gathering_is_the_same_at_every_width() {
+        let (paths, stride) = (1000, 1024);
+        let mut block = vec![0.0; 4 * stride];
+        for j in 0..paths {
+            let u = (j as f64 * 0.618_033_988_749_895).fract();
+            block[j] = 30.0 * (4.0 * u - 2.0).exp();
+            block[stride + j] = if j % 3 == 0 { 0.0 } else { 5.0 * u };
+            block[2 * stride + j] = if j % 4 == 0 { 38.0 * u } else { 38.0 };
+            block[3 * stride + j] = 100.0 * (u - 0.4);
+        }
+        let slots = [0, 1, 2, 3];
+        let gathered = |width: Width| {
+            let mut moments = ChunkMoments::new(4);
+            let mut sketches = vec![Sketch::new(); 4];
+            for _ in 0..3 {
+                assert_eq!(gather_block_wide(width, &mut moments, &mut sketches, &block, stride, paths, &slots), None);
+            }
+            format!("{moments:?} {sketches:?}")
+        };
+        let baseline = gathered(Width::baseline());
+        for width in Width::supported() {
+            assert_eq!(gathered(width), baseline, "{width:?}");
+        }
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! A few loops over a block's paths (bucket indices, the run-rate's `exp`, the
 //! share arithmetic) are written once as plain Rust that the compiler
 //! vectorises, then compiled three times by `multiversion!`: for the
-//! baseline x86-64 (SSE2), for AVX2 and for AVX-512. Rust never fuses a
+//! baseline x86-64 (SSE2), for AVX2 and for AVX-512 (both with BMI1 and
+//! BMI2, which every processor with AVX2 has unless a hypervisor hides them:
+//! then the baseline runs). Rust never fuses a
 //! multiply and an add on its own, and these loops use no operation whose
 //! result depends on the width, so the three give the same bits; tests check
 //! every width the processor has against the baseline.
@@ -30,7 +32,9 @@ impl Width {
     fn has(level: u8) -> bool {
         #[cfg(target_arch = "x86_64")]
         {
-            let avx2 = std::arch::is_x86_feature_detected!("avx2");
+            let avx2 = std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("bmi1")
+                && std::arch::is_x86_feature_detected!("bmi2");
             match level {
                 Self::AVX2 => avx2,
                 Self::AVX512 => {
@@ -103,11 +107,11 @@ macro_rules! multiversion {
         $vis fn $name(width: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
-                #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
+                #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,bmi1,bmi2")]
                 fn avx512($($arg: $ty),*) $(-> $ret)? {
                     $body($($arg),*)
                 }
-                #[target_feature(enable = "avx2")]
+                #[target_feature(enable = "avx2,bmi1,bmi2")]
                 fn avx2($($arg: $ty),*) $(-> $ret)? {
                     $body($($arg),*)
                 }

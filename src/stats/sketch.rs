@@ -447,7 +447,7 @@ impl Store {
     /// `lo` and `hi` must be at most the smallest and at least the largest
     /// of `xs` (a bucket grows with the value, so every value's bucket then
     /// lies between theirs).
-    #[inline]
+    #[inline(always)]
     unsafe fn add_values_within(&mut self, xs: &[f64], lo: f64, hi: f64) {
         if !self.covers(self.index(lo), self.index(hi)) {
             self.reserve(self.coarse, self.index(lo), self.index(hi));
@@ -684,6 +684,7 @@ impl Sketch {
     /// `xs` must be non-empty and finite, and `lo` and `hi` its smallest and
     /// largest values: the counting loop writes where their buckets say,
     /// unchecked.
+    #[inline(always)]
     pub unsafe fn add_slice_within(&mut self, xs: &[f64], lo: f64, hi: f64) {
         debug_assert!(!xs.is_empty());
         debug_assert_eq!((lo, hi), extremes(xs), "the extremes of the slice");
