@@ -15,6 +15,7 @@ use revshare::engine::{self, RunOptions};
 use revshare::export::{Exporter, PeriodsCsv, RunReport, SummaryCsv, YearlyCsv};
 use revshare::model::{Model, PathEvents};
 use revshare::scenario::Scenario;
+use revshare::simd::Aligned;
 use revshare::stats::{ChunkMoments, Sketch};
 
 const PATHS: u64 = 100_000;
@@ -65,7 +66,7 @@ fn stepping(bencher: Bencher) {
     let (_, m) = model();
     let bp = engine::block_paths(m.layout.len());
     let mut scratch = m.scratch();
-    let mut block = vec![0.0; m.layout.len() * bp];
+    let mut block = Aligned::new(m.layout.len() * bp, 0.0);
     let mut paths = m.gathering_block(bp);
     let mut events = vec![PathEvents::default(); bp];
     bencher.bench_local(|| {
@@ -91,9 +92,9 @@ fn aggregation(bencher: Bencher) {
     let bp = engine::block_paths(slots);
     let mut scratch = m.scratch();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-    let blocks: Vec<Vec<f64>> = (0..4096 / bp)
+    let blocks: Vec<Aligned> = (0..4096 / bp)
         .map(|_| {
-            let mut block = vec![0.0; slots * bp];
+            let mut block = Aligned::new(slots * bp, 0.0);
             let mut paths = m.gathering_block(bp);
             for j in 0..bp {
                 m.draw_path(&mut rng, &mut scratch, &mut paths, j);

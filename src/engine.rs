@@ -428,7 +428,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
         };
         let mut scratch = model.scratch();
         let mut strata = Vec::new();
-        let mut block = vec![0.0; slots * bp];
+        let mut block = crate::simd::Aligned::new(slots * bp, 0.0);
         let mut paths = model.gathering_block(bp);
         let mut events = vec![PathEvents::default(); bp];
         let mut moments = ChunkMoments::new(slots);

@@ -11,6 +11,7 @@ use super::copula::Copula;
 use super::dist::Dist;
 use super::special::{self, norm_inv};
 use crate::scenario::{Input, Sampling, Scenario};
+use crate::simd::Aligned;
 
 /// Per-period (and per-year) metrics of MODEL.md §8, in output order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,37 +242,37 @@ impl PathScratch {
 pub struct Block {
     capacity: usize,
     /// The change of ln R in each period (§3), shock included.
-    steps: Vec<f64>,
+    steps: Aligned,
     /// ln R at the end of the period last finished.
-    ln_r: Vec<f64>,
+    ln_r: Aligned,
     /// Index of the period in which the share was terminated (the number of periods if never), as f64.
-    terminated_at: Vec<f64>,
-    dilution: Vec<f64>,
-    initial: Vec<f64>,
-    share_scale: Vec<f64>,
-    cap: Vec<f64>,
-    base_ratio: Vec<f64>,
-    stake: Vec<f64>,
-    multiple: Vec<f64>,
-    multiple_step: Vec<f64>,
-    terminal_multiple: Vec<f64>,
-    run_rate: Vec<f64>,
-    cumulative: Vec<f64>,
+    terminated_at: Aligned,
+    dilution: Aligned,
+    initial: Aligned,
+    share_scale: Aligned,
+    cap: Aligned,
+    base_ratio: Aligned,
+    stake: Aligned,
+    multiple: Aligned,
+    multiple_step: Aligned,
+    terminal_multiple: Aligned,
+    run_rate: Aligned,
+    cumulative: Aligned,
     /// 1.0 once the cap has bound, and the year index it bound in (−1 if not yet).
-    bound: Vec<f64>,
-    cap_year: Vec<f64>,
-    total_counter: Vec<f64>,
-    pv_share: Vec<f64>,
-    pv_net: Vec<f64>,
-    flows: [Vec<f64>; 4],
+    bound: Aligned,
+    cap_year: Aligned,
+    total_counter: Aligned,
+    pv_share: Aligned,
+    pv_net: Aligned,
+    flows: [Aligned; 4],
     /// The equity exposure at the end, for the summaries.
-    equity_end: Vec<f64>,
+    equity_end: Aligned,
     /// Whether each slot's row of values is written: a slot that only
     /// repeats another's values (see [`Model::aliases`]) need not be.
     keep: Vec<bool>,
     /// Where a period's values of a metric that is not kept go instead, one
     /// row per metric, reused from period to period (so they stay in cache).
-    sink: Vec<Vec<f64>>,
+    sink: Vec<Aligned>,
     /// Paths drawn but not yet stepped, at most [`GROUP`] (see
     /// [`Model::draw_path`]), with their period normals (interleaved: the
     /// i-th normal of the path in slot g at `i * GROUP + g`) and the periods
@@ -1026,13 +1027,13 @@ impl Model {
     /// State for simulating up to `capacity` paths together (see [`Model::draw_path`]).
     pub fn block(&self, capacity: usize) -> Block {
         let (kk, years) = (self.layout.periods, self.layout.years);
-        let per_path = || vec![0.0; capacity];
+        let per_path = || Aligned::new(capacity, 0.0);
         Block {
             capacity,
-            steps: vec![0.0; kk * capacity],
+            steps: Aligned::new(kk * capacity, 0.0),
             ln_r: per_path(),
-            terminated_at: vec![kk as f64; capacity],
-            dilution: vec![1.0; years * capacity],
+            terminated_at: Aligned::new(capacity, kk as f64),
+            dilution: Aligned::new(years * capacity, 1.0),
             initial: per_path(),
             share_scale: per_path(),
             cap: per_path(),
@@ -1066,7 +1067,7 @@ impl Model {
         let alias = self.aliases();
         Block {
             keep: alias.iter().enumerate().map(|(s, a)| *a == s).collect(),
-            sink: vec![vec![0.0; capacity]; Metric::ALL.len()],
+            sink: vec![Aligned::new(capacity, 0.0); Metric::ALL.len()],
             ..self.block(capacity)
         }
     }
