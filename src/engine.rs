@@ -29,15 +29,18 @@ use crate::stats::{ChunkMoments, Moments, Sketch, Stat};
 pub const CHUNK_PATHS: u64 = 4096;
 
 /// Paths simulated before their values are gathered, statistic by statistic:
-/// as many as keep one thread's block of values near 2 MB (1024 paths for a
-/// quarterly five-year run, down to 64 for a run with thousands of
-/// statistics), a power of two so that it divides [`CHUNK_PATHS`]. Part of what
-/// a seed means, through the order of floating-point sums, so it depends on
-/// the scenario's shape only, never on the machine or the thread count.
+/// 256, or fewer when one thread's block of values would pass 2 MB (down to
+/// 64 for a run with thousands of statistics), a power of two so that it
+/// divides [`CHUNK_PATHS`]. 256 keeps a quarterly five-year run's block
+/// (228 statistics) and the stepping's running state in a core's L2 on the
+/// project's Xeon: 4-5% faster than 1024 (which spilled it), where 128 is
+/// slower again (more calls for fewer paths each). Part of what a seed
+/// means, through the order of floating-point sums, so it depends on the
+/// scenario's shape only, never on the machine or the thread count.
 pub fn block_paths(slots: usize) -> usize {
     const VALUES: usize = 1 << 18;
     let fit = (VALUES / slots.max(1)).max(1);
-    (1usize << fit.ilog2()).clamp(64, 1024)
+    (1usize << fit.ilog2()).clamp(64, 256)
 }
 
 /// Name of the generator, for the manifest.
@@ -364,6 +367,7 @@ pub fn gather_block(
 crate::simd::multiversion! {
     #[allow(clippy::type_complexity)]
     fn gather_block_wide(
+        width,
         moments: &mut ChunkMoments,
         sketches: &mut [Sketch],
         block: &[f64],
@@ -375,6 +379,7 @@ crate::simd::multiversion! {
 
 #[inline(always)]
 fn gather_block_body(
+    width: Width,
     moments: &mut ChunkMoments,
     sketches: &mut [Sketch],
     block: &[f64],
@@ -386,7 +391,6 @@ fn gather_block_body(
         return None;
     }
     moments.start_block(paths, |s| block[s * stride], slots);
-    let width = Width::widest();
     for &s in slots {
         let column = &block[s * stride..s * stride + paths];
         let Some((lo, hi)) = moments.add_column(width, s, column) else {
@@ -397,7 +401,7 @@ fn gather_block_body(
         };
         // SAFETY: the column is not empty (see above), and `add_column` gives
         // its extremes once every value is finite.
-        unsafe { sketches[s].add_slice_within(column, lo, hi) };
+        unsafe { sketches[s].add_slice_within_at(width, column, lo, hi) };
     }
     None
 }
@@ -688,10 +692,11 @@ mod tests {
 
     #[test]
     fn blocks_divide_a_chunk_and_bound_memory() {
-        assert_eq!(block_paths(228), 1024);
-        assert_eq!(block_paths(300), 512);
+        assert_eq!(block_paths(228), 256);
+        assert_eq!(block_paths(300), 256);
+        assert_eq!(block_paths(1500), 128);
         assert_eq!(block_paths(12_000), 64);
-        assert_eq!(block_paths(1), 1024);
+        assert_eq!(block_paths(1), 256);
         for slots in [1, 7, 100, 228, 1000, 5000, 100_000] {
             let bp = block_paths(slots);
             assert_eq!(CHUNK_PATHS as usize % bp, 0, "{slots} slots");

@@ -101,7 +101,39 @@ impl Width {
 /// `multiversion! { fn name(a: A, b: B) -> R = body; }` defines
 /// `fn name(width: Width, a: A, b: B) -> R`, which runs `body` (an
 /// `#[inline(always)]` function taking `a, b`) compiled for `width`.
+///
+/// `multiversion! { fn name(width, a: A) -> R = body; }` (the first
+/// parameter `width` with no type) does the same, but hands `body` the
+/// width too, for a body that calls other multiversioned functions: so that
+/// each copy runs them at its own width.
 macro_rules! multiversion {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident(width, $($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $body:path;) => {
+        $(#[$attr])*
+        $vis fn $name(width: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,bmi1,bmi2")]
+                fn avx512(width: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {
+                    $body(width, $($arg),*)
+                }
+                #[target_feature(enable = "avx2,bmi1,bmi2")]
+                fn avx2(width: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {
+                    $body(width, $($arg),*)
+                }
+                let (avx2_level, avx512_level) = $crate::simd::Width::LEVELS;
+                if width.level() == avx512_level {
+                    // SAFETY: a `Width` at this level is only made once the
+                    // processor has been checked to support AVX-512.
+                    return unsafe { avx512(width, $($arg),*) };
+                }
+                if width.level() == avx2_level {
+                    // SAFETY: likewise for AVX2.
+                    return unsafe { avx2(width, $($arg),*) };
+                }
+            }
+            $body(width, $($arg),*)
+        }
+    };
     ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $body:path;) => {
         $(#[$attr])*
         $vis fn $name(width: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {

@@ -516,11 +516,6 @@ mod tests {
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    /// A path's draw of each distribution from 64 bits (`from_bits`) follows
-    /// it exactly: a Kolmogorov–Smirnov test against the exact CDF for the
-    /// continuous ones (a draw with the wrong spread or shape fails it, not
-    /// only one with the wrong mean), and each value's frequency within 5
-    /// standard errors for the discrete one.
     /// Messages show numbers short: a value typed as 1e308 is not shown
     /// as 309 digits, and a domain reads after "it must be".
     #[test]
@@ -545,6 +540,11 @@ mod tests {
         assert_eq!(err.fix, "give a value in [0, 1]");
     }
 
+    /// A path's draw of each distribution from 64 bits (`from_bits`) follows
+    /// it exactly: a Kolmogorov–Smirnov test against the exact CDF for the
+    /// continuous ones (a draw with the wrong spread or shape fails it, not
+    /// only one with the wrong mean), and each value's frequency within 5
+    /// standard errors for the discrete one.
     #[test]
     fn draws_follow_their_distributions() {
         use rand::Rng;

@@ -255,12 +255,14 @@ impl<'s> Reader<'s> {
             Value::Integer(i) => Some(*i),
             Value::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9e15 => Some(*f as i64),
             other => {
-                let shown = match other {
-                    Value::Float(f) => Num(*f).to_string(),
-                    v => type_name(v).to_string(),
+                let message = match other {
+                    Value::Float(f) if f.is_finite() && f.fract() == 0.0 => {
+                        format!("{} is too large for a whole number here (at most 9e15)", Num(*f))
+                    }
+                    Value::Float(f) => format!("must be a whole number, not {}", Num(*f)),
+                    v => format!("must be a whole number, not {}", type_name(v)),
                 };
-                let fix = format!("give a whole number, e.g. {full} = {example}");
-                self.error("type", &full, format!("must be a whole number, not {shown}"), fix);
+                self.error("type", &full, message, format!("give a whole number, e.g. {key} = {example}"));
                 None
             }
         }
@@ -490,7 +492,17 @@ impl<'s> Reader<'s> {
     }
 
     /// A by-year table: a number for every year, or `{ 2026 = 1.0, 2028 = 0.5 }`.
-    fn by_year(&mut self, t: &Table, path: &str, key: &str, years: [i32; 2], domain: Domain) -> Option<ByYear> {
+    /// `uncertain` names the input that carries this one's uncertainty (a
+    /// by-year value cannot be a distribution).
+    fn by_year(
+        &mut self,
+        t: &Table,
+        path: &str,
+        key: &str,
+        years: [i32; 2],
+        domain: Domain,
+        uncertain: &str,
+    ) -> Option<ByYear> {
         let full = join(path, key);
         let v = t.get(key)?;
         let mut map = BTreeMap::new();
@@ -508,17 +520,18 @@ impl<'s> Reader<'s> {
                 if entries.contains_key("dist") {
                     // A distribution where only a number per year will do:
                     // one message, not one per key that is not a year.
-                    let uncertain = match full.as_str() {
-                        "revenue.growth" => " (the uncertainty of growth is revenue.growth_shift's, a distribution)",
-                        "revenue_share.rate" => " (an uncertain share is revenue_share.rate_multiplier's)",
-                        "counter_share.rate" => " (an uncertain counter-share is counter_share.base_ratio's)",
-                        _ => "",
+                    let example = if years[0] == years[1] {
+                        format!("{{ {} = 0.2 }}", years[0])
+                    } else {
+                        format!("{{ {} = 0.2, {} = 0.1 }}", years[0], years[1])
                     };
                     self.error(
                         "not-uncertain",
                         &full,
-                        format!("a distribution is not allowed here: it is set year by year{uncertain}"),
-                        format!("give a number, or one per year, e.g. {{ {} = 0.2, {} = 0.1 }}", years[0], years[1]),
+                        "a distribution is not allowed here: it is set year by year",
+                        format!(
+                            "give a number, or one per year, e.g. {example}; to make it uncertain, give {uncertain} a distribution instead"
+                        ),
                     );
                     return None;
                 }
@@ -796,8 +809,11 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     let counter_share = r.table(root, "", "counter_share").map(|t| {
         let p = "counter_share";
         r.known_keys(t, p, COUNTER_KEYS);
-        let rate =
-            if r.require(t, p, "rate", "rate = 0.2") { r.by_year(t, p, "rate", years, Domain::UNIT) } else { None };
+        let rate = if r.require(t, p, "rate", "rate = 0.2") {
+            r.by_year(t, p, "rate", years, Domain::UNIT, "counter_share.base_ratio")
+        } else {
+            None
+        };
         let base_ratio = if r.require(t, p, "base_ratio", "base_ratio = 0.3") {
             r.uncertain(t, p, "base_ratio", Domain::NON_NEGATIVE)
         } else {
@@ -877,7 +893,7 @@ fn read_revenue(r: &mut Reader<'_>, t: &Table, years: [i32; 2], present: bool) -
         None
     };
     let growth = if present && r.require(t, p, "growth", "growth = 0.5   # 50% a year") {
-        r.by_year(t, p, "growth", years, growth_domain)
+        r.by_year(t, p, "growth", years, growth_domain, "revenue.growth_shift")
     } else {
         None
     };
@@ -929,7 +945,7 @@ fn read_share(r: &mut Reader<'_>, t: &Table, years: [i32; 2], present: bool) -> 
     let p = "revenue_share";
     r.known_keys(t, p, SHARE_KEYS);
     let rate = if present && r.require(t, p, "rate", "rate = 0.20") {
-        r.by_year(t, p, "rate", years, Domain::UNIT)
+        r.by_year(t, p, "rate", years, Domain::UNIT, "revenue_share.rate_multiplier")
     } else {
         None
     };
@@ -937,7 +953,7 @@ fn read_share(r: &mut Reader<'_>, t: &Table, years: [i32; 2], present: bool) -> 
         r.uncertain(t, p, "rate_multiplier", Domain::NON_NEGATIVE).unwrap_or(Dist::Fixed { value: 1.0 });
     let base_fraction = r.uncertain(t, p, "base_fraction", Domain::UNIT).unwrap_or(Dist::Fixed { value: 1.0 });
     let until = r
-        .integer(t, p, "until", "2030")
+        .integer(t, p, "until", &years[1].to_string())
         .and_then(|y| r.year_in("revenue_share.until", y, years, "until"))
         .unwrap_or(years[1]);
     let cap = r.uncertain(t, p, "cap", Domain::NON_NEGATIVE);
@@ -979,7 +995,7 @@ fn read_equity(r: &mut Reader<'_>, t: &Table, years: [i32; 2]) -> Equity {
                 };
                 r.known_keys(d, &q, DILUTION_KEYS);
                 let year = if r.require(d, &q, "year", "year = 2027") {
-                    r.integer(d, &q, "year", "2027")
+                    r.integer(d, &q, "year", &years[0].to_string())
                         .and_then(|y| r.year_in(&format!("{q}.year"), y, years, "dilution year"))
                 } else {
                     None

@@ -684,11 +684,21 @@ impl Sketch {
     /// `xs` must be non-empty and finite, and `lo` and `hi` its smallest and
     /// largest values: the counting loop writes where their buckets say,
     /// unchecked.
-    #[inline(always)]
     pub unsafe fn add_slice_within(&mut self, xs: &[f64], lo: f64, hi: f64) {
+        // SAFETY: the caller's promise.
+        unsafe { self.add_slice_within_at(Width::widest(), xs, lo, hi) }
+    }
+
+    /// [`Sketch::add_slice_within`] with the vectors of `width` (a function
+    /// compiled for a width inlines it and passes its own).
+    ///
+    /// # Safety
+    ///
+    /// As for [`Sketch::add_slice_within`].
+    #[inline(always)]
+    pub unsafe fn add_slice_within_at(&mut self, width: Width, xs: &[f64], lo: f64, hi: f64) {
         debug_assert!(!xs.is_empty());
         debug_assert_eq!((lo, hi), extremes(xs), "the extremes of the slice");
-        let width = Width::widest();
         // The copies of the extremes count where they may be the running ones.
         let (at_min, at_max) = (lo <= self.min, hi >= self.max);
         let (all_lo, all_hi) = match at_min || at_max || self.exact.is_some() {

@@ -285,3 +285,43 @@ fn messages_name_the_real_problem() {
         predicate::str::contains("--set seed=99999999999999999999999: seed: 99999999999999999999999 is too large"),
     );
 }
+
+/// A distribution given where a value is set year by year is one error
+/// (not one more for each of its keys, which are not years either), whose
+/// fix names the input that carries that uncertainty; with one simulated
+/// year its example has one year.
+#[test]
+fn a_distribution_for_a_value_by_year_is_one_error_naming_where_uncertainty_goes() {
+    let ws = Workspace::new();
+    ws.file("rate.toml", &with("rate = 0.2", "rate = { dist = \"uniform\", low = 0.1, high = 0.2 }"));
+    let out = ws.cmd().args(["check", "rate.toml"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    assert!(stderr.contains("revenue_share.rate: a distribution is not allowed here"), "{stderr}");
+    assert!(stderr.contains("give revenue_share.rate_multiplier a distribution instead"), "{stderr}");
+    ws.file(
+        "one.toml",
+        &with("years = [2026, 2028]", "years = [2026, 2026]")
+            .replace("growth = 0.5", "growth = { dist = \"normal\", mean = 0.5, sd = 0.1 }"),
+    );
+    let out = ws.cmd().args(["check", "one.toml"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    assert!(stderr.contains("e.g. { 2026 = 0.2 };"), "{stderr}");
+    assert!(stderr.contains("give revenue.growth_shift a distribution instead"), "{stderr}");
+}
+
+/// A whole number's fix is an example that works where it stands: the bare
+/// key as the file writes it, a year inside the simulated ones; a whole
+/// number too large is called that, not "not a whole number".
+#[test]
+fn whole_number_fixes_give_examples_that_work() {
+    refused(
+        &[("until.toml", &with("rate = 0.2", "rate = 0.2\nuntil = 2027.5"))],
+        &["revenue_share.until: must be a whole number, not 2027.5", "fix: give a whole number, e.g. until = 2028"],
+    );
+    refused(
+        &[("seed.toml", &format!("seed = 1e16\n{MINIMAL}"))],
+        &["seed: 1e16 is too large for a whole number here", "fix: give a whole number, e.g. seed = 1"],
+    );
+}
