@@ -110,60 +110,50 @@ macro_rules! multiversion {
     ($(#[$attr:meta])* $vis:vis fn $name:ident(width, $($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $body:path;) => {
         $(#[$attr])*
         $vis fn $name(width: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,bmi1,bmi2")]
-                fn avx512(width: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {
-                    $body(width, $($arg),*)
-                }
-                #[target_feature(enable = "avx2,bmi1,bmi2")]
-                fn avx2(width: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {
-                    $body(width, $($arg),*)
-                }
-                let (avx2_level, avx512_level) = $crate::simd::Width::LEVELS;
-                if width.level() == avx512_level {
-                    // SAFETY: a `Width` at this level is only made once the
-                    // processor has been checked to support AVX-512.
-                    return unsafe { avx512(width, $($arg),*) };
-                }
-                if width.level() == avx2_level {
-                    // SAFETY: likewise for AVX2.
-                    return unsafe { avx2(width, $($arg),*) };
-                }
+            #[inline(always)]
+            fn body(width: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {
+                $body(width, $($arg),*)
             }
-            $body(width, $($arg),*)
+            $crate::simd::multiversion!(@dispatch width, body, ($($arg: $ty),*) $(-> $ret)?)
         }
     };
     ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $body:path;) => {
         $(#[$attr])*
         $vis fn $name(width: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,bmi1,bmi2")]
-                fn avx512($($arg: $ty),*) $(-> $ret)? {
-                    $body($($arg),*)
-                }
-                #[target_feature(enable = "avx2,bmi1,bmi2")]
-                fn avx2($($arg: $ty),*) $(-> $ret)? {
-                    $body($($arg),*)
-                }
-                let (avx2_level, avx512_level) = $crate::simd::Width::LEVELS;
-                if width.level() == avx512_level {
-                    // SAFETY: a `Width` at this level is only made once the
-                    // processor has been checked to support AVX-512.
-                    return unsafe { avx512($($arg),*) };
-                }
-                if width.level() == avx2_level {
-                    // SAFETY: likewise for AVX2.
-                    return unsafe { avx2($($arg),*) };
-                }
+            #[inline(always)]
+            fn body(_: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {
+                $body($($arg),*)
             }
-            // Elsewhere there is only the baseline.
-            #[cfg(not(target_arch = "x86_64"))]
-            let _ = width;
-            $body($($arg),*)
+            $crate::simd::multiversion!(@dispatch width, body, ($($arg: $ty),*) $(-> $ret)?)
         }
     };
+    // `body(width, args)` compiled for AVX-512, for AVX2 and for the
+    // baseline, the one `width` says run.
+    (@dispatch $width:ident, $body:ident, ($($arg:ident: $ty:ty),*) $(-> $ret:ty)?) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,bmi1,bmi2")]
+            fn avx512(width: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {
+                $body(width, $($arg),*)
+            }
+            #[target_feature(enable = "avx2,bmi1,bmi2")]
+            fn avx2(width: $crate::simd::Width, $($arg: $ty),*) $(-> $ret)? {
+                $body(width, $($arg),*)
+            }
+            let (avx2_level, avx512_level) = $crate::simd::Width::LEVELS;
+            if $width.level() == avx512_level {
+                // SAFETY: a `Width` at this level is only made once the
+                // processor has been checked to support AVX-512.
+                return unsafe { avx512($width, $($arg),*) };
+            }
+            if $width.level() == avx2_level {
+                // SAFETY: likewise for AVX2.
+                return unsafe { avx2($width, $($arg),*) };
+            }
+        }
+        // Elsewhere there is only the baseline.
+        $body($width, $($arg),*)
+    }};
 }
 pub(crate) use multiversion;
 
