@@ -15,7 +15,7 @@ use revshare::engine::{self, RunOptions};
 use revshare::export::{Exporter, PeriodsCsv, RunReport, SummaryCsv, YearlyCsv};
 use revshare::model::{Model, PathEvents};
 use revshare::scenario::Scenario;
-use revshare::simd::Aligned;
+use revshare::simd::{Aligned, Width};
 use revshare::stats::{ChunkMoments, Sketch};
 
 const PATHS: u64 = 100_000;
@@ -116,7 +116,7 @@ fn aggregation(bencher: Bencher) {
     bencher.bench_local(|| {
         moments.reset();
         for b in &blocks {
-            assert!(engine::gather_block(&mut moments, &mut sketches, b, bp, bp, &gathered).is_none());
+            assert!(engine::gather_block(Width::widest(), &mut moments, &mut sketches, b, bp, bp, &gathered).is_none());
         }
     });
 }

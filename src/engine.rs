@@ -340,33 +340,24 @@ fn thread_pool(threads: usize, chunks: u64) -> Result<(rayon::ThreadPool, usize)
     Ok((pool, threads))
 }
 
-/// Gather a block of `paths` paths (quantity `s`'s values at
-/// `block[s * stride..]`) into a chunk's moments and a thread's sketches, for
-/// each quantity of `slots`: its moments, then its sketch, while its values are
-/// still in the nearest cache. Stops at the first quantity with a value (or a
-/// sum of squares) that is not finite, and returns it with the path (within
-/// the block) and the value at fault: the first value that is not finite; or,
-/// when every value is finite and only the sums overflowed, no path and the
-/// largest magnitude in the block. A block of no paths adds nothing.
-pub fn gather_block(
-    moments: &mut ChunkMoments,
-    sketches: &mut [Sketch],
-    block: &[f64],
-    stride: usize,
-    paths: usize,
-    slots: &[usize],
-) -> Option<(usize, Option<usize>, f64)> {
-    gather_block_wide(Width::widest(), moments, sketches, block, stride, paths, slots)
-}
-
-// The whole gathering, sketches' counting loops included, compiled for each
-// width: with AVX2 or AVX-512 comes BMI2, whose shift by a variable count
-// (`shrx`) is one instruction where the baseline's is two or three, once
-// for every value a sketch counts (about 2% of a run on the project's Xeon).
-
 crate::simd::multiversion! {
+    /// Gather a block of `paths` paths (quantity `s`'s values at
+    /// `block[s * stride..]`) into a chunk's moments and a thread's sketches,
+    /// for each quantity of `slots`: its moments, then its sketch, while its
+    /// values are still in the nearest cache. Stops at the first quantity
+    /// with a value (or a sum of squares) that is not finite, and returns it
+    /// with the path (within the block) and the value at fault: the first
+    /// value that is not finite; or, when every value is finite and only the
+    /// sums overflowed, no path and the largest magnitude in the block. A
+    /// block of no paths adds nothing.
+    ///
+    /// All of it, the sketches' counting loops included, is compiled for
+    /// `width`: with AVX2 or AVX-512 comes BMI2, whose shift by a variable
+    /// count (`shrx`) is one instruction where the baseline's is two or
+    /// three, once for every value a sketch counts (about 2% of a run on the
+    /// project's Xeon).
     #[allow(clippy::type_complexity)]
-    fn gather_block_wide(
+    pub fn gather_block(
         width,
         moments: &mut ChunkMoments,
         sketches: &mut [Sketch],
@@ -401,7 +392,7 @@ fn gather_block_body(
         };
         // SAFETY: the column is not empty (see above), and `add_column` gives
         // its extremes once every value is finite.
-        unsafe { sketches[s].add_slice_within_at(width, column, lo, hi) };
+        unsafe { sketches[s].add_slice_within(width, column, lo, hi) };
     }
     None
 }
@@ -414,6 +405,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     // Each distinct quantity is gathered once; its aliases share its statistics.
     let alias = model.aliases();
     let gathered_slots: Vec<usize> = (0..slots).filter(|s| alias[*s] == *s).collect();
+    let width = Width::widest();
     let bp = block_paths(slots);
     let chunks = opts.paths.div_ceil(CHUNK_PATHS);
     let (pool, threads) = thread_pool(opts.threads, chunks)?;
@@ -465,7 +457,8 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
                         g.terminated[y] += 1;
                     }
                 }
-                if let Some((s, j, value)) = gather_block(&mut moments, &mut g.sketches, &block, bp, b, &gathered_slots)
+                if let Some((s, j, value)) =
+                    gather_block(width, &mut moments, &mut g.sketches, &block, bp, b, &gathered_slots)
                 {
                     let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
                     if f.is_none() {
@@ -631,12 +624,12 @@ mod tests {
         let (slots, stride) = ([0, 1], 3);
         let mut moments = ChunkMoments::new(2);
         let mut sketches = vec![Sketch::new(); 2];
-        assert_eq!(gather_block(&mut moments, &mut sketches, &block, stride, 0, &slots), None);
+        assert_eq!(gather_block(Width::widest(), &mut moments, &mut sketches, &block, stride, 0, &slots), None);
         assert_eq!((moments.n, sketches[0].count()), (0, 0));
-        assert_eq!(gather_block(&mut moments, &mut sketches, &block, stride, 2, &slots), None);
+        assert_eq!(gather_block(Width::widest(), &mut moments, &mut sketches, &block, stride, 2, &slots), None);
         assert_eq!((moments.n, sketches[0].count(), sketches[1].count()), (2, 2, 2));
         assert_eq!((sketches[1].min(), sketches[1].max()), (10.0, 20.0));
-        let fault = gather_block(&mut moments, &mut sketches, &block, stride, 3, &slots);
+        let fault = gather_block(Width::widest(), &mut moments, &mut sketches, &block, stride, 3, &slots);
         assert!(matches!(fault, Some((1, Some(2), v)) if v.is_nan()), "{fault:?}");
     }
 
@@ -648,7 +641,7 @@ mod tests {
         let block = [3.0, 1e155, -2e155, 1e154];
         let mut moments = ChunkMoments::new(1);
         let mut sketches = vec![Sketch::new()];
-        let fault = gather_block(&mut moments, &mut sketches, &block, 4, 4, &[0]);
+        let fault = gather_block(Width::widest(), &mut moments, &mut sketches, &block, 4, 4, &[0]);
         assert_eq!(fault, Some((0, None, 2e155)));
         let e = EngineError::NonFinite { quantity: "revenue in 2117".into(), value: 2e155, path: None };
         let text = e.to_string();
@@ -680,7 +673,7 @@ mod tests {
             let mut moments = ChunkMoments::new(4);
             let mut sketches = vec![Sketch::new(); 4];
             for _ in 0..3 {
-                assert_eq!(gather_block_wide(width, &mut moments, &mut sketches, &block, stride, paths, &slots), None);
+                assert_eq!(gather_block(width, &mut moments, &mut sketches, &block, stride, paths, &slots), None);
             }
             format!("{moments:?} {sketches:?}")
         };

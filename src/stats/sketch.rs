@@ -672,31 +672,22 @@ impl Sketch {
         }
         let (lo, hi) = extremes(xs);
         // SAFETY: the values are finite and these are their extremes.
-        unsafe { self.add_slice_within(xs, lo, hi) };
+        unsafe { self.add_slice_within(Width::widest(), xs, lo, hi) };
     }
 
     /// [`Sketch::add_slice`] for a non-empty slice whose smallest and largest
     /// values, `lo` and `hi`, the caller has already found (the engine finds
-    /// them in the same read of a column as its moments).
+    /// them in the same read of a column as its moments), with the vectors
+    /// of `width` (a function compiled for a width inlines it and passes its
+    /// own).
     ///
     /// # Safety
     ///
     /// `xs` must be non-empty and finite, and `lo` and `hi` its smallest and
     /// largest values: the counting loop writes where their buckets say,
     /// unchecked.
-    pub unsafe fn add_slice_within(&mut self, xs: &[f64], lo: f64, hi: f64) {
-        // SAFETY: the caller's promise.
-        unsafe { self.add_slice_within_at(Width::widest(), xs, lo, hi) }
-    }
-
-    /// [`Sketch::add_slice_within`] with the vectors of `width` (a function
-    /// compiled for a width inlines it and passes its own).
-    ///
-    /// # Safety
-    ///
-    /// As for [`Sketch::add_slice_within`].
     #[inline(always)]
-    pub unsafe fn add_slice_within_at(&mut self, width: Width, xs: &[f64], lo: f64, hi: f64) {
+    pub unsafe fn add_slice_within(&mut self, width: Width, xs: &[f64], lo: f64, hi: f64) {
         debug_assert!(!xs.is_empty());
         debug_assert_eq!((lo, hi), extremes(xs), "the extremes of the slice");
         // The copies of the extremes count where they may be the running ones.
