@@ -156,10 +156,18 @@ def main():
         ups = [f"{t} threads {by[(n, 1)] / by[(n, t)]:.2f}×" for t in threads if t > 1 and (n, 1) in by]
         if ups:
             print(f"speed-up over 1 thread at {n:.0e} paths: " + ", ".join(ups))
+    differ = []
     for n, count_, worst, mismatches in agreement:
         verdict = "agree" if worst[0] <= 5 and not mismatches else "DIFFER"
+        if verdict == "DIFFER":
+            differ.append(n)
         print(f"results at {n:.0e} paths: revshare and NumPy {verdict} ({count_} means, "
               f"largest |z| {worst[0]:.2f}: {describe(worst)})")
+    if differ:
+        # A ratio between two programs that computed different things is no
+        # measurement: say so, and fail.
+        sys.exit(f"revshare and NumPy computed different results at {', '.join(f'{n:.0e}' for n in differ)} "
+                 "paths: the NumPy ratios above do not compare like with like")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use revshare::engine::{self, EngineError, Precision, RunOptions};
 use revshare::export::charts::{self, ChartError};
@@ -479,17 +479,28 @@ fn interrupted(cancel: &AtomicBool, s: &Scenario) -> Result<(), AppError> {
 }
 
 /// A progress bar on stderr, shown only on a terminal, without `--quiet`,
-/// and once a run has taken more than half a second.
+/// and once a run has taken more than [`Progress::SHOW_AFTER`].
 struct Progress {
     bar: Option<ProgressBar>,
     start: Instant,
     shown: AtomicBool,
+    /// Where the bar is drawn once it shows (stderr; a test's screen).
+    target: fn() -> ProgressDrawTarget,
 }
 
 impl Progress {
+    /// How long a run goes before its bar appears: a run shorter than this
+    /// shows none.
+    const SHOW_AFTER: Duration = Duration::from_millis(500);
+
     fn new(name: &str, paths: u64, quiet: bool) -> Progress {
+        Progress::drawn(name, paths, !quiet && io::stderr().is_terminal(), ProgressDrawTarget::stderr)
+    }
+
+    /// A bar drawn to `target` if `wanted`, else nothing.
+    fn drawn(name: &str, paths: u64, wanted: bool, target: fn() -> ProgressDrawTarget) -> Progress {
         let bar =
-            (!quiet && io::stderr().is_terminal()).then(|| {
+            wanted.then(|| {
                 let bar = ProgressBar::with_draw_target(Some(paths), ProgressDrawTarget::hidden());
                 let style = ProgressStyle::with_template(
                     "{prefix} [{bar:30}] {human_pos}/{human_len} paths · {rate} · {eta} left",
@@ -504,14 +515,14 @@ impl Progress {
                 bar.set_prefix(name.to_string());
                 bar
             });
-        Progress { bar, start: Instant::now(), shown: AtomicBool::new(false) }
+        Progress { bar, start: Instant::now(), shown: AtomicBool::new(false), target }
     }
 
     fn update(&self, done: u64) {
         let Some(bar) = &self.bar else { return };
-        if !self.shown.load(Ordering::Relaxed) && self.start.elapsed().as_secs_f64() > 0.5 {
+        if !self.shown.load(Ordering::Relaxed) && self.start.elapsed() > Self::SHOW_AFTER {
             self.shown.store(true, Ordering::Relaxed);
-            bar.set_draw_target(ProgressDrawTarget::stderr());
+            bar.set_draw_target((self.target)());
         }
         bar.set_position(done);
     }
@@ -990,4 +1001,54 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         writeln!(stdout, "  wrote {}/ ({})", dir.display(), files.join(", "))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use indicatif::InMemoryTerm;
+
+    use super::*;
+
+    /// The screen the bar of the test below draws on.
+    static SCREEN: OnceLock<InMemoryTerm> = OnceLock::new();
+
+    fn screen() -> InMemoryTerm {
+        SCREEN.get_or_init(|| InMemoryTerm::new(4, 120)).clone()
+    }
+
+    fn on_screen() -> ProgressDrawTarget {
+        ProgressDrawTarget::term_like(Box::new(screen()))
+    }
+
+    /// Nothing before half a second; then the scenario, paths done of all,
+    /// paths per second and the time left; cleared when the run ends.
+    #[test]
+    fn the_bar_shows_paths_rate_and_time_left_once_a_run_passes_half_a_second() {
+        let mut p = Progress::drawn("deal", 1_000_000, true, on_screen);
+        p.update(1000);
+        assert_eq!(screen().contents().trim(), "", "drawn before half a second");
+        // As if the run had started a second ago.
+        p.start = Instant::now().checked_sub(Duration::from_secs(1)).expect("a second since boot");
+        p.update(250_000);
+        let shown = screen().contents();
+        for part in ["deal [", "250,000/1,000,000 paths", "M paths/s", "left"] {
+            assert!(shown.contains(part), "{part:?} not in {shown:?}");
+        }
+        p.finish();
+        assert_eq!(screen().contents().trim(), "", "left on screen after the run");
+    }
+
+    /// `--quiet`, or stderr that is not a terminal, gives no bar at all.
+    #[test]
+    fn no_bar_when_quiet_or_not_on_a_terminal() {
+        let p = Progress::drawn("deal", 10, false, ProgressDrawTarget::stderr);
+        assert!(p.bar.is_none());
+        p.update(5);
+        p.finish();
+        // This test's stderr is captured, not a terminal.
+        assert!(Progress::new("deal", 10, false).bar.is_none() || io::stderr().is_terminal());
+        assert!(Progress::new("deal", 10, true).bar.is_none());
+    }
 }

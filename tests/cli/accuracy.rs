@@ -39,6 +39,17 @@ fn check_against_exact(file: &Path, paths: u64) -> RunResult {
     let values = sorted_values(&m, s.seed, paths, &slots);
     let alpha = r.resolution.relative_accuracy();
     for (v, slot) in values.iter().zip(&slots) {
+        // The mean, the sample standard deviation (n − 1) and the standard
+        // error sd/√n of the same values, to rounding.
+        let st = &r.stats[*slot];
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let what = engine::describe_slot(&m, *slot);
+        let scale = mean.abs() + sd + 1e-300;
+        assert!((st.mean - mean).abs() <= 1e-9 * scale, "{what}: mean {} vs {mean}", st.mean);
+        assert!((st.sd - sd).abs() <= 1e-9 * scale, "{what}: sd {} vs sample sd {sd}", st.sd);
+        assert!((st.se - sd / n.sqrt()).abs() <= 1e-9 * scale / n.sqrt(), "{what}: se {} vs {}", st.se, sd / n.sqrt());
         for (q, got) in PERCENTILES.iter().zip(r.stats[*slot].percentiles) {
             let exact = exact_percentile(v, *q);
             assert!(

@@ -51,6 +51,13 @@ impl Workspace {
         String::from_utf8_lossy(&out.get_output().stderr).to_string()
     }
 
+    /// Run revshare with `args` (its default output folder), assert that it
+    /// exits with code 2, and return its stderr.
+    pub fn exits_2_in_place(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).assert().code(2);
+        String::from_utf8_lossy(&out.get_output().stderr).to_string()
+    }
+
     /// Run revshare with `args` quickly (500 paths, no charts, quiet) into
     /// the folder `out`, and assert that it succeeds. Returns that folder.
     pub fn runs(&self, args: &[&str], out: &str) -> PathBuf {

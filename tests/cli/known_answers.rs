@@ -89,7 +89,14 @@ fn deterministic_scenario_matches_the_hand_calculation() {
     check("cap bound 2026", r.year(Metric::CapBound, 0), 0.0);
     check("cap bound 2027", r.year(Metric::CapBound, 1), 1.0);
     check("stake 2026", r.year(Metric::Stake, 0), 0.25);
+    // The dilution of 2027 applies from its first period: 2026's last
+    // quarter still holds 0.25, 2027's first 0.225.
+    check("stake 2027", r.year(Metric::Stake, 1), 0.225);
     check("stake 2028", r.year(Metric::Stake, 2), 0.225);
+    check("stake 2026 Q4", r.period(Metric::Stake, 3), 0.25);
+    check("stake 2027 Q1", r.period(Metric::Stake, 4), 0.225);
+    check("equity 2026", r.year(Metric::EquityValue, 0), 0.25 * 20.0 * 2f64.powf(-4.0 / 12.0) * 40.0);
+    check("equity 2027", r.year(Metric::EquityValue, 1), 0.225 * 20.0 * 2f64.powf(-8.0 / 12.0) * 160.0);
     check("valuation 2026", r.year(Metric::Valuation, 0), 20.0 * 2f64.powf(-4.0 / 12.0) * 40.0);
     check("valuation 2028", r.year(Metric::Valuation, 2), 10.0 * 160.0);
     check("equity 2028", r.year(Metric::EquityValue, 2), 0.225 * 1600.0);

@@ -449,3 +449,46 @@ rho = 0.5
         assert!(changed, "{what} changed nothing: the test would not see a difference");
     }
 }
+
+/// §3: a shock takes J = −ln(1 − q) off ln R, with q the path's own
+/// shock size, in a period with probability 1 − e^{−λΔ}, at most once a
+/// period. Without volatility or growth noise, every period's log-growth
+/// less its median is then exactly 0 or ln(1 − q).
+#[test]
+fn a_shock_takes_minus_ln_one_minus_its_size_off_the_log_run_rate() {
+    let (lambda, dt) = (2.0f64, 0.25f64);
+    let m = model(
+        r#"
+years = [2026, 2029]
+[revenue]
+initial = 20.0
+growth = 0.3
+shock = { rate = 2.0, size = { dist = "uniform", low = 0.1, high = 0.4 } }
+[revenue_share]
+rate = 0.2
+"#,
+    );
+    let lay = m.layout;
+    let mu = 0.3f64.ln_1p() * dt;
+    let n = 20_000u64;
+    let mut shocked = vec![0u64; lay.periods];
+    each_path(&m, 2, n, |values, _, scratch| {
+        let q = scratch.inputs().shock_size;
+        assert!((0.1..0.4).contains(&q), "shock size {q}");
+        let mut prev = 20f64.ln();
+        for (k, count) in shocked.iter_mut().enumerate() {
+            let ln_r = values[lay.period(Metric::RunRate, k)].ln();
+            let d = ln_r - prev - mu;
+            prev = ln_r;
+            if d.abs() > 1e-9 {
+                assert!((d - (-q).ln_1p()).abs() < 1e-9, "period {k}: log-growth off by {d}, shock size {q}");
+                *count += 1;
+            }
+        }
+    });
+    let p = 1.0 - (-lambda * dt).exp();
+    let se = (p * (1.0 - p) / n as f64).sqrt();
+    for (k, count) in shocked.iter().enumerate() {
+        within(&format!("share of paths shocked in period {k}"), *count as f64 / n as f64, p, se);
+    }
+}
