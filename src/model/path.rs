@@ -1559,8 +1559,6 @@ impl Model {
     pub fn draw_variates<R: Rng + Clone>(&self, rng: &mut R, scratch: &mut PathScratch) -> f64 {
         self.draw_bits(rng, &mut scratch.group.raw[scratch.grouped], &scratch.strata);
         let (u0, terminated_at) = self.draw_periods(rng, &mut scratch.period_normals, 1, &mut scratch.shocks);
-        // The normals stay in their buffer, as a run's do: kept from being
-        // optimised away without adding them up, work a run does not do.
         std::hint::black_box(&mut scratch.period_normals);
         let sum = u0 + (terminated_at + scratch.shocks.len()) as f64;
         scratch.grouped += 1;

@@ -46,9 +46,9 @@ impl Workspace {
     /// Run revshare with `args` and `--out bad`, and assert that it exits
     /// with code 2 and writes no output folder. Returns its stderr.
     pub fn exits_2(&self, args: &[&str]) -> String {
-        let out = self.cmd().args(args).args(["--out", "bad"]).assert().code(2);
+        let err = self.exits_2_in_place(&[args, &["--out", "bad"]].concat());
         assert!(!self.path().join("bad").exists(), "`{}` left an output folder", args.join(" "));
-        String::from_utf8_lossy(&out.get_output().stderr).to_string()
+        err
     }
 
     /// Run revshare with `args` (its default output folder), assert that it

@@ -8,6 +8,11 @@ fn read(p: &std::path::Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// The `manifest.json` of the results folder `dir`.
+fn manifest(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&read(&dir.join("manifest.json"))).unwrap()
+}
+
 #[test]
 fn run_writes_every_file_and_prints_the_table() {
     let ws = Workspace::new();
@@ -50,7 +55,7 @@ fn run_writes_every_file_and_prints_the_table() {
             }
         }
     }
-    let manifest: serde_json::Value = serde_json::from_slice(&read(&out.join("manifest.json"))).unwrap();
+    let manifest = manifest(&out);
     assert_eq!(manifest["paths"], 5000);
     assert_eq!(manifest["seed"], 1);
     // The hash is of the file's bytes, so that a reader can check which file
@@ -90,8 +95,7 @@ fn same_seed_gives_the_same_bytes_with_one_thread_and_with_eight() {
             .success();
         // The run used the threads asked for (so that the bytes below compare
         // one thread with eight, not the default with itself).
-        let m: serde_json::Value =
-            serde_json::from_slice(&read(&ws.path().join(out).join("deal/manifest.json"))).unwrap();
+        let m = manifest(&ws.path().join(out).join("deal"));
         assert_eq!(m["threads"].to_string(), threads);
     };
     run("1", "one");
@@ -113,7 +117,7 @@ fn paths_accepts_the_ways_people_write_them() {
     ws.file("deal.toml", MINIMAL);
     for (text, n) in [("2000", 2000), ("2_000", 2000), ("2e3", 2000), ("2k", 2000), ("1M", 1_000_000)] {
         ws.cmd().args(["run", "deal.toml", "-q", "--no-charts", "--paths", text]).assert().success();
-        let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("output/deal/manifest.json"))).unwrap();
+        let m = manifest(&ws.path().join("output/deal"));
         assert_eq!(m["paths"], n, "{text}");
     }
     ws.cmd()
@@ -306,7 +310,7 @@ fn set_overrides_keys_after_extends_and_the_manifest_records_them() {
         .args(["--set", "revenue.initial={dist=\"uniform\",low=18,high=26}"])
         .assert()
         .success();
-    let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("output/deal/manifest.json"))).unwrap();
+    let m = manifest(&ws.path().join("output/deal"));
     assert_eq!(m["resolved"]["revenue_share"]["cap"], 45.0);
     assert_eq!(m["resolved"]["revenue"]["initial"]["dist"], "uniform");
     assert_eq!(m["overrides"][0], "revenue_share.cap=45");
@@ -339,8 +343,7 @@ fn target_se_adds_paths_until_met_and_the_result_depends_only_on_the_final_count
     assert!(stdout.contains("reached with"), "{stdout}");
     // The paths a run ended with, and pv_share's mean and se.
     let paths_of = |out: &str| {
-        let m: serde_json::Value =
-            serde_json::from_slice(&read(&ws.path().join(out).join("deal/manifest.json"))).unwrap();
+        let m = manifest(&ws.path().join(out).join("deal"));
         m["paths"].as_u64().unwrap()
     };
     let pv_share = |out: &str| {
@@ -741,7 +744,7 @@ fn a_key_given_twice_on_the_command_line_is_refused() {
     // A table, then a key inside it, is fine: the key goes into the new table.
     let out =
         ws.runs(&["run", "deal.toml", "--set", "revenue_share={rate=0.1}", "--set", "revenue_share.cap=30"], "ok");
-    let m: serde_json::Value = serde_json::from_slice(&read(&out.join("deal/manifest.json"))).unwrap();
+    let m = manifest(&out.join("deal"));
     let share = &m["resolved"]["revenue_share"];
     assert_eq!((share["rate"].as_f64(), share["cap"].as_f64()), (Some(0.1), Some(30.0)), "{share}");
 }
@@ -767,8 +770,7 @@ fn one_path_has_no_sd_and_a_target_counts_only_on_enough_paths() {
         }
     }
     let paths = |out: &str| {
-        let m: serde_json::Value =
-            serde_json::from_slice(&read(&ws.path().join(out).join("deal/manifest.json"))).unwrap();
+        let m = manifest(&ws.path().join(out).join("deal"));
         m["paths"].as_u64().unwrap()
     };
     // Every path of this deal is the same: se 0 from the first path on.
@@ -803,7 +805,7 @@ fn export_paths_with_a_target_is_exactly_n_or_refused() {
     );
     assert!(err.contains("fix: start from at least 2000 paths (--paths 2000)"), "{err}");
     ws.cmd().args(["run", "deal.toml", "--export-paths", "1000", "-q"]).args(target).assert().success();
-    let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("output/deal/manifest.json"))).unwrap();
+    let m = manifest(&ws.path().join("output/deal"));
     assert!(m["paths"].as_u64().unwrap() > 1000, "the target needed more paths");
     let csv = String::from_utf8(read(&ws.path().join("output/deal/paths.csv"))).unwrap();
     assert_eq!(csv.lines().count(), 1 + 1000 * 12, "exactly the paths asked for");
@@ -1107,7 +1109,7 @@ fn the_cap_most_often_binds_in_the_year_with_the_most_paths() {
     );
     let out = ws.cmd().args(["run", "deal.toml", "--paths", "20000", "--no-charts"]).assert().success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("output/deal/manifest.json"))).unwrap();
+    let m = manifest(&ws.path().join("output/deal"));
     let counts: Vec<(String, u64)> = m["cap_binding_year_paths"]
         .as_object()
         .unwrap()
@@ -1154,7 +1156,7 @@ fn a_long_run_on_a_pipe_draws_no_progress_bar() {
     let ws = Workspace::new();
     ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4"));
     let out = ws.cmd().args(["run", "deal.toml", "--no-charts", "--paths", "4M"]).assert().success();
-    let m: serde_json::Value = serde_json::from_slice(&read(&ws.path().join("output/deal/manifest.json"))).unwrap();
+    let m = manifest(&ws.path().join("output/deal"));
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.is_empty(), "stderr of a run of {} s: {stderr:?}", m["wall_time_s"]);
     assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("total_share"));
