@@ -120,6 +120,20 @@ fn load_all(files: &[PathBuf], overrides: &[(String, String)]) -> Result<Vec<Sce
     if errors.is_empty() { Ok(scenarios) } else { Err(AppError::Scenarios(errors)) }
 }
 
+/// Warn (once per folder, with or without --quiet) about folders beside the
+/// results that earlier runs left behind: they hold no current results.
+fn warn_leftovers(dir: &Path) {
+    let (Some(root), Some(name)) = (dir.parent(), dir.file_name()) else { return };
+    for left in export::leftovers(root, &name.to_string_lossy()) {
+        eprintln!(
+            "warning: {}: left behind by a run of {} that was stopped or could not tidy up (or by one writing there now): it holds no current results\n  fix: delete it once no other run is writing to {}",
+            left.display(),
+            name.to_string_lossy(),
+            root.display()
+        );
+    }
+}
+
 fn print_warnings(s: &Scenario) {
     for w in &s.warnings {
         eprintln!("warning: {}: {w}", s.file.display());
@@ -397,6 +411,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             // Interrupted while writing: drop the staged files, keep earlier scenarios.
             interrupted(cancel, s)?;
             let dir = staging.commit()?;
+            warn_leftovers(&dir);
             if !args.quiet {
                 print_summary(&mut stdout, &report, &dir, &files)?;
                 if let Some(a) = &analysed {
@@ -573,7 +588,9 @@ fn write_comparison(
     let md = export::comparison_markdown(digests, &embedded);
     staging.write_bytes("report.md", md.as_bytes())?;
     files.push("report.md".to_string());
-    Ok((staging.commit()?, files))
+    let dir = staging.commit()?;
+    warn_leftovers(&dir);
+    Ok((dir, files))
 }
 
 fn money(x: f64) -> String {
@@ -958,6 +975,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     }
     interrupted(cancel, &scenarios[0])?;
     let dir = staging.commit()?;
+    warn_leftovers(&dir);
     if !run.quiet {
         let mut stdout = io::stdout().lock();
         writeln!(

@@ -246,6 +246,32 @@ impl Staging {
     }
 }
 
+/// Folders that runs writing scenario `name` under `root` left behind: a
+/// staging folder (`.<name>.partial-<pid>`) of a run that was killed before
+/// it could remove it, or the previous results (`.<name>.old-<pid>`) that a
+/// run moved aside and then could not delete. A run that is writing the same
+/// scenario into the same folder right now has one too.
+pub fn leftovers(root: &Path, name: &str) -> Vec<PathBuf> {
+    let prefixes = [format!(".{name}.partial-"), format!(".{name}.old-")];
+    let mut found: Vec<PathBuf> = fs::read_dir(root)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| {
+                    let n = e.file_name();
+                    let n = n.to_string_lossy();
+                    prefixes.iter().any(|p| {
+                        n.strip_prefix(p.as_str())
+                            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+                    })
+                })
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {

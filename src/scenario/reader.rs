@@ -829,7 +829,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     let equity = r.table(root, "", "equity").map(|t| read_equity(&mut r, t, years));
 
     // Correlations (§2).
-    let correlations = read_correlations(&mut r, root, &revenue_share, counter_share.as_ref(), equity.as_ref());
+    let correlations = read_correlations(&mut r, root);
 
     if !r.errors.is_empty() {
         return Err(ScenarioErrors(r.errors));
@@ -1026,13 +1026,7 @@ fn read_equity(r: &mut Reader<'_>, t: &Table, years: [i32; 2]) -> Equity {
     }
 }
 
-fn read_correlations(
-    r: &mut Reader<'_>,
-    root: &Table,
-    share: &RevenueShare,
-    counter: Option<&CounterShare>,
-    equity: Option<&Equity>,
-) -> Vec<Correlation> {
+fn read_correlations(r: &mut Reader<'_>, root: &Table) -> Vec<Correlation> {
     let mut out: Vec<Correlation> = Vec::new();
     let items = match root.get("correlation") {
         None => return out,
@@ -1047,21 +1041,36 @@ fn read_correlations(
             return out;
         }
     };
+    // Whether the file sets an input is read from the file itself, not from
+    // what validation kept: an input that is set but invalid has its own
+    // error already, and is not "absent" too.
+    // (A table that is not a table has its own error too: count it as set.)
+    let absent = |table: &str, key: &str| match root.get(table) {
+        None => true,
+        Some(Value::Table(t)) => !t.contains_key(key),
+        Some(_) => false,
+    };
     let present = |i: Input| -> Result<(), String> {
         match i {
-            Input::Cap if share.cap.is_none() => Err("revenue_share.cap is not set (there is no cap)".into()),
-            Input::BaseRatio if counter.is_none() => Err("there is no [counter_share] table".into()),
-            Input::Stake | Input::Multiple if equity.is_none() => Err("there is no [equity] table".into()),
-            Input::TerminalMultiple => match equity {
+            Input::Cap if absent("revenue_share", "cap") => {
+                Err("revenue_share.cap is not set (there is no cap)".into())
+            }
+            Input::BaseRatio if root.get("counter_share").is_none() => Err("there is no [counter_share] table".into()),
+            Input::Stake | Input::Multiple if root.get("equity").is_none() => Err("there is no [equity] table".into()),
+            Input::TerminalMultiple => match root.get("equity") {
                 None => Err("there is no [equity] table".into()),
-                Some(e) if e.terminal_multiple.is_none() => {
+                Some(_) if absent("equity", "terminal_multiple") => {
                     Err("equity.terminal_multiple is not set (it is the same draw as equity.multiple: correlate that)"
                         .into())
                 }
                 _ => Ok(()),
             },
             Input::DilutionFraction(n) => {
-                let count = equity.map_or(0, |e| e.dilution.len());
+                let count = match root.get("equity").and_then(|e| e.get("dilution")) {
+                    Some(Value::Array(events)) => events.len(),
+                    Some(_) => usize::MAX,
+                    None => 0,
+                };
                 if n < count {
                     Ok(())
                 } else {

@@ -286,6 +286,18 @@ impl Sources {
                     ));
                     continue;
                 }
+                Err(e) if looks_structured(text) => {
+                    let fix = match quote_bare_words(text) {
+                        Some(quoted) => format!("write words in double quotes: --set '{key}={quoted}'"),
+                        None => format!(
+                            "write the value as TOML (a table as {{a = 1, b = \"x\"}}, a list as [1, 2], \
+                             words in double quotes) and quote the whole --set for the shell: --set '{key}=...'"
+                        ),
+                    };
+                    errors.push(refusal(format!("is not a TOML value: {}", e.message().trim()), &fix));
+                    continue;
+                }
+                // A bare word is read as a string: --set name=my-run.
                 Err(_) => toml::Value::String(text.clone()),
             };
             if let Err((message, fix)) = set_path(&mut self.merged, key, value) {
@@ -373,6 +385,52 @@ impl Sources {
         }
         ScenarioError { rule, file, position, key: key.to_string(), message, fix: fix.into() }
     }
+}
+
+/// Whether a `--set` value that is not valid TOML was meant as a table, a
+/// list or a quoted string (and is refused), rather than a bare word (read
+/// as a string).
+fn looks_structured(text: &str) -> bool {
+    text.trim_start().starts_with(['{', '[', '"', '\''])
+}
+
+/// The value with each bare word after `=` or inside a list put in double
+/// quotes, if that makes it valid TOML: `{dist=pert,low=1}` gives
+/// `{dist="pert",low=1}`.
+fn quote_bare_words(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut open: Vec<char> = Vec::new();
+    let mut chars = text.chars().peekable();
+    let mut prev = '=';
+    while let Some(c) = chars.next() {
+        let value_starts = prev == '=' || (matches!(prev, '[' | ',') && open.last() == Some(&'['));
+        if value_starts && (c.is_ascii_alphabetic() || c == '_') {
+            let mut word = String::from(c);
+            while let Some(d) = chars.next_if(|d| d.is_ascii_alphanumeric() || *d == '_' || *d == '-') {
+                word.push(d);
+            }
+            let literal = matches!(word.as_str(), "true" | "false" | "inf" | "nan");
+            if literal {
+                out.push_str(&word);
+            } else {
+                out.push_str(&format!("\"{word}\""));
+            }
+            prev = 'w';
+            continue;
+        }
+        match c {
+            '{' | '[' => open.push(c),
+            '}' | ']' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        out.push(c);
+        if !c.is_whitespace() {
+            prev = c;
+        }
+    }
+    (out != text && toml::from_str::<toml::Table>(&format!("v = {out}")).is_ok()).then_some(out)
 }
 
 /// Whether `text` is a whole number written out too long for TOML's 64-bit

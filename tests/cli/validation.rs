@@ -325,3 +325,81 @@ fn whole_number_fixes_give_examples_that_work() {
         &["seed: 1e16 is too large for a whole number here", "fix: give a whole number, e.g. seed = 1"],
     );
 }
+
+/// An input that a `[[correlation]]` names and that is set but invalid is
+/// one error, its own: the correlation does not also call it "not set".
+/// A `--set` value that is not TOML is refused as such (not read as a
+/// string and refused for its type), with the value quoted as a fix.
+#[test]
+fn an_invalid_input_is_one_error_and_a_broken_set_value_is_called_that() {
+    let ws = Workspace::new();
+    let deal = format!(
+        "{MINIMAL}[equity]\nstake = 0.27\nmultiple = 30.0\nterminal_multiple = {{ dist = \"lognormal\", median = 12.5, sigma = 0.2 }}\n\
+         [[equity.dilution]]\nyear = 2027\nfraction = {{ dist = \"uniform\", low = 0.05, high = 0.1 }}\n\
+         [[correlation]]\na = \"revenue.growth_shift\"\nb = \"equity.terminal_multiple\"\nrho = 0.5\n\
+         [[correlation]]\na = \"revenue_share.cap\"\nb = \"equity.dilution[0].fraction\"\nrho = 0.3\n"
+    )
+    .replace("growth = 0.5", "growth = 0.5\ngrowth_shift = { dist = \"normal\", mean = 0.0, sd = 0.1 }")
+    .replace("cap = 20.0", "cap = { dist = \"uniform\", low = 15, high = 25 }");
+    ws.file("deal.toml", &deal);
+    ws.cmd().args(["check", "deal.toml"]).assert().success();
+    for (set, message) in [
+        ("equity.terminal_multiple=-1", "equity.terminal_multiple: -1 is out of range"),
+        ("revenue_share.cap={dist=\"uniform\",low=30,high=20}", "`low` (30) is above `high` (20)"),
+        ("equity.dilution[0].fraction=2", "equity.dilution[0].fraction: 2 is out of range"),
+    ] {
+        let out = ws.cmd().args(["check", "deal.toml", "--set", set]).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert_eq!(stderr.matches("error:").count(), 1, "{set}:\n{stderr}");
+        assert!(stderr.contains(message), "{set}:\n{stderr}");
+        assert!(!stderr.contains("cannot be correlated"), "{set}:\n{stderr}");
+    }
+    for (set, message, fix) in [
+        ("revenue_share={rate=0.1", "unclosed inline table", "--set 'revenue_share=...'"),
+        ("revenue_share.cap=[1,2", "unclosed array", "a list as [1, 2]"),
+        ("sampling=\"lhs", "is not a TOML value", "words in double quotes"),
+        (
+            "revenue.initial={dist=lognormal,median=20,sigma=0.1}",
+            "is not a TOML value",
+            "--set 'revenue.initial={dist=\"lognormal\",median=20,sigma=0.1}'",
+        ),
+    ] {
+        let out = ws.cmd().args(["check", "deal.toml", "--set", set]).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert_eq!(stderr.matches("error:").count(), 1, "{set}:\n{stderr}");
+        assert!(stderr.contains(&format!("--set {set}")), "{set}:\n{stderr}");
+        assert!(stderr.contains(message), "{set}:\n{stderr}");
+        assert!(stderr.contains(fix), "{set}:\n{stderr}");
+        assert!(!stderr.contains("not the string"), "{set}:\n{stderr}");
+    }
+    // A bare word is still a string.
+    ws.cmd().args(["check", "deal.toml", "--set", "name=my-run"]).assert().success();
+}
+
+/// Folders an earlier run left beside the results (a staging folder of a
+/// killed run, previous results it could not delete) are named in a warning
+/// with a fix, with or without --quiet; the run still succeeds, and other
+/// folders that only look alike are not named.
+#[test]
+fn folders_left_by_earlier_runs_are_warned_about() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    for left in [".deal.partial-99999", ".deal.old-12", ".deal.partial-x", ".other.old-5"] {
+        std::fs::create_dir_all(ws.path().join("out").join(left)).unwrap();
+    }
+    let out =
+        ws.cmd().args(["run", "deal.toml", "--out", "out", "--paths", "100", "-q", "--no-charts"]).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.matches("warning:").count(), 2, "{stderr}");
+    for left in [".deal.partial-99999", ".deal.old-12"] {
+        assert!(stderr.contains(&format!("{left}: left behind by a run of deal")), "{stderr}");
+    }
+    assert!(stderr.contains("fix: delete it once no other run is writing to out"), "{stderr}");
+    assert!(ws.path().join("out/deal/summary.csv").is_file());
+    // None left by the run itself.
+    std::fs::remove_dir(ws.path().join("out/.deal.partial-99999")).unwrap();
+    std::fs::remove_dir(ws.path().join("out/.deal.old-12")).unwrap();
+    let out =
+        ws.cmd().args(["run", "deal.toml", "--out", "out", "--paths", "100", "-q", "--no-charts"]).assert().success();
+    assert!(out.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&out.get_output().stderr));
+}
