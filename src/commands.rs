@@ -641,7 +641,7 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
             money(st.percentiles[6])
         )?;
     }
-    let last = r.model.year(res.layout.years - 1);
+    let last = s.share_last_year();
     if s.revenue_share.cap.is_some() {
         let p = res.summary(Summary::CapHit).mean * 100.0;
         match res.modal_cap_year() {
@@ -650,6 +650,14 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
         }
     } else {
         writeln!(out, "  no cap")?;
+    }
+    if s.revenue_share.termination_rate > 0.0 {
+        writeln!(
+            out,
+            "  share terminated early in {:.1}% of paths (termination_rate {} a year)",
+            res.terminated_fraction() * 100.0,
+            s.revenue_share.termination_rate
+        )?;
     }
     writeln!(out, "  wrote {}/ ({})", dir.display(), files.join(", "))?;
     Ok(())

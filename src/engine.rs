@@ -151,6 +151,11 @@ impl RunResult {
     pub fn summary_sketch(&self, s: Summary) -> &Sketch {
         &self.summary_sketches[s as usize]
     }
+    /// The fraction of paths whose share was terminated early.
+    pub fn terminated_fraction(&self) -> f64 {
+        if self.paths == 0 { 0.0 } else { self.terminated_counts.iter().sum::<u64>() as f64 / self.paths as f64 }
+    }
+
     /// The year index in which the cap most often binds (ties: the earlier).
     pub fn modal_cap_year(&self) -> Option<usize> {
         let (i, n) = self.cap_year_counts.iter().enumerate().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))?;

@@ -109,8 +109,10 @@ impl Exporter for SummaryCsv {
 }
 
 /// `paths.csv`: the first `paths` paths of the run, one row per path and
-/// period, with every per-period quantity of MODEL.md and the path's sampled
-/// inputs (repeated on each of its rows, so a spreadsheet can filter by them).
+/// period, with every per-period quantity of MODEL.md, the years the path's
+/// cap bound and its share was terminated (empty if never), and the path's
+/// sampled inputs (those repeated on each of its rows, so a spreadsheet can
+/// filter by them).
 pub struct PathsCsv {
     pub paths: u64,
 }
@@ -126,6 +128,7 @@ impl Exporter for PathsCsv {
         let mut w = csv_writer(out);
         let mut header: Vec<String> = ["path", "period", "time", "year"].iter().map(|s| s.to_string()).collect();
         header.extend(Metric::ALL.iter().map(|x| x.name().to_string()));
+        header.extend(["cap_year".to_string(), "terminated_year".to_string()]);
         header.extend(crate::model::Draws::default().columns().iter().map(|(n, _)| format!("input_{n}")));
         for i in 0..dilutions {
             header.push(format!("input_dilution_{i}_fraction"));
@@ -135,32 +138,42 @@ impl Exporter for PathsCsv {
         let mut failure = None;
         // `run` refuses, before anything runs, an N beyond the paths it is
         // sure to simulate, so this never cuts the N asked for.
-        crate::engine::replay(m, r.seed, r.result.paths, self.paths.min(r.result.paths), |p, values, _, scratch| {
-            if failure.is_some() {
-                return;
-            }
-            let inputs: Vec<String> = scratch
-                .inputs()
-                .columns()
-                .iter()
-                .map(|(_, v)| if v.is_finite() { format_number(*v) } else { String::new() })
-                .chain(scratch.dilutions().iter().flat_map(|(f, h)| [format_number(*f), u8::from(*h).to_string()]))
-                .collect();
-            for k in 0..lay.periods {
-                let mut row = vec![
-                    p.to_string(),
-                    k.to_string(),
-                    format_number(m.time(k)),
-                    m.year(k / lay.steps_per_year).to_string(),
-                ];
-                row.extend(Metric::ALL.iter().map(|x| format_number(values[lay.period(*x, k)])));
-                row.extend(inputs.iter().cloned());
-                if let Err(e) = w.write_record(&row) {
-                    failure = Some(e);
+        crate::engine::replay(
+            m,
+            r.seed,
+            r.result.paths,
+            self.paths.min(r.result.paths),
+            |p, values, events, scratch| {
+                if failure.is_some() {
                     return;
                 }
-            }
-        });
+                let inputs: Vec<String> = scratch
+                    .inputs()
+                    .columns()
+                    .iter()
+                    .map(|(_, v)| if v.is_finite() { format_number(*v) } else { String::new() })
+                    .chain(scratch.dilutions().iter().flat_map(|(f, h)| [format_number(*f), u8::from(*h).to_string()]))
+                    .collect();
+                // The path's own years (MODEL.md §7), empty if never, on each of its rows.
+                let year = |y: Option<usize>| y.map_or(String::new(), |y| m.year(y).to_string());
+                let (cap_year, terminated_year) = (year(events.cap_year), year(events.terminated_year));
+                for k in 0..lay.periods {
+                    let mut row = vec![
+                        p.to_string(),
+                        k.to_string(),
+                        format_number(m.time(k)),
+                        m.year(k / lay.steps_per_year).to_string(),
+                    ];
+                    row.extend(Metric::ALL.iter().map(|x| format_number(values[lay.period(*x, k)])));
+                    row.extend([cap_year.clone(), terminated_year.clone()]);
+                    row.extend(inputs.iter().cloned());
+                    if let Err(e) = w.write_record(&row) {
+                        failure = Some(e);
+                        return;
+                    }
+                }
+            },
+        );
         if let Some(e) = failure {
             return Err(e.into());
         }

@@ -154,10 +154,18 @@ pub fn scenario_markdown(
             money(st.percentiles[6])
         );
     }
-    let last = r.model.year(res.layout.years - 1);
+    let last = s.share_last_year();
     let modal = res.modal_cap_year().map(|y| r.model.year(y));
     let hit = res.summary(Summary::CapHit).mean;
     let _ = writeln!(md, "\n{}\n", cap_sentence(s.revenue_share.cap.is_some(), hit, modal, last));
+    if s.revenue_share.termination_rate > 0.0 {
+        let _ = writeln!(
+            md,
+            "The share is terminated early in {:.1}% of paths (termination_rate {} a year), and pays nothing after.\n",
+            res.terminated_fraction() * 100.0,
+            s.revenue_share.termination_rate
+        );
+    }
     if let Some(a) = sensitivity {
         sensitivity_markdown(&mut md, a);
     }
@@ -215,7 +223,7 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
     for r in runs {
         let (hit, modal) = if r.has_cap {
             (
-                format!("{:.1}% by {}", r.summary(Summary::CapHit).mean * 100.0, r.last_year),
+                format!("{:.1}% by {}", r.summary(Summary::CapHit).mean * 100.0, r.share_last_year),
                 r.modal_cap_year.map_or("never".to_string(), |y| y.to_string()),
             )
         } else {

@@ -377,6 +377,13 @@ impl Scenario {
         self.years[1]
     }
 
+    /// The last simulated year whose revenue accrues a share: `until`, or
+    /// the last simulated year if `until` is after it. A cap can bind by
+    /// then or never.
+    pub fn share_last_year(&self) -> i32 {
+        self.revenue_share.until.min(self.last_year())
+    }
+
     /// Number of simulated years.
     pub fn year_count(&self) -> usize {
         (self.years[1] - self.years[0] + 1) as usize

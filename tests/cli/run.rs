@@ -439,6 +439,63 @@ fn export_paths_writes_the_runs_own_paths_with_their_inputs() {
     }
 }
 
+/// paths.csv carries each path's cap_year and terminated_year (MODEL.md §7,
+/// empty if never) on each of its rows: the cap's year is the first whose
+/// cap_bound is 1, nothing is paid after the termination's year, and the
+/// paths counted per year are the manifest's.
+#[test]
+fn export_paths_gives_each_paths_cap_and_termination_years() {
+    let ws = Workspace::new();
+    let deal = MINIMAL
+        .replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4")
+        .replace("cap = 20.0", "cap = 12.0\ntermination_rate = 0.3");
+    ws.file("deal.toml", &deal);
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", "2000", "--export-paths", "2000", "--no-charts", "-q"])
+        .assert()
+        .success();
+    let text = String::from_utf8(read(&ws.path().join("output/deal/paths.csv"))).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no {name} column"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let mut capped = std::collections::BTreeMap::<String, u64>::new();
+    let mut ended = std::collections::BTreeMap::<String, u64>::new();
+    let (mut some_cap, mut some_end, mut some_never) = (false, false, false);
+    for path in rows.chunks(12) {
+        let (cap_year, end_year) = (path[0][col("cap_year")], path[0][col("terminated_year")]);
+        assert!(path.iter().all(|r| r[col("cap_year")] == cap_year && r[col("terminated_year")] == end_year));
+        let first_bound = path.iter().find(|r| r[col("cap_bound")] == "1").map(|r| r[col("year")]);
+        assert_eq!(first_bound.unwrap_or(""), cap_year, "path {}", path[0][0]);
+        if !end_year.is_empty() {
+            let y: i32 = end_year.parse().unwrap();
+            for r in path.iter().filter(|r| r[col("year")].parse::<i32>().unwrap() > y) {
+                assert_eq!(r[col("payment")], "0", "paid after its termination in {y}: {r:?}");
+            }
+            *ended.entry(end_year.to_string()).or_default() += 1;
+            some_end = true;
+        }
+        if !cap_year.is_empty() {
+            *capped.entry(cap_year.to_string()).or_default() += 1;
+            some_cap = true;
+        }
+        some_never |= cap_year.is_empty() && end_year.is_empty();
+    }
+    assert!(some_cap && some_end && some_never, "the scenario should show all three");
+    let m = manifest(&ws.path().join("output/deal"));
+    let counts = |key: &str| -> std::collections::BTreeMap<String, u64> {
+        m[key]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+            .filter(|(_, v)| *v > 0)
+            .collect()
+    };
+    assert_eq!(capped, counts("cap_binding_year_paths"));
+    assert_eq!(ended, counts("terminated_year_paths"));
+}
+
 #[test]
 fn sweep_matches_separate_runs_at_each_value() {
     let ws = Workspace::new();
@@ -1160,4 +1217,40 @@ fn a_long_run_on_a_pipe_draws_no_progress_bar() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.is_empty(), "stderr of a run of {} s: {stderr:?}", m["wall_time_s"]);
     assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("total_share"));
+}
+
+/// With `until` before the last simulated year, the cap "binds by" `until`
+/// (it cannot bind after the share period), in the console, report.md and
+/// the comparison; a share that can be terminated says in how many paths
+/// it was, in the console and report.md: here 1 − e^{−0.3·3} of them, the
+/// three years through `until`.
+#[test]
+fn the_cap_binds_by_until_and_termination_is_reported() {
+    let ws = Workspace::new();
+    let deal = MINIMAL
+        .replace("years = [2026, 2028]", "years = [2026, 2030]")
+        .replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4")
+        .replace("cap = 20.0", "cap = 15.0\nuntil = 2028\ntermination_rate = 0.3");
+    ws.file("deal.toml", &deal);
+    ws.file("plain.toml", &format!("name = \"plain\"\n{MINIMAL}"));
+    let out = ws.cmd().args(["run", "deal.toml", "plain.toml", "--paths", "20000", "--no-charts"]).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains("cap binds by 2028 in"), "{stdout}");
+    assert!(!stdout.contains("by 2030"), "{stdout}");
+    let expected = (1.0 - (-0.9f64).exp()) * 100.0;
+    let share = |text: &str, before: &str| -> f64 {
+        let rest = &text[text.find(before).unwrap_or_else(|| panic!("no `{before}` in:\n{text}")) + before.len()..];
+        rest[..rest.find('%').unwrap()].parse().unwrap()
+    };
+    let printed = share(&stdout, "share terminated early in ");
+    assert!((printed - expected).abs() < 1.5, "{printed}% against {expected:.1}%");
+    assert_eq!(stdout.matches("terminated early").count(), 1, "only the scenario that can terminate: {stdout}");
+    let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
+    assert!(report.contains("The cap binds by the end of 2028 in"), "{report}");
+    assert_eq!(share(&report, "The share is terminated early in "), printed);
+    let plain = String::from_utf8(read(&ws.path().join("output/plain/report.md"))).unwrap();
+    assert!(!plain.contains("terminated"), "{plain}");
+    let comparison = String::from_utf8(read(&ws.path().join("output/comparison/report.md"))).unwrap();
+    let row = comparison.lines().find(|l| l.starts_with("| [deal]")).unwrap_or_else(|| panic!("{comparison}"));
+    assert!(row.contains("% by 2028 |"), "{row}");
 }

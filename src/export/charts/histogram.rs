@@ -112,11 +112,7 @@ pub(crate) fn summary(r: &RunReport<'_>, s: Summary) -> HistogramChart {
         _ => (
             "total_share",
             "total revenue-share payments",
-            format!(
-                "Paid over {}–{}, not discounted ($B)",
-                sc.first_year(),
-                sc.revenue_share.until.min(sc.last_year())
-            ),
+            format!("Paid over {}–{}, not discounted ($B)", sc.first_year(), sc.share_last_year()),
         ),
     };
     let markers = value_markers(&[

@@ -541,6 +541,8 @@ pub struct ScenarioDigest {
     pub seed: u64,
     pub first_year: i32,
     pub last_year: i32,
+    /// The last year that accrues a share (see [`crate::scenario::Scenario::share_last_year`]).
+    pub share_last_year: i32,
     pub steps_per_year: u32,
     /// In [`Summary::ALL`] order.
     pub summaries: Vec<Stat>,
@@ -570,6 +572,7 @@ impl ScenarioDigest {
             seed: r.seed,
             first_year: s.first_year(),
             last_year: s.last_year(),
+            share_last_year: s.share_last_year(),
             steps_per_year: s.steps_per_year,
             summaries: Summary::ALL.iter().map(|m| res.summary(*m).clone()).collect(),
             has_cap: s.revenue_share.cap.is_some(),
