@@ -135,6 +135,7 @@ fn output(bencher: Bencher) {
         wall: std::time::Duration::ZERO,
         started: String::new(),
         command: Vec::new(),
+        sensitivity: None,
     };
     bencher.bench_local(|| {
         let mut out = Vec::with_capacity(1 << 16);

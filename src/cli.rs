@@ -49,6 +49,16 @@ Examples:
 Values are TOML values, or a range a..b:n of n evenly spaced numbers from a to b.
 Every combination runs with the same seed, so differences between them are the
 effect of the varied keys, not noise. Results go to OUT/<name>-sweep/.")]
+    #[command(
+        mut_arg("inputs", |a| a.value_name("FILE").help("The scenario file to sweep")),
+        mut_arg("target_se", |a| a.hide(true)),
+        mut_arg("max_paths", |a| a.hide(true)),
+        mut_arg("export_paths", |a| a.hide(true)),
+        mut_arg("sensitivity", |a| a.hide(true)),
+        mut_arg("out", |a| a.help("Folder for the results: the sweep writes to OUT/<name>-sweep/")),
+        mut_arg("quiet", |a| a.help("Print no table and no progress bar; warnings and errors still go to stderr")),
+        mut_arg("no_charts", |a| a.help("Draw no sweep.png (sweep.csv and manifest.json are still written)"))
+    )]
     Sweep(SweepArgs),
     /// Validate scenario files and print each one resolved (after `extends`, defaults filled in).
     #[command(after_help = "Example:\n  revshare check scenarios/bull.toml")]

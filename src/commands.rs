@@ -324,10 +324,32 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                 }
                 None => engine::run(&model, &options).map(|r| (r, None)),
             };
-            progress.finish();
-            let (result, precision) =
-                outcome.map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
+            let (result, precision) = outcome.map_err(|source| {
+                progress.finish();
+                AppError::Engine { scenario: s.file.display().to_string(), source }
+            })?;
             s.paths = result.paths;
+            // The sensitivity's held runs (two per uncertain input, at the
+            // run's final path count) go on the same bar and into the times.
+            let analysed = if args.sensitivity {
+                let held = 2 * model.uncertain_inputs().len() as u64 * result.paths;
+                progress.extend(result.paths, held);
+                let on_held = |done: u64| progress.update(result.paths + done);
+                let clock = Instant::now();
+                let analysis = sensitivity::analyse(
+                    &model,
+                    &RunOptions { paths: result.paths, progress: Some(&on_held), ..options },
+                    &result,
+                )
+                .map_err(|source| {
+                    progress.finish();
+                    AppError::Engine { scenario: s.file.display().to_string(), source }
+                })?;
+                Some((analysis, clock.elapsed()))
+            } else {
+                None
+            };
+            progress.finish();
             // (Warnings go to stderr even with --quiet.)
             let resolution = &result.resolution;
             if resolution.coarsened_count() > 0 {
@@ -349,6 +371,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                 wall: clock.elapsed(),
                 started,
                 command: command.clone(),
+                sensitivity: analysed.as_ref().map(|(a, t)| (2 * a.inputs.len(), *t)),
             };
             let exporters = export::standard_exporters();
             let mut files: Vec<String> = exporters.iter().map(|e| e.file_name().to_string()).collect();
@@ -379,30 +402,23 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             chart_files.par_iter().try_for_each(|f| staging.write_bytes(&f.name, &f.bytes))?;
             files.extend(chart_files.iter().map(|f| f.name.clone()));
             let mut embedded = embedded;
-            let mut analysed = None;
-            if args.sensitivity {
-                let analysis = sensitivity::analyse(
-                    &model,
-                    &RunOptions { paths: result.paths, progress: None, ..options },
-                    &result,
-                )
-                .map_err(|source| AppError::Engine { scenario: s.file.display().to_string(), source })?;
+            let analysed = analysed.map(|(a, _)| a);
+            if let Some(analysis) = &analysed {
                 for (file, text) in [
-                    ("sensitivity.csv", sensitivity_csv(&s.name, &analysis)),
-                    ("swing.csv", swing_csv(&s.name, &analysis)),
+                    ("sensitivity.csv", sensitivity_csv(&s.name, analysis)),
+                    ("swing.csv", swing_csv(&s.name, analysis)),
                 ] {
                     staging.write_bytes(file, text.as_bytes())?;
                     files.push(file.to_string());
                 }
                 if let Some(opts) = &chart_options {
-                    let digest = tornado_digest(s, &result, &analysis);
+                    let digest = tornado_digest(s, &result, analysis);
                     for f in charts::tornado_charts(&digest, opts)? {
                         staging.write_bytes(&f.name, &f.bytes)?;
                         files.push(f.name.clone());
                     }
                     embedded.extend(charts::tornado_embedded(&digest, opts));
                 }
-                analysed = Some(analysis);
             }
             // report.md last, so that it lists every file and embeds every chart.
             let md = ScenarioReport { charts: &embedded, files: &files, sensitivity: analysed.as_ref() };
@@ -542,6 +558,16 @@ impl Progress {
         bar.set_position(done);
     }
 
+    /// Add `more` paths to a bar that has done `done`: the runs that follow
+    /// the first (its length was the paths asked for; with --target-se the
+    /// run may have done more).
+    fn extend(&self, done: u64, more: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(done + more);
+            bar.set_position(done);
+        }
+    }
+
     fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
@@ -610,12 +636,19 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
     }
     writeln!(
         out,
-        "  {} paths · seed {} · {} thread{} · {:.2} s",
-        res.paths,
+        "  {} · seed {} · {} · {:.2} s{}",
+        export::count(res.paths, "path"),
         r.seed,
-        res.threads,
-        if res.threads == 1 { "" } else { "s" },
-        r.wall.as_secs_f64()
+        export::count(res.threads as u64, "thread"),
+        r.wall.as_secs_f64(),
+        match r.sensitivity {
+            Some((runs, t)) => format!(
+                " ({:.2} s of it the sensitivity's {})",
+                t.as_secs_f64(),
+                export::count(runs as u64, "held run")
+            ),
+            None => String::new(),
+        }
     )?;
     writeln!(out, "  {:<18} {:>10} {:>10} {:>10}", "$B", "median", "P5", "P95")?;
     // With a counter-share, what the holder pays back and keeps too.
@@ -918,22 +951,36 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     export::check_output_root(&run.out)?;
     export::check_target(&run.out, &name, export::SWEEP_MARK)?;
     let cancel = interrupt_flag();
+    let started = export::utc_timestamp();
+    let clock = Instant::now();
     let staging = Staging::new(&run.out, &name)?;
     let mut results = Vec::new();
     for s in &mut scenarios {
         apply_run_args(s, run);
+    }
+    // One bar for the whole sweep: every combination runs the same paths.
+    let progress = Progress::new(&name, scenarios.iter().map(|s| s.paths).sum(), run.quiet);
+    let mut offset = 0;
+    for (s, combo) in scenarios.iter().zip(&combos) {
         let model = Model::new(s);
+        let on_progress = |done: u64| progress.update(offset + done);
         let options = RunOptions {
             paths: s.paths,
             seed: s.seed,
             threads: run.threads.map_or(0, usize::from),
-            progress: None,
+            progress: Some(&on_progress),
             cancel: Some(cancel),
         };
-        let result = engine::run(&model, &options)
-            .map_err(|source| AppError::Engine { scenario: file.display().to_string(), source })?;
+        let result = engine::run(&model, &options).map_err(|source| {
+            progress.finish();
+            let values: Vec<String> = combo.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            AppError::Engine { scenario: format!("{} (--vary {})", file.display(), values.join(" ")), source }
+        })?;
+        offset += s.paths;
         results.push(result);
     }
+    progress.finish();
+    let wall = clock.elapsed();
     let keys: Vec<&str> = args.vary.iter().map(|(k, _)| k.as_str()).collect();
     // sweep.csv: the summary.csv columns plus one column per varied key.
     let mut csv = Vec::new();
@@ -981,6 +1028,17 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             files.push(f.name.clone());
         }
     }
+    let manifest = export::sweep_manifest(&export::SweepRun {
+        scenario: &scenarios[0],
+        combinations: &combos,
+        results: &results,
+        seed: scenarios[0].seed,
+        wall,
+        started,
+        command: std::env::args().collect(),
+    });
+    staging.write_bytes("manifest.json", &manifest)?;
+    files.push("manifest.json".to_string());
     interrupted(cancel, &scenarios[0])?;
     let dir = staging.commit()?;
     warn_leftovers(&dir);
@@ -988,11 +1046,12 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         let mut stdout = io::stdout().lock();
         writeln!(
             stdout,
-            "\n{} — {} combinations · {} paths each · seed {} (common random numbers)",
+            "\n{} — {} · {} each · seed {} (common random numbers) · {:.2} s",
             name,
-            combos.len(),
-            results[0].paths,
-            scenarios[0].seed
+            export::count(combos.len() as u64, "combination"),
+            export::count(results[0].paths, "path"),
+            scenarios[0].seed,
+            wall.as_secs_f64()
         )?;
         let described = scenarios[0].described();
         if !described.is_empty() {
@@ -1049,7 +1108,8 @@ mod tests {
     }
 
     /// Nothing before half a second; then the scenario, paths done of all,
-    /// paths per second and the time left; cleared when the run ends.
+    /// paths per second and the time left, the held runs of a sensitivity
+    /// analysis added to the same bar; cleared when the run ends.
     #[test]
     fn the_bar_shows_paths_rate_and_time_left_once_a_run_passes_half_a_second() {
         let mut p = Progress::drawn("deal", 1_000_000, true, on_screen);
@@ -1062,6 +1122,12 @@ mod tests {
         for part in ["deal [", "250,000/1,000,000 paths", "M paths/s", "left"] {
             assert!(shown.contains(part), "{part:?} not in {shown:?}");
         }
+        // The sensitivity's held runs (or a sweep's next combination) go on the same bar.
+        p.update(1_000_000);
+        p.extend(1_000_000, 14_000_000);
+        p.update(1_000_000 + 500_000);
+        let shown = screen().contents();
+        assert!(shown.contains("1,500,000/15,000,000 paths"), "{shown:?}");
         p.finish();
         assert_eq!(screen().contents().trim(), "", "left on screen after the run");
     }

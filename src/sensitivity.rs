@@ -77,10 +77,22 @@ pub fn analyse(model: &Model, opts: &RunOptions<'_>, base: &RunResult) -> Result
     });
     let medians = |r: &RunResult| OUTPUTS.map(|s| r.summary(s).median());
     let mut results = Vec::with_capacity(inputs.len());
+    let mut runs_done = 0;
+    // Each held run as one run, its progress counted after the runs before it.
+    let mut held = |input: Input, value: f64| {
+        let offset = runs_done * opts.paths;
+        let on_progress = |done: u64| {
+            if let Some(p) = opts.progress {
+                p(offset + done);
+            }
+        };
+        runs_done += 1;
+        engine::run(&model.with_pinned(input, value), &RunOptions { progress: Some(&on_progress), ..*opts })
+    };
     for ((input, dist), v) in inputs.iter().zip(&values) {
         let (low_value, high_value) = (dist.quantile(0.1), dist.quantile(0.9));
-        let low = engine::run(&model.with_pinned(*input, low_value), opts)?;
-        let high = engine::run(&model.with_pinned(*input, high_value), opts)?;
+        let low = held(*input, low_value)?;
+        let high = held(*input, high_value)?;
         results.push(InputSensitivity {
             input: *input,
             spearman: [0, 1, 2].map(|o| spearman(v, &outputs[o])),

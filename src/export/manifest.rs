@@ -101,6 +101,8 @@ impl Exporter for ManifestJson {
             "threads": r.result.threads,
             "wall_time_s": r.wall.as_secs_f64(),
             "simulation_time_s": r.result.elapsed.as_secs_f64(),
+            "sensitivity_runs": r.sensitivity.map(|(n, _)| n),
+            "sensitivity_time_s": r.sensitivity.map(|(_, t)| t.as_secs_f64()),
             "generator": GENERATOR,
             "chunk_paths": CHUNK_PATHS,
             "percentiles": percentiles(&r.result.resolution),
@@ -111,4 +113,63 @@ impl Exporter for ManifestJson {
         serde_json::to_writer_pretty(&mut *out, &manifest)?;
         writeln!(out)
     }
+}
+
+/// What a sweep ran, for its `manifest.json`.
+pub struct SweepRun<'a> {
+    /// The first combination's scenario (its files are every combination's).
+    pub scenario: &'a crate::scenario::Scenario,
+    /// Each combination's (key, value) pairs, in the order they ran.
+    pub combinations: &'a [Vec<(String, String)>],
+    /// Each combination's result, in the same order.
+    pub results: &'a [crate::engine::RunResult],
+    pub seed: u64,
+    pub wall: std::time::Duration,
+    pub started: String,
+    pub command: Vec<String>,
+}
+
+/// A sweep's `manifest.json`: the file and its hashes, the `--set`
+/// overrides, each combination's values, paths, seed, threads, times and
+/// the coarsest percentile accuracy of any combination.
+pub fn sweep_manifest(w: &SweepRun<'_>) -> Vec<u8> {
+    let s = w.scenario;
+    let worst =
+        w.results.iter().map(|r| &r.resolution).max_by(|a, b| a.relative_accuracy().total_cmp(&b.relative_accuracy()));
+    let combinations: Vec<serde_json::Value> = w
+        .combinations
+        .iter()
+        .zip(w.results)
+        .map(|(c, r)| {
+            let values: serde_json::Map<String, serde_json::Value> =
+                c.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+            json!({ "values": values, "simulation_time_s": r.elapsed.as_secs_f64() })
+        })
+        .collect();
+    let manifest = json!({
+        "program": "revshare",
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": w.command,
+        "started": w.started,
+        "scenario": {
+            "name": s.name,
+            "description": s.description,
+            "file": s.file.display().to_string(),
+            "sha256": s.sources.first().map(|f| f.sha256.clone()),
+            "files": s.sources.iter().map(|f| json!({"path": f.path.display().to_string(), "sha256": f.sha256})).collect::<Vec<_>>(),
+        },
+        "overrides": s.overrides.iter().filter(|(k, _)| !w.combinations.first().is_some_and(|c| c.iter().any(|(ck, _)| ck == k))).map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+        "combinations": combinations,
+        "paths": w.results.first().map(|r| r.paths),
+        "seed": w.seed,
+        "threads": w.results.first().map(|r| r.threads),
+        "wall_time_s": w.wall.as_secs_f64(),
+        "generator": GENERATOR,
+        "chunk_paths": CHUNK_PATHS,
+        "percentiles": worst.map(percentiles),
+        "warnings": s.warnings,
+    });
+    let mut out = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    out.push(b'\n');
+    out
 }

@@ -21,7 +21,7 @@ use crate::scenario::Scenario;
 pub use self::charts::{ChartFormat, ChartOptions, ScenarioDigest, comparison_charts, scenario_charts};
 pub use self::csv::{PathsCsv, PeriodsCsv, SummaryCsv, YearlyCsv, format_number, format_stat};
 pub use self::csv::{csv_writer, stat_fields, stats_header};
-pub use self::manifest::{ManifestJson, utc_timestamp};
+pub use self::manifest::{ManifestJson, SweepRun, sweep_manifest, utc_timestamp};
 pub use self::report::{ScenarioReport, comparison_csv, comparison_markdown, scenario_markdown};
 
 /// Everything an exporter may need about one finished run.
@@ -30,12 +30,21 @@ pub struct RunReport<'a> {
     pub model: &'a Model,
     pub result: &'a RunResult,
     pub seed: u64,
-    /// Wall time of the whole scenario (simulation and statistics).
+    /// Wall time of the whole scenario (simulation, statistics and any
+    /// sensitivity runs; not the files).
     pub wall: Duration,
     /// When the run started, as an RFC 3339 UTC timestamp.
     pub started: String,
     /// The command line, as given.
     pub command: Vec<String>,
+    /// The sensitivity analysis's held runs, if one was run: how many, and
+    /// their time (within `wall`).
+    pub sensitivity: Option<(usize, Duration)>,
+}
+
+/// `n` and a noun, singular for one: "1 path", "20000 paths".
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 /// One output file.

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use super::charts::{EmbeddedChart, ScenarioDigest};
 use super::csv::{csv_writer, stat_fields, stats_header};
-use super::{Exporter, RunReport, format_number};
+use super::{Exporter, RunReport, count, format_number};
 use crate::model::Summary;
 use crate::sensitivity::Sensitivity;
 use crate::stats::Stat;
@@ -134,12 +134,12 @@ pub fn scenario_markdown(
     }
     let _ = writeln!(
         md,
-        "{}–{}, {} steps a year, discount rate {}% a year; {} paths.\n",
+        "{}–{}, {} a year, discount rate {}% a year; {}.\n",
         s.first_year(),
         s.last_year(),
-        s.steps_per_year,
+        count(u64::from(s.steps_per_year), "step"),
         format_number(s.discount_rate * 100.0),
-        res.paths
+        count(res.paths, "path")
     );
     let _ = writeln!(md, "| $B | | median | P5 | P95 |");
     let _ = writeln!(md, "|:--|:--|--:|--:|--:|");
@@ -179,9 +179,9 @@ pub fn scenario_markdown(
     let files: Vec<String> = files.iter().map(|f| format!("`{f}`")).collect();
     let _ = writeln!(
         md,
-        "Scenario file `{}` · {} paths · seed {} · revshare {} · run started {} · files: {}",
+        "Scenario file `{}` · {} · seed {} · revshare {} · run started {} · files: {}",
         s.file.display(),
-        res.paths,
+        count(res.paths, "path"),
         r.seed,
         env!("CARGO_PKG_VERSION"),
         r.started,
@@ -267,8 +267,12 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
     for r in runs {
         let _ = writeln!(
             md,
-            "- `{}`: scenario file `{}` · {} paths · seed {} · run started {}",
-            r.name, r.file, r.paths, r.seed, r.started
+            "- `{}`: scenario file `{}` · {} · seed {} · run started {}",
+            r.name,
+            r.file,
+            count(r.paths, "path"),
+            r.seed,
+            r.started
         );
     }
     let _ = writeln!(md, "\nrevshare {} · table also in `comparison.csv`", env!("CARGO_PKG_VERSION"));

@@ -1254,3 +1254,114 @@ fn the_cap_binds_by_until_and_termination_is_reported() {
     let row = comparison.lines().find(|l| l.starts_with("| [deal]")).unwrap_or_else(|| panic!("{comparison}"));
     assert!(row.contains("% by 2028 |"), "{row}");
 }
+
+/// A sweep writes a manifest.json like a run's: the file and its hash, the
+/// --set overrides (not the varied keys), each combination's values, paths,
+/// seed, threads and time; an overflow names the combination that
+/// overflowed; its --help shows only the options a sweep takes.
+#[test]
+fn a_sweep_has_a_manifest_names_a_failing_combination_and_lists_its_own_options() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    let out = ws
+        .cmd()
+        .args(["sweep", "deal.toml", "--vary", "revenue_share.cap=10,20", "--vary", "discount_rate=0,0.1"])
+        .args(["--set", "revenue.growth=0.4", "--paths", "1000", "--threads", "2", "--no-charts"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("deal-sweep — 4 combinations · 1000 paths each · seed 1 (common random numbers) · "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(sweep.csv, manifest.json)"), "{stdout}");
+    let dir = ws.path().join("output/deal-sweep");
+    let m = manifest(&dir);
+    assert_eq!(m["paths"], 1000);
+    assert_eq!(m["seed"], 1);
+    assert_eq!(m["threads"], 1, "1000 paths are one chunk, so one thread works");
+    assert_eq!(m["overrides"], serde_json::json!(["revenue.growth=0.4"]));
+    let sha: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(read(&ws.path().join("deal.toml"))).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    assert_eq!(m["scenario"]["sha256"], sha);
+    let combos: Vec<(String, String)> = m["combinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let v = &c["values"];
+            (v["revenue_share.cap"].as_str().unwrap().to_string(), v["discount_rate"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [("10", "0"), ("10", "0.1"), ("20", "0"), ("20", "0.1")]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(combos, expected);
+    assert!(m["wall_time_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(m["percentiles"]["method"], "sketch");
+
+    let out = ws
+        .cmd()
+        .args(["sweep", "deal.toml", "--vary", "revenue.initial=20,1e300", "--paths", "100", "--out", "o"])
+        .args(["--set", "revenue.volatility=0.5"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("deal.toml (--vary revenue.initial=1e300): "), "{stderr}");
+    assert!(!ws.path().join("o/deal-sweep").exists());
+
+    let out = ws.cmd().args(["sweep", "--help"]).assert().success();
+    let help = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for hidden in ["--target-se", "--max-paths", "--export-paths", "--sensitivity"] {
+        assert!(!help.contains(hidden), "sweep --help lists {hidden}, which it refuses:\n{help}");
+    }
+    for shown in ["--vary", "--paths", "--seed", "--set", "--threads", "OUT/<name>-sweep/", "sweep.png"] {
+        assert!(help.contains(shown), "sweep --help lacks {shown}:\n{help}");
+    }
+}
+
+/// One path, one thread and one step a year are said in the singular.
+#[test]
+fn one_of_a_thing_is_singular() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", &MINIMAL.replace("years = [2026, 2028]", "years = [2026, 2028]\nsteps_per_year = 1"));
+    let out = ws.cmd().args(["run", "deal.toml", "--paths", "1", "--threads", "1", "--no-charts"]).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains("  1 path · seed 1 · 1 thread · "), "{stdout}");
+    let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
+    assert!(report.contains("2026–2028, 1 step a year, discount rate 0% a year; 1 path.\n"), "{report}");
+    assert!(report.contains("· 1 path · seed 1 ·"), "{report}");
+    assert!(!report.contains("1 paths") && !stdout.contains("1 paths"), "{stdout}\n{report}");
+}
+
+/// The sensitivity's held runs are within the run's time: the manifest
+/// counts them and their time inside wall_time_s, and the console says how
+/// much of the time they took; a run without them has none.
+#[test]
+fn the_sensitivity_runs_are_counted_in_the_time() {
+    let ws = Workspace::new();
+    ws.file(
+        "deal.toml",
+        &MINIMAL
+            .replace("initial = 20.0", "initial = { dist = \"uniform\", low = 10, high = 30 }")
+            .replace("rate = 0.2", "rate = 0.2\nrate_multiplier = { dist = \"uniform\", low = 0.9, high = 1.1 }"),
+    );
+    let out =
+        ws.cmd().args(["run", "deal.toml", "--paths", "20000", "--sensitivity", "--no-charts"]).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains(" s of it the sensitivity's 4 held runs)"), "{stdout}");
+    let m = manifest(&ws.path().join("output/deal"));
+    assert_eq!(m["sensitivity_runs"], 4, "two per uncertain input");
+    let (held, wall, sim) = (
+        m["sensitivity_time_s"].as_f64().unwrap(),
+        m["wall_time_s"].as_f64().unwrap(),
+        m["simulation_time_s"].as_f64().unwrap(),
+    );
+    assert!(held > 0.0 && wall >= held + sim, "held {held}, simulation {sim}, wall {wall}");
+    ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--no-charts", "-q"]).assert().success();
+    let m = manifest(&ws.path().join("output/deal"));
+    assert!(m["sensitivity_runs"].is_null() && m["sensitivity_time_s"].is_null(), "{m}");
+}

@@ -741,6 +741,7 @@ mod tests {
                 wall: Duration::ZERO,
                 started: "2026-01-01T00:00:00Z".to_string(),
                 command: Vec::new(),
+                sensitivity: None,
             }
         }
     }
