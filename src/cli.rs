@@ -13,7 +13,7 @@ use revshare::model::Summary;
 /// many growth paths and reports what the share pays, when the cap binds, what
 /// it is worth today, and the equity exposure beside it.
 #[derive(Debug, Parser)]
-#[command(name = "revshare", version, propagate_version = true, after_help = EXAMPLES)]
+#[command(name = "revshare", version = concat!(env!("CARGO_PKG_VERSION"), " (build ", env!("REVSHARE_BUILD"), ")"), propagate_version = true, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -266,6 +266,13 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
     let mut names: BTreeMap<&str, &Path> = BTreeMap::new();
     for s in &scenarios {
         if let Some(other) = names.insert(&s.name, &s.file) {
+            let same = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+            if same(other) == same(&s.file) {
+                return Err(usage(
+                    format!("{} is given twice (its results would be written twice)", s.file.display()),
+                    "give each scenario file once (a folder given already includes its files)",
+                ));
+            }
             let fix = if args.set.iter().any(|(k, _)| k == "name") {
                 "--set name=... names every scenario of the run: run them one at a time, each with its own --set name=..."
             } else {
@@ -725,6 +732,12 @@ pub fn check(files: &[PathBuf], overrides: &[(String, String)]) -> Result<(), Ap
 pub fn list(dir: Option<&Path>) -> Result<(), AppError> {
     let dir = dir.unwrap_or(Path::new("scenarios"));
     let files = toml_files(dir)?;
+    if files.is_empty() {
+        return Err(usage(
+            format!("{}: no *.toml scenario files in this folder", dir.display()),
+            "give a folder that holds scenario files: revshare list scenarios",
+        ));
+    }
     let mut rows = vec![["name".to_string(), "years".to_string(), "file".to_string(), "description".to_string()]];
     let mut errors = Vec::new();
     for f in &files {

@@ -85,6 +85,8 @@ impl Exporter for ManifestJson {
         let manifest = json!({
             "program": "revshare",
             "version": env!("CARGO_PKG_VERSION"),
+        "build": env!("REVSHARE_BUILD"),
+            "build": env!("REVSHARE_BUILD"),
             "command": r.command,
             "started": r.started,
             "scenario": {
@@ -149,6 +151,7 @@ pub fn sweep_manifest(w: &SweepRun<'_>) -> Vec<u8> {
     let manifest = json!({
         "program": "revshare",
         "version": env!("CARGO_PKG_VERSION"),
+        "build": env!("REVSHARE_BUILD"),
         "command": w.command,
         "started": w.started,
         "scenario": {

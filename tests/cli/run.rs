@@ -66,6 +66,21 @@ fn run_writes_every_file_and_prints_the_table() {
     };
     assert_eq!(manifest["scenario"]["sha256"].as_str().unwrap(), sha(&ws.path().join("deal.toml")));
     assert_eq!(manifest["version"], env!("CARGO_PKG_VERSION"));
+    // The build: the commit the program was built from (as `--version` says).
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(repo())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or("unknown".to_string(), |o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let build = manifest["build"].as_str().unwrap();
+    assert!(build == commit || build == format!("{commit}, modified"), "{build} is not of {commit}");
+    let version = ws.cmd().arg("--version").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("revshare {} (build {build})", env!("CARGO_PKG_VERSION"))
+    );
     assert!(manifest["wall_time_s"].as_f64().is_some_and(|t| t > 0.0));
     assert!(manifest["percentiles"]["method"].is_string());
     assert_eq!(manifest["resolved"]["revenue_share"]["cap"], 20.0);

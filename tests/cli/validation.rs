@@ -196,6 +196,25 @@ fn two_scenarios_with_the_same_name() {
         .code(2)
         .stderr(predicate::str::contains("both named \"same\""));
     assert!(!ws.path().join("out").exists());
+    // The same file twice, by two spellings or inside a folder also given, is called that.
+    std::fs::create_dir(ws.path().join("s")).unwrap();
+    ws.file("s/deal.toml", MINIMAL);
+    for args in [["s/deal.toml", "./s/deal.toml"], ["s", "s/deal.toml"]] {
+        let out = ws.cmd().args(["run", "--out", "out"]).args(args).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains("deal.toml is given twice"), "{stderr}");
+        assert!(stderr.contains("fix: give each scenario file once"), "{stderr}");
+        assert!(!stderr.contains("both named"), "{stderr}");
+    }
+    assert!(!ws.path().join("out").exists());
+    // A folder with no scenario to list is refused, as `run` refuses it.
+    std::fs::create_dir(ws.path().join("empty")).unwrap();
+    ws.cmd()
+        .args(["list", "empty"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("empty: no *.toml scenario files in this folder"))
+        .stderr(predicate::str::contains("fix: give a folder that holds scenario files"));
 }
 
 /// What a scenario sets but cannot use is said, not silently dropped: a
