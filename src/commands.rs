@@ -649,12 +649,12 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
         export::count(res.threads as u64, "thread"),
         r.wall.as_secs_f64(),
         match r.sensitivity {
-            Some((runs, t)) => format!(
+            Some((runs, t)) if runs > 0 => format!(
                 " ({:.2} s of it the sensitivity's {})",
                 t.as_secs_f64(),
                 export::count(runs as u64, "held run")
             ),
-            None => String::new(),
+            _ => String::new(),
         }
     )?;
     writeln!(out, "  {:<18} {:>10} {:>10} {:>10}", "$B", "median", "P5", "P95")?;
@@ -907,9 +907,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             "give one file: revshare sweep scenarios/amended-2026.toml --vary revenue_share.cap=30,38,50",
         ));
     };
-    if run.target_se.is_some() || run.export_paths.is_some() || run.sensitivity {
+    if run.target_se.is_some() || run.max_paths.is_some() || run.export_paths.is_some() || run.sensitivity {
         return Err(usage(
-            "--target-se, --export-paths and --sensitivity do not apply to sweep",
+            "--target-se, --max-paths, --export-paths and --sensitivity do not apply to sweep",
             "run them with `revshare run` (with --set for one combination)",
         ));
     }
@@ -953,11 +953,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         return Err(AppError::Scenarios(vec![ScenarioErrors(sweep_errors(errors, &args.vary))]));
     }
     // Each scenario warning once, not once per combination.
-    let mut warned: Vec<&String> = Vec::new();
+    let mut warned: Vec<String> = Vec::new();
     for w in scenarios.iter().flat_map(|s| &s.warnings) {
-        if !warned.contains(&w) {
+        if !warned.contains(w) {
             eprintln!("warning: {}: {w}", file.display());
-            warned.push(w);
+            warned.push(w.clone());
         }
     }
     let name = format!("{}-sweep", scenarios[0].name);
@@ -987,7 +987,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         let result = engine::run(&model, &options).map_err(|source| {
             progress.finish();
             let values: Vec<String> = combo.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            AppError::Engine { scenario: format!("{} (--vary {})", file.display(), values.join(" ")), source }
+            AppError::Engine { scenario: format!("{} (the combination {})", file.display(), values.join(", ")), source }
         })?;
         offset += s.paths;
         results.push(result);
@@ -1049,6 +1049,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         wall,
         started,
         command: std::env::args().collect(),
+        warnings: &warned,
     });
     staging.write_bytes("manifest.json", &manifest)?;
     files.push("manifest.json".to_string());

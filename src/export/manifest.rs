@@ -85,7 +85,6 @@ impl Exporter for ManifestJson {
         let manifest = json!({
             "program": "revshare",
             "version": env!("CARGO_PKG_VERSION"),
-        "build": env!("REVSHARE_BUILD"),
             "build": env!("REVSHARE_BUILD"),
             "command": r.command,
             "started": r.started,
@@ -119,7 +118,8 @@ impl Exporter for ManifestJson {
 
 /// What a sweep ran, for its `manifest.json`.
 pub struct SweepRun<'a> {
-    /// The first combination's scenario (its files are every combination's).
+    /// The first combination's scenario (its files and `--set` overrides
+    /// are every combination's).
     pub scenario: &'a crate::scenario::Scenario,
     /// Each combination's (key, value) pairs, in the order they ran.
     pub combinations: &'a [Vec<(String, String)>],
@@ -129,6 +129,8 @@ pub struct SweepRun<'a> {
     pub wall: std::time::Duration,
     pub started: String,
     pub command: Vec<String>,
+    /// Every combination's warnings, each once.
+    pub warnings: &'a [String],
 }
 
 /// A sweep's `manifest.json`: the file and its hashes, the `--set`
@@ -161,7 +163,7 @@ pub fn sweep_manifest(w: &SweepRun<'_>) -> Vec<u8> {
             "sha256": s.sources.first().map(|f| f.sha256.clone()),
             "files": s.sources.iter().map(|f| json!({"path": f.path.display().to_string(), "sha256": f.sha256})).collect::<Vec<_>>(),
         },
-        "overrides": s.overrides.iter().filter(|(k, _)| !w.combinations.first().is_some_and(|c| c.iter().any(|(ck, _)| ck == k))).map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+        "overrides": s.overrides.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
         "combinations": combinations,
         "paths": w.results.first().map(|r| r.paths),
         "seed": w.seed,
@@ -170,7 +172,7 @@ pub fn sweep_manifest(w: &SweepRun<'_>) -> Vec<u8> {
         "generator": GENERATOR,
         "chunk_paths": CHUNK_PATHS,
         "percentiles": worst.map(percentiles),
-        "warnings": s.warnings,
+        "warnings": w.warnings,
     });
     let mut out = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     out.push(b'\n');

@@ -131,6 +131,10 @@ pub fn check_target(root: &Path, name: &str, mark: &str) -> Result<(), OutputErr
         return refuse("it is a file, not a folder".into());
     }
     let empty = fs::read_dir(&target).map(|mut d| d.next().is_none()).unwrap_or(false);
+    // A sweep's folder has a manifest.json too: a scenario's results must not replace it.
+    if mark == SCENARIO_MARK && target.join(SWEEP_MARK).is_file() {
+        return refuse(format!("it holds a sweep's results ({SWEEP_MARK}), which would be lost"));
+    }
     if !empty && !target.join(mark).is_file() {
         return refuse(format!(
             "it is a folder that revshare did not write (it has no {mark}), and its files would be lost"

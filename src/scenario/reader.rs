@@ -858,6 +858,20 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
             .map(|o| (o.key.clone(), o.value.clone()))
             .collect(),
     };
+    // A description that comes from a file this one extends describes that
+    // file, whose values this one changes: say so, once, where it shows.
+    if let Some(parent) = src.files.iter().skip(1).find(|f| f.sets("description"))
+        && !src.files[0].sets("description")
+        && src.files[0].sets_the_model()
+        && src.overridden("description").is_none()
+        && !scenario.description.is_empty()
+    {
+        scenario.warnings.push(format!(
+            "its description (\"{}\") is inherited from {}, which it extends and changes: charts and reports will show it; give this file a `description` of its own",
+            scenario.description,
+            parent.path.display()
+        ));
+    }
     // A correlation with a fixed number changes nothing: probably not meant.
     for (i, c) in scenario.correlations.iter().enumerate() {
         for input in [c.a, c.b] {
@@ -1066,8 +1080,13 @@ fn read_correlations(r: &mut Reader<'_>, root: &Table) -> Vec<Correlation> {
                 _ => Ok(()),
             },
             Input::DilutionFraction(n) => {
-                let count = match root.get("equity").and_then(|e| e.get("dilution")) {
-                    Some(Value::Array(events)) => events.len(),
+                let count = match root.get("equity") {
+                    Some(Value::Table(e)) => match e.get("dilution") {
+                        Some(Value::Array(events)) => events.len(),
+                        Some(_) => usize::MAX,
+                        None => 0,
+                    },
+                    // (Not a table: that has its own error.)
                     Some(_) => usize::MAX,
                     None => 0,
                 };

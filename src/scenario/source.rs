@@ -24,6 +24,21 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// Whether this file itself sets `key` (a dotted key path).
+    pub fn sets(&self, key: &str) -> bool {
+        self.spans.contains_key(key)
+    }
+
+    /// Whether this file sets a key of the deal or the model: anything but
+    /// its name, description, `extends`, and how it is run (paths, seed,
+    /// sampling).
+    pub fn sets_the_model(&self) -> bool {
+        self.spans.keys().any(|k| {
+            let top = k.split(['.', '[']).next().unwrap_or(k);
+            !matches!(top, "name" | "description" | "extends" | "paths" | "seed" | "sampling")
+        })
+    }
+
     fn position(&self, offset: usize) -> (usize, usize) {
         let before = &self.text[..offset.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
@@ -286,12 +301,14 @@ impl Sources {
                     ));
                     continue;
                 }
-                Err(e) if looks_structured(text) => {
-                    let fix = match quote_bare_words(text) {
-                        Some(quoted) => format!("write words in double quotes: --set '{key}={quoted}'"),
+                // A key that takes text reads any text that is not TOML as
+                // itself: --set 'description=[draft] cap 45'.
+                Err(e) if looks_structured(text) && !matches!(key.as_str(), "name" | "description") => {
+                    let fix = match quote_bare_words(text).filter(|q| !q.contains('\'')) {
+                        Some(quoted) => format!("write words in double quotes: {flag} '{key}={quoted}'"),
                         None => format!(
                             "write the value as TOML (a table as {{a = 1, b = \"x\"}}, a list as [1, 2], \
-                             words in double quotes) and quote the whole --set for the shell: --set '{key}=...'"
+                             words in double quotes) and quote the whole {flag} for the shell: {flag} '{key}=...'"
                         ),
                     };
                     errors.push(refusal(format!("is not a TOML value: {}", e.message().trim()), &fix));

@@ -85,7 +85,7 @@ fn sorted_values(m: &Model, seed: u64, paths: u64, slots: &[usize]) -> Vec<Vec<f
 fn long_horizon(ws: &Workspace, negative: bool) -> PathBuf {
     let base = repo().join("scenarios/amended-2026.toml");
     let mut text = format!(
-        "extends = '{}'\nyears = [2026, 2055]\nsteps_per_year = 12\n[revenue]\ngrowth = {{ 2026 = 0.80, 2027 = 0.78, 2028 = 0.59, 2029 = 0.45, 2030 = 0.34, 2031 = 0.1 }}\n",
+        "extends = '{}'\ndescription = 'thirty years of monthly steps'\nyears = [2026, 2055]\nsteps_per_year = 12\n[revenue]\ngrowth = {{ 2026 = 0.80, 2027 = 0.78, 2028 = 0.59, 2029 = 0.45, 2030 = 0.34, 2031 = 0.1 }}\n",
         base.display()
     );
     if negative {

@@ -67,13 +67,13 @@ fn run_writes_every_file_and_prints_the_table() {
     assert_eq!(manifest["scenario"]["sha256"].as_str().unwrap(), sha(&ws.path().join("deal.toml")));
     assert_eq!(manifest["version"], env!("CARGO_PKG_VERSION"));
     // The build: the commit the program was built from (as `--version` says).
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "--short=12", "HEAD"])
-        .current_dir(repo())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map_or("unknown".to_string(), |o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let git = |args: &[&str]| -> Option<String> {
+        let o = std::process::Command::new("git").args(args).current_dir(repo()).output().ok()?;
+        o.status.success().then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let own = git(&["rev-parse", "--show-toplevel"]).and_then(|t| std::fs::canonicalize(t).ok())
+        == std::fs::canonicalize(repo()).ok();
+    let commit = if own { git(&["rev-parse", "--short=12", "HEAD"]).unwrap() } else { "unknown".to_string() };
     let build = manifest["build"].as_str().unwrap();
     assert!(build == commit || build == format!("{commit}, modified"), "{build} is not of {commit}");
     let version = ws.cmd().arg("--version").output().unwrap();
@@ -987,6 +987,7 @@ fn sensitivity_with_nothing_uncertain_says_so() {
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
     assert!(stdout.contains("sensitivity: no uncertain inputs to rank"), "{stdout}");
     assert!(!stdout.contains("sensitivity of median"), "{stdout}");
+    assert!(!stdout.contains("held run"), "no held runs to time: {stdout}");
     let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
     assert!(report.contains("No uncertain inputs to rank"), "{report}");
 }
@@ -1295,7 +1296,7 @@ fn a_sweep_has_a_manifest_names_a_failing_combination_and_lists_its_own_options(
     assert_eq!(m["paths"], 1000);
     assert_eq!(m["seed"], 1);
     assert_eq!(m["threads"], 1, "1000 paths are one chunk, so one thread works");
-    assert_eq!(m["overrides"], serde_json::json!(["revenue.growth=0.4"]));
+    assert_eq!(m["overrides"], serde_json::json!(["revenue.growth=0.4"]), "the --set, not the --vary");
     let sha: String = {
         use sha2::Digest;
         sha2::Sha256::digest(read(&ws.path().join("deal.toml"))).iter().map(|b| format!("{b:02x}")).collect()
@@ -1325,9 +1326,19 @@ fn a_sweep_has_a_manifest_names_a_failing_combination_and_lists_its_own_options(
         .assert()
         .code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(stderr.contains("deal.toml (--vary revenue.initial=1e300): "), "{stderr}");
+    assert!(stderr.contains("deal.toml (the combination revenue.initial=1e300): "), "{stderr}");
     assert!(!ws.path().join("o/deal-sweep").exists());
 
+    // The options it hides are refused, not ignored.
+    for extra in [["--max-paths", "5000"], ["--export-paths", "10"], ["--target-se", "pv_total=1"]] {
+        ws.cmd()
+            .args(["sweep", "deal.toml", "--vary", "revenue_share.cap=10,20", "--paths", "100", "--out", "x"])
+            .args(extra)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("do not apply to sweep"));
+    }
+    assert!(!ws.path().join("x").exists());
     let out = ws.cmd().args(["sweep", "--help"]).assert().success();
     let help = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     for hidden in ["--target-se", "--max-paths", "--export-paths", "--sensitivity"] {

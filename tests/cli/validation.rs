@@ -158,6 +158,20 @@ fn a_folder_or_link_that_revshare_did_not_write_is_never_replaced() {
         &["sweep", "deal.toml", "--vary", "revenue_share.rate=0.1,0.2", "--out", "sw", "--no-charts"],
         "sw/deal-sweep",
     );
+    // A sweep's own results (which have a manifest.json) are not replaced by
+    // a scenario that happens to be named like the sweep's folder.
+    std::fs::remove_file(ws.path().join("sw/deal-sweep/notes.txt")).unwrap();
+    ws.cmd()
+        .args(["sweep", "deal.toml", "--vary", "revenue_share.rate=0.1,0.2", "--out", "sw", "--no-charts", "-q"])
+        .assert()
+        .success();
+    ws.file("deal-sweep.toml", &format!("name = \"deal-sweep\"\n{MINIMAL}"));
+    ws.cmd()
+        .args(["run", "deal-sweep.toml", "--out", "sw", "--no-charts"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("it holds a sweep's results (sweep.csv)"));
+    assert!(ws.path().join("sw/deal-sweep/sweep.csv").is_file());
     #[cfg(unix)]
     {
         std::fs::create_dir_all(ws.path().join("ln")).unwrap();
@@ -391,8 +405,24 @@ fn an_invalid_input_is_one_error_and_a_broken_set_value_is_called_that() {
         assert!(stderr.contains(fix), "{set}:\n{stderr}");
         assert!(!stderr.contains("not the string"), "{set}:\n{stderr}");
     }
-    // A bare word is still a string.
+    // A bare word is still a string, and so is any text given to a key that takes text.
     ws.cmd().args(["check", "deal.toml", "--set", "name=my-run"]).assert().success();
+    ws.cmd()
+        .args(["check", "deal.toml", "--set", "description=[draft] cap 45"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[draft] cap 45"));
+    // In a sweep, the fix names --vary.
+    let out = ws
+        .cmd()
+        .args(["sweep", "deal.toml", "--vary", "revenue.initial={dist=lognormal,median=20,sigma=0.1}"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("fix: write words in double quotes: --vary 'revenue.initial={dist=\"lognormal\""),
+        "{stderr}"
+    );
 }
 
 /// Folders an earlier run left beside the results (a staging folder of a
@@ -420,5 +450,35 @@ fn folders_left_by_earlier_runs_are_warned_about() {
     std::fs::remove_dir(ws.path().join("out/.deal.old-12")).unwrap();
     let out =
         ws.cmd().args(["run", "deal.toml", "--out", "out", "--paths", "100", "-q", "--no-charts"]).assert().success();
+    assert!(out.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&out.get_output().stderr));
+}
+
+/// A file that extends another and changes the deal, without a description
+/// of its own, is warned that it shows the other file's description; one
+/// that only renames it or changes how it runs, or that has its own
+/// description, is not.
+#[test]
+fn an_inherited_description_of_a_changed_deal_is_warned_about() {
+    let ws = Workspace::new();
+    ws.file("base.toml", &format!("description = \"capped at $20B\"\n{MINIMAL}"));
+    ws.file("cap45.toml", "extends = \"base.toml\"\nname = \"cap45\"\n[revenue_share]\ncap = 45.0\n");
+    ws.file("more.toml", "extends = \"base.toml\"\nname = \"more\"\npaths = 5000\nseed = 7\n");
+    ws.file(
+        "own.toml",
+        "extends = \"base.toml\"\nname = \"own\"\ndescription = \"capped at $45B\"\n[revenue_share]\ncap = 45.0\n",
+    );
+    let out = ws.cmd().args(["check", "cap45.toml"]).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("cap45.toml: its description (\"capped at $20B\") is inherited from base.toml"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("give this file a `description` of its own"), "{stderr}");
+    for quiet in ["more.toml", "own.toml", "base.toml"] {
+        let out = ws.cmd().args(["check", quiet]).assert().success();
+        assert!(out.get_output().stderr.is_empty(), "{quiet}: {}", String::from_utf8_lossy(&out.get_output().stderr));
+    }
+    // A --set description is the file's own.
+    let out = ws.cmd().args(["check", "cap45.toml", "--set", "description=\"capped at $45B\""]).assert().success();
     assert!(out.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&out.get_output().stderr));
 }

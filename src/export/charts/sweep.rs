@@ -226,7 +226,10 @@ impl SweepChart {
                 )
             })
             .collect();
-        items.push(LegendItem::new(Swatch::Band(palette::tint(MUTED, 0.3)), "shaded: 90% of paths (P5–P95)"));
+        items.push(LegendItem::new(
+            Swatch::Band(palette::tint(MUTED, 0.3)),
+            "shaded in each line's colour: 90% of paths (P5–P95)",
+        ));
         items
     }
 
