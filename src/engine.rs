@@ -602,6 +602,36 @@ pub fn describe_slot(model: &Model, slot: usize) -> String {
 mod tests {
     use super::*;
 
+    /// With Latin hypercube sampling the floor draws exactly what a run
+    /// draws too: the chunk's strata first (the same `stratify`), then each
+    /// path, its stratum taken, leaves the generator where a path of the run
+    /// does (`model::path`'s test covers plain Monte Carlo).
+    #[test]
+    fn the_floor_draws_what_a_stratified_run_draws() {
+        use rand::Rng;
+        for name in ["amended-2026", "bull", "old-terms"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
+            let mut s = crate::scenario::Scenario::load(&path).expect("shipped scenario");
+            s.sampling = Sampling::LatinHypercube;
+            let model = Model::new(&s);
+            let n = 700;
+            let (mut run_rng, mut floor_rng) = (chunk_rng(3, 1), chunk_rng(3, 1));
+            let (mut run_strata, mut floor_strata) = (Vec::new(), Vec::new());
+            stratify(&model, &mut run_rng, n, &mut run_strata);
+            stratify(&model, &mut floor_rng, n, &mut floor_strata);
+            assert!(!run_strata.is_empty(), "{name}: nothing stratified");
+            let (mut a, mut b) = (model.scratch(), model.scratch());
+            let mut block = model.block(1);
+            for j in 0..n {
+                take_stratum(&run_strata, n, j, &mut a);
+                take_stratum(&floor_strata, n, j, &mut b);
+                model.draw_path(&mut run_rng, &mut a, &mut block, 0);
+                model.draw_variates(&mut floor_rng, &mut b);
+                assert_eq!(run_rng.clone().next_u64(), floor_rng.clone().next_u64(), "{name}: path {j}");
+            }
+        }
+    }
+
     /// Error messages name a slot by what it holds (a year's payment was once
     /// named as another metric's).
     #[test]
