@@ -764,7 +764,7 @@ pub fn list(dir: Option<&Path>) -> Result<(), AppError> {
 fn sensitivity_csv(name: &str, a: &Sensitivity) -> String {
     let mut out = String::from("scenario,input,output,spearman,paths\n");
     for i in &a.inputs {
-        for (o, s) in sensitivity::OUTPUTS.iter().enumerate() {
+        for (o, s) in a.outputs.iter().enumerate() {
             out.push_str(&format!(
                 "{name},{},{},{},{}\n",
                 i.input.key(),
@@ -781,7 +781,7 @@ fn sensitivity_csv(name: &str, a: &Sensitivity) -> String {
 fn swing_csv(name: &str, a: &Sensitivity) -> String {
     let mut out =
         String::from("scenario,input,output,low_value,high_value,median_at_low,median_at_high,base_median,swing\n");
-    for (o, s) in sensitivity::OUTPUTS.iter().enumerate() {
+    for (o, s) in a.outputs.iter().enumerate() {
         for i in a.ranked(o) {
             let f = export::format_number;
             out.push_str(&format!(

@@ -1,6 +1,7 @@
 //! Which assumption matters most (issue: sensitivity): for every uncertain
 //! input, its Spearman rank correlation with pv_total, pv_share and
-//! equity_end over the run's paths, and a swing analysis: the medians of those
+//! equity_end (and pv_net, where the holder pays a counter-share) over the
+//! run's paths, and a swing analysis: the medians of those
 //! outputs with the input held at its own P10 and at its P90, all other inputs
 //! random, using the same seed (common random numbers: every other input and
 //! every growth path is the same draw in both runs, so the difference is the
@@ -9,10 +10,19 @@
 use crate::engine::{self, EngineError, RunOptions, RunResult};
 use crate::model::{Model, Summary};
 use crate::scenario::Input;
-use crate::stats::rank::spearman;
+use crate::stats::rank::{pearson, ranks};
 
-/// The outputs the analysis looks at, in CSV order.
-pub const OUTPUTS: [Summary; 3] = [Summary::PvTotal, Summary::PvShare, Summary::EquityEnd];
+/// The outputs the analysis looks at, in CSV order: pv_total (first: the
+/// console, the report and the tornado show it), pv_share and equity_end,
+/// and pv_net where the model has a counter-share (without one it equals
+/// pv_share).
+pub fn outputs(model: &Model) -> Vec<Summary> {
+    let mut out = vec![Summary::PvTotal, Summary::PvShare, Summary::EquityEnd];
+    if model.has_counter() {
+        out.push(Summary::PvNet);
+    }
+    out
+}
 
 /// Rank correlations use the run's first paths, up to this many (their ranks
 /// need every value in memory).
@@ -22,14 +32,14 @@ pub const RANK_PATHS: u64 = 200_000;
 #[derive(Clone, Debug)]
 pub struct InputSensitivity {
     pub input: Input,
-    /// Spearman correlation with each of [`OUTPUTS`].
-    pub spearman: [f64; 3],
+    /// Spearman correlation with each of [`Sensitivity::outputs`].
+    pub spearman: Vec<f64>,
     /// The input's own P10 and P90.
     pub low_value: f64,
     pub high_value: f64,
-    /// Medians of [`OUTPUTS`] with the input held at its P10 and at its P90.
-    pub at_low: [f64; 3],
-    pub at_high: [f64; 3],
+    /// Medians of [`Sensitivity::outputs`] with the input held at its P10 and at its P90.
+    pub at_low: Vec<f64>,
+    pub at_high: Vec<f64>,
 }
 
 impl InputSensitivity {
@@ -42,15 +52,17 @@ impl InputSensitivity {
 /// The whole analysis.
 #[derive(Clone, Debug)]
 pub struct Sensitivity {
-    /// Medians of [`OUTPUTS`] with every input random.
-    pub base: [f64; 3],
+    /// Medians of [`Sensitivity::outputs`] with every input random.
+    pub base: Vec<f64>,
+    /// The outputs, in the order of every per-output list here.
+    pub outputs: Vec<Summary>,
     /// Paths the rank correlations used.
     pub rank_paths: u64,
     pub inputs: Vec<InputSensitivity>,
 }
 
 impl Sensitivity {
-    /// The inputs by the swing of output `o` (an index of [`OUTPUTS`]),
+    /// The inputs by the swing of output `o` (an index of [`Sensitivity::outputs`]),
     /// largest first.
     pub fn ranked(&self, o: usize) -> Vec<&InputSensitivity> {
         let mut rows: Vec<&InputSensitivity> = self.inputs.iter().collect();
@@ -65,17 +77,21 @@ pub fn analyse(model: &Model, opts: &RunOptions<'_>, base: &RunResult) -> Result
     let inputs = model.uncertain_inputs();
     let n = opts.paths.min(RANK_PATHS);
     let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(n as usize); inputs.len()];
-    let mut outputs: Vec<Vec<f64>> = vec![Vec::with_capacity(n as usize); OUTPUTS.len()];
+    let summaries = outputs(model);
+    let mut outputs: Vec<Vec<f64>> = vec![Vec::with_capacity(n as usize); summaries.len()];
     let lay = model.layout;
     engine::replay(model, opts.seed, opts.paths, n, |_, path, _, scratch| {
         for (v, (input, _)) in values.iter_mut().zip(&inputs) {
             v.push(model.input_value(*input, scratch));
         }
-        for (o, s) in outputs.iter_mut().zip(OUTPUTS) {
-            o.push(path[lay.summary(s)]);
+        for (o, s) in outputs.iter_mut().zip(&summaries) {
+            o.push(path[lay.summary(*s)]);
         }
     });
-    let medians = |r: &RunResult| OUTPUTS.map(|s| r.summary(s).median());
+    // Spearman's correlation is Pearson's of the ranks: each sample is
+    // ranked once, not once for every pair it is in.
+    let output_ranks: Vec<Vec<f64>> = outputs.iter().map(|o| ranks(o)).collect();
+    let medians = |r: &RunResult| summaries.iter().map(|s| r.summary(*s).median()).collect::<Vec<f64>>();
     let mut results = Vec::with_capacity(inputs.len());
     let mut runs_done = 0;
     // Each held run as one run, its progress counted after the runs before it.
@@ -91,16 +107,17 @@ pub fn analyse(model: &Model, opts: &RunOptions<'_>, base: &RunResult) -> Result
     };
     for ((input, dist), v) in inputs.iter().zip(&values) {
         let (low_value, high_value) = (dist.quantile(0.1), dist.quantile(0.9));
+        let v_ranks = ranks(v);
         let low = held(*input, low_value)?;
         let high = held(*input, high_value)?;
         results.push(InputSensitivity {
             input: *input,
-            spearman: [0, 1, 2].map(|o| spearman(v, &outputs[o])),
+            spearman: output_ranks.iter().map(|o| pearson(&v_ranks, o)).collect(),
             low_value,
             high_value,
             at_low: medians(&low),
             at_high: medians(&high),
         });
     }
-    Ok(Sensitivity { base: medians(base), rank_paths: n, inputs: results })
+    Ok(Sensitivity { base: medians(base), outputs: summaries, rank_paths: n, inputs: results })
 }

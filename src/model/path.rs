@@ -1573,6 +1573,12 @@ impl Model {
         self.sum_inputs(&mut scratch.group, count)
     }
 
+    /// Whether the holder pays a counter-share (some period's rate is not
+    /// zero), so that pv_net differs from pv_share.
+    pub fn has_counter(&self) -> bool {
+        self.has_counter
+    }
+
     /// Calendar year of a year index.
     pub fn year(&self, index: usize) -> i32 {
         self.first_year + index as i32

@@ -1391,3 +1391,34 @@ fn the_sensitivity_runs_are_counted_in_the_time() {
     let m = manifest(&ws.path().join("output/deal"));
     assert!(m["sensitivity_runs"].is_null() && m["sensitivity_time_s"].is_null(), "{m}");
 }
+
+/// Where the holder pays a counter-share, the sensitivity also ranks the
+/// inputs by pv_net (without one pv_net is pv_share, and is left out): the
+/// counter-share's base ratio moves pv_net and not pv_share, by exactly
+/// nothing (common random numbers).
+#[test]
+fn sensitivity_ranks_pv_net_where_there_is_a_counter_share() {
+    let ws = Workspace::new();
+    ws.file(
+        "deal.toml",
+        &format!(
+            "{}[counter_share]\nrate = 0.2\nbase_ratio = {{ dist = \"uniform\", low = 0.2, high = 0.4 }}\n",
+            MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.3")
+        ),
+    );
+    ws.cmd().args(["run", "deal.toml", "--paths", "5000", "--sensitivity", "--no-charts", "-q"]).assert().success();
+    let dir = ws.path().join("output/deal");
+    let rank = String::from_utf8(read(&dir.join("sensitivity.csv"))).unwrap();
+    let outputs: Vec<&str> = rank.lines().skip(1).map(|l| l.split(',').nth(2).unwrap()).collect();
+    assert_eq!(outputs, ["pv_total", "pv_share", "equity_end", "pv_net"], "{rank}");
+    let swing = String::from_utf8(read(&dir.join("swing.csv"))).unwrap();
+    let of = |output: &str| -> f64 {
+        let line = swing
+            .lines()
+            .find(|l| l.starts_with(&format!("deal,counter_share.base_ratio,{output},")))
+            .unwrap_or_else(|| panic!("no {output} row:\n{swing}"));
+        line.rsplit(',').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(of("pv_share"), 0.0, "{swing}");
+    assert!(of("pv_net") > 0.0, "{swing}");
+}
