@@ -121,3 +121,45 @@ pub fn analyse(model: &Model, opts: &RunOptions<'_>, base: &RunResult) -> Result
     }
     Ok(Sensitivity { base: medians(base), outputs: summaries, rank_paths: n, inputs: results })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A held input takes its value on every path, and every other input,
+    /// the one correlated with it included, keeps the value it drew in the
+    /// base run: the swing is the input's direct effect.
+    #[test]
+    fn a_held_input_leaves_the_others_and_its_correlated_partner_as_drawn() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/amended-2026.toml");
+        let s = crate::scenario::Scenario::load(&path).expect("shipped scenario");
+        assert!(
+            s.correlations.iter().any(|c| (c.a, c.b) == (Input::GrowthShift, Input::TerminalMultiple)),
+            "the shipped scenario correlates growth_shift with terminal_multiple"
+        );
+        let model = Model::new(&s);
+        let inputs: Vec<Input> = model.uncertain_inputs().iter().map(|(i, _)| *i).collect();
+        let values = |m: &Model| {
+            let mut out = Vec::new();
+            engine::replay(m, 5, 3000, 3000, |_, _, _, scratch| {
+                out.push(inputs.iter().map(|i| m.input_value(*i, scratch)).collect::<Vec<f64>>());
+            });
+            out
+        };
+        let base = values(&model);
+        let held = values(&model.with_pinned(Input::GrowthShift, 0.07));
+        let g = inputs.iter().position(|i| *i == Input::GrowthShift).expect("growth_shift is uncertain");
+        assert!(inputs.contains(&Input::TerminalMultiple), "its partner is uncertain too");
+        let mut the_pin_changed_a_value = false;
+        for (b, h) in base.iter().zip(&held) {
+            assert_eq!(h[g], 0.07);
+            for (k, (x, y)) in b.iter().zip(h).enumerate() {
+                if k != g {
+                    assert_eq!(x.to_bits(), y.to_bits(), "{:?} moved", inputs[k]);
+                }
+            }
+            the_pin_changed_a_value |= b[g] != 0.07;
+        }
+        assert!(the_pin_changed_a_value);
+    }
+}
