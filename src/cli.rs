@@ -195,6 +195,14 @@ fn parse_vary(s: &str) -> Result<(String, Vec<String>), String> {
         (0..n).map(|i| revshare::export::format_number(a + (b - a) * i as f64 / (n - 1) as f64)).collect()
     } else {
         let list: Vec<String> = split_values(values).into_iter().map(|v| v.trim().to_string()).collect();
+        // A range without its count (`30..50`).
+        if let Some(range) = list.iter().find(|v| {
+            v.split_once("..").is_some_and(|(a, b)| a.trim().parse::<f64>().is_ok() && b.trim().parse::<f64>().is_ok())
+        }) {
+            return Err(format!(
+                "`{range}` is a range without a count of values: write a..b:n, e.g. {range}:5 for five evenly spaced values"
+            ));
+        }
         if list.len() > 1 && list.iter().any(String::is_empty) {
             return Err(format!(
                 "`{values}` has an empty value (two commas in a row, or one at an end): remove the extra comma, or give the missing value"

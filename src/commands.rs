@@ -214,6 +214,28 @@ fn apply_run_args(s: &mut Scenario, args: &RunArgs) {
 /// Refuse command-line keys that would silently undo one another (the
 /// `--set`s apply in order, then a sweep's `--vary`s): a key given twice, or
 /// a later key that replaces a whole table an earlier one set a key in.
+/// A key set by `--set` (or `--vary`) and by its own option (`--seed`,
+/// `--paths`, `--sampling`) at once: the option would win and the label
+/// would name the --set, so both are refused.
+fn check_option_conflicts(args: &RunArgs, vary: &[(String, Vec<String>)]) -> Result<(), AppError> {
+    let options = [
+        ("seed", args.seed.is_some(), "--seed"),
+        ("paths", args.paths.is_some(), "--paths"),
+        ("sampling", args.sampling.is_some(), "--sampling"),
+    ];
+    let keys =
+        args.set.iter().map(|(k, _)| ("--set", k.as_str())).chain(vary.iter().map(|(k, _)| ("--vary", k.as_str())));
+    for (flag, key) in keys {
+        if let Some((_, _, option)) = options.iter().find(|(k, given, _)| *given && *k == key) {
+            return Err(usage(
+                format!("{flag} {key}=... and {option} both set {key}"),
+                &format!("give one of them: {option} alone does the same"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_overrides(set: &[(String, String)], vary: &[(String, Vec<String>)]) -> Result<(), AppError> {
     let given: Vec<(&str, &str, String)> = set
         .iter()
@@ -261,6 +283,7 @@ fn check_overrides(set: &[(String, String)], vary: &[(String, Vec<String>)]) -> 
 /// `revshare run`.
 pub fn run(args: &RunArgs) -> Result<(), AppError> {
     check_overrides(&args.set, &[])?;
+    check_option_conflicts(args, &[])?;
     let files = collect_inputs(&args.inputs)?;
     let mut scenarios = load_all(&files, &args.set)?;
     let mut names: BTreeMap<&str, &Path> = BTreeMap::new();
@@ -643,8 +666,9 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
     }
     writeln!(
         out,
-        "  {} · seed {} · {} · {:.2} s{}",
+        "  {}{} · seed {} · {} · {:.2} s{}",
         export::count(res.paths, "path"),
+        if s.sampling == revshare::scenario::Sampling::LatinHypercube { " (Latin hypercube)" } else { "" },
         r.seed,
         export::count(res.threads as u64, "thread"),
         r.wall.as_secs_f64(),
@@ -683,9 +707,9 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
     }
     let last = s.share_last_year();
     if s.revenue_share.cap.is_some() {
-        let p = res.summary(Summary::CapHit).mean * 100.0;
+        let p = export::percent_of_paths(res.summary(Summary::CapHit).mean);
         match res.modal_cap_year() {
-            Some(y) => writeln!(out, "  cap binds by {last} in {p:.1}% of paths, most often in {}", r.model.year(y))?,
+            Some(y) => writeln!(out, "  cap binds by {last} in {p} of paths, most often in {}", r.model.year(y))?,
             None => writeln!(out, "  cap never binds by {last}")?,
         }
     } else {
@@ -694,8 +718,8 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
     if s.revenue_share.termination_rate > 0.0 {
         writeln!(
             out,
-            "  share terminated early in {:.1}% of paths (termination_rate {} a year)",
-            res.terminated_fraction() * 100.0,
+            "  share terminated early in {} of paths (termination_rate {} a year)",
+            export::percent_of_paths(res.terminated_fraction()),
             s.revenue_share.termination_rate
         )?;
     }
@@ -927,6 +951,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         }
     }
     check_overrides(&run.set, &args.vary)?;
+    check_option_conflicts(run, &args.vary)?;
     // Every combination, applied after the user's own --set overrides.
     let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
     for (key, values) in &args.vary {
@@ -1085,16 +1110,20 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             "total p50",
             "cap binds"
         )?;
-        for (combo, r) in combos.iter().zip(&results) {
+        for ((combo, r), sc) in combos.iter().zip(&results).zip(&scenarios) {
             let vals: Vec<String> = combo.iter().zip(&widths).map(|((_, v), w)| format!("{v:>w$}")).collect();
             writeln!(
                 stdout,
-                "  {} {:>12.2} {:>12.2} {:>12.2} {:>9.1}%",
+                "  {} {:>12.2} {:>12.2} {:>12.2} {:>10}",
                 vals.join(" "),
                 r.summary(Summary::PvShare).median(),
                 r.summary(Summary::PvTotal).median(),
                 r.summary(Summary::TotalShare).median(),
-                r.summary(Summary::CapHit).mean * 100.0
+                if sc.revenue_share.cap.is_some() {
+                    export::percent_of_paths(r.summary(Summary::CapHit).mean)
+                } else {
+                    "no cap".to_string()
+                }
             )?;
         }
         writeln!(stdout, "  wrote {}/ ({})", dir.display(), files.join(", "))?;

@@ -42,6 +42,19 @@ pub struct RunReport<'a> {
     pub sensitivity: Option<(usize, Duration)>,
 }
 
+/// A share of paths as a percentage with one decimal, which never rounds to
+/// "100.0%" or "0.0%" a share that is not all or none: ">99.9%", "<0.1%".
+pub fn percent_of_paths(p: f64) -> String {
+    let v = p * 100.0;
+    if v > 99.95 && v < 100.0 {
+        ">99.9%".to_string()
+    } else if v > 0.0 && v < 0.05 {
+        "<0.1%".to_string()
+    } else {
+        format!("{v:.1}%")
+    }
+}
+
 /// `n` and a noun, singular for one: "1 path", "20000 paths".
 pub fn count(n: u64, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use super::charts::{EmbeddedChart, ScenarioDigest};
 use super::csv::{csv_writer, stat_fields, stats_header};
-use super::{Exporter, RunReport, count, format_number};
+use super::{Exporter, RunReport, count, format_number, percent_of_paths};
 use crate::model::Summary;
 use crate::sensitivity::Sensitivity;
 use crate::stats::Stat;
@@ -77,7 +77,9 @@ fn cap_sentence(has_cap: bool, hit: f64, modal: Option<i32>, last: i32) -> Strin
         return "No cap: the share is never capped.".to_string();
     }
     match modal {
-        Some(y) => format!("The cap binds by the end of {last} in {:.1}% of paths, most often in {y}.", hit * 100.0),
+        Some(y) => {
+            format!("The cap binds by the end of {last} in {} of paths, most often in {y}.", percent_of_paths(hit))
+        }
         None => format!("The cap never binds by the end of {last}."),
     }
 }
@@ -134,12 +136,17 @@ pub fn scenario_markdown(
     }
     let _ = writeln!(
         md,
-        "{}–{}, {} a year, discount rate {}% a year; {}.\n",
+        "{}–{}, {} a year, discount rate {}% a year; {}{}.\n",
         s.first_year(),
         s.last_year(),
         count(u64::from(s.steps_per_year), "step"),
         format_number(s.discount_rate * 100.0),
-        count(res.paths, "path")
+        count(res.paths, "path"),
+        if s.sampling == crate::scenario::Sampling::LatinHypercube {
+            ", the inputs by Latin hypercube (each se is then a conservative bound)"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(md, "| $B | | median | P5 | P95 |");
     let _ = writeln!(md, "|:--|:--|--:|--:|--:|");
@@ -161,8 +168,8 @@ pub fn scenario_markdown(
     if s.revenue_share.termination_rate > 0.0 {
         let _ = writeln!(
             md,
-            "The share is terminated early in {:.1}% of paths (termination_rate {} a year), and pays nothing after.\n",
-            res.terminated_fraction() * 100.0,
+            "The share is terminated early in {} of paths (termination_rate {} a year), and pays nothing after.\n",
+            percent_of_paths(res.terminated_fraction()),
             s.revenue_share.termination_rate
         );
     }
@@ -223,7 +230,7 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
     for r in runs {
         let (hit, modal) = if r.has_cap {
             (
-                format!("{:.1}% by {}", r.summary(Summary::CapHit).mean * 100.0, r.share_last_year),
+                format!("{} by {}", percent_of_paths(r.summary(Summary::CapHit).mean), r.share_last_year),
                 r.modal_cap_year.map_or("never".to_string(), |y| y.to_string()),
             )
         } else {

@@ -78,6 +78,18 @@ pub fn parse_count(text: &str) -> Option<u64> {
     (v.is_finite() && v >= 1.0 && v.fract() == 0.0 && v < 1.8e19).then_some(v as u64)
 }
 
+/// An amount written with its units (`38B`, `$38`, `$38bn`): the number of $B.
+fn dollars(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let t = t.strip_prefix('$').unwrap_or(t).trim();
+    let lower = t.to_ascii_lowercase();
+    let t = ["bn", "b"].iter().find_map(|u| lower.strip_suffix(u)).unwrap_or(&lower).trim();
+    (t.len() < s.trim().len())
+        .then(|| t.replace(['_', ','], "").parse::<f64>().ok())
+        .flatten()
+        .filter(|x| x.is_finite())
+}
+
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
 }
@@ -100,8 +112,17 @@ fn distance(a: &str, b: &str) -> usize {
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).clamp(1, 3);
     let lower = word.to_lowercase();
+    // A key that begins another, or that another begins (`revenue_shares`
+    // begins with `revenue` and with `revenue_share`): the nearest of them.
+    // (Unless a key a letter or two away is nearer: `revenueshare`.)
+    let near = candidates.iter().map(|c| (distance(&lower, c), *c)).filter(|(d, _)| *d <= limit).min();
     if lower.len() >= 4
-        && let Some(c) = candidates.iter().find(|c| c.starts_with(&lower) || lower.starts_with(**c))
+        && let Some((d, c)) = candidates
+            .iter()
+            .filter(|c| c.starts_with(&lower) || lower.starts_with(**c))
+            .map(|c| (distance(&lower, c), *c))
+            .min()
+        && near.is_none_or(|(n, _)| d <= n)
     {
         return Some(c);
     }
@@ -200,6 +221,8 @@ impl<'s> Reader<'s> {
                     format!("write the fraction {} without quotes", p / 100.0)
                 } else if s.trim().parse::<f64>().is_ok() {
                     format!("remove the quotes: {full} = {}", s.trim())
+                } else if let Some(x) = dollars(s) {
+                    format!("amounts are plain numbers in $B: {full} = {}", Num(x))
                 } else {
                     "give a plain number, e.g. 0.2".into()
                 };
@@ -1221,6 +1244,11 @@ mod tests {
 
     #[test]
     fn suggestions_find_near_keys() {
+        let tables = ["revenue", "revenue_share", "counter_share", "equity"];
+        assert_eq!(closest("revenue_shares", &tables), Some("revenue_share"));
+        assert_eq!(closest("revenueshare", &tables), Some("revenue_share"));
+        assert_eq!(closest("revenue-share", &tables), Some("revenue_share"));
+        assert_eq!(closest("revenues", &tables), Some("revenue"));
         assert_eq!(closest("volatilty", REVENUE_KEYS), Some("volatility"));
         assert_eq!(closest("rte", SHARE_KEYS), Some("rate"));
         assert_eq!(closest("zzzzzz", SHARE_KEYS), None);

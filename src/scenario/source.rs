@@ -24,6 +24,21 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// Whether this file's value at `key` replaces whatever the files it
+    /// extends set there, whole (see [`merge`]): a value that is not a
+    /// table, or a distribution.
+    fn replaces_whole(&self, key: &str) -> bool {
+        let Some(span) = self.spans.get(key) else { return false };
+        match toml::from_str::<toml::Table>(&format!("v = {}", &self.text[span.clone()])) {
+            Ok(t) => match t.get("v") {
+                Some(toml::Value::Table(v)) => v.contains_key("dist"),
+                _ => true,
+            },
+            // A [section] header: merged key by key.
+            Err(_) => false,
+        }
+    }
+
     /// Whether this file itself sets `key` (a dotted key path).
     pub fn sets(&self, key: &str) -> bool {
         self.spans.contains_key(key)
@@ -234,6 +249,22 @@ impl Sources {
             let dir = current.parent().unwrap_or(Path::new("."));
             let next = tidy(&dir.join(&target));
             if !next.is_file() {
+                // The name without `.toml`, or relative to the wrong folder.
+                let with_toml = format!("{target}.toml");
+                let fix = if tidy(&dir.join(&with_toml)).is_file() {
+                    format!("add the extension: extends = \"{with_toml}\"")
+                } else if let Some(name) = Path::new(&target).file_name()
+                    && dir.join(name).is_file()
+                    && Path::new(&target) != Path::new(name)
+                {
+                    format!(
+                        "the path is relative to this file's folder, where {} is: extends = \"{}\"",
+                        name.to_string_lossy(),
+                        name.to_string_lossy()
+                    )
+                } else {
+                    "give the path of an existing scenario file, relative to this file".to_string()
+                };
                 return Err(locate(
                     "extends-missing",
                     if next.exists() {
@@ -241,7 +272,7 @@ impl Sources {
                     } else {
                         format!("extends \"{target}\", but {} does not exist", next.display())
                     },
-                    "give the path of an existing scenario file, relative to this file",
+                    &fix,
                 )
                 .into());
             }
@@ -333,6 +364,22 @@ impl Sources {
     pub fn locate(&self, key: &str) -> (PathBuf, Option<(usize, usize)>) {
         if let Some(o) = self.overridden(key) {
             return (PathBuf::from(o.label()), None);
+        }
+        // The most derived file that sets the key, or a value around it that
+        // replaced the extended files' whole (a distribution of its own: the
+        // key is then missing or wrong in that file, not where the extended
+        // file set it).
+        for f in &self.files {
+            let mut k = key;
+            loop {
+                if let Some(span) = f.spans.get(k).filter(|_| k == key || f.replaces_whole(k)) {
+                    return (f.path.clone(), Some(f.position(span.start)));
+                }
+                match k.rfind(['.', '[']) {
+                    Some(i) => k = &k[..i],
+                    None => break,
+                }
+            }
         }
         let mut k = key;
         loop {

@@ -1422,3 +1422,34 @@ fn sensitivity_ranks_pv_net_where_there_is_a_counter_share() {
     assert_eq!(of("pv_share"), 0.0, "{swing}");
     assert!(of("pv_net") > 0.0, "{swing}");
 }
+
+/// A Latin hypercube run says so in the console and report.md; shares of
+/// paths never round to all or none when they are not ("<0.1%", ">99.9%"),
+/// and a sweep's combination without a cap says "no cap", not "0.0%".
+#[test]
+fn sampling_is_named_and_shares_of_paths_never_round_to_all_or_none() {
+    assert_eq!(revshare::export::percent_of_paths(0.99987), ">99.9%");
+    assert_eq!(revshare::export::percent_of_paths(0.0004), "<0.1%");
+    assert_eq!(revshare::export::percent_of_paths(1.0), "100.0%");
+    assert_eq!(revshare::export::percent_of_paths(0.0), "0.0%");
+    assert_eq!(revshare::export::percent_of_paths(0.982), "98.2%");
+    let ws = Workspace::new();
+    ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.3"));
+    let out =
+        ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--sampling", "lhs", "--no-charts"]).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains("  2000 paths (Latin hypercube) · seed 1 · "), "{stdout}");
+    let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
+    assert!(report.contains("2000 paths, the inputs by Latin hypercube"), "{report}");
+    let out = ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--no-charts"]).assert().success();
+    assert!(!String::from_utf8_lossy(&out.get_output().stdout).contains("hypercube"));
+    let out = ws
+        .cmd()
+        .args(["sweep", "deal.toml", "--vary", "revenue_share={rate=0.2},{rate=0.2,cap=20.0}", "--paths", "2000"])
+        .args(["--no-charts", "--out", "s"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let row = stdout.lines().find(|l| l.trim_start().starts_with("{rate=0.2}")).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(row.ends_with("no cap"), "{row}");
+}

@@ -482,3 +482,67 @@ fn an_inherited_description_of_a_changed_deal_is_warned_about() {
     let out = ws.cmd().args(["check", "cap45.toml", "--set", "description=\"capped at $45B\""]).assert().success();
     assert!(out.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&out.get_output().stderr));
 }
+
+/// Messages found wanting in an analyst's walk-through: a distribution that
+/// a file gives whole is blamed on that file, not on the file it extends
+/// whose distribution it replaced; a section's typo is matched to the
+/// nearest section; an amount with its units, a range without its count,
+/// an `extends` without `.toml` or relative to the wrong folder, and an
+/// option given twice (as --set and as its own option) get a fix that works.
+#[test]
+fn messages_from_an_analysts_walk_through() {
+    let ws = Workspace::new();
+    ws.file(
+        "base.toml",
+        &format!("description = \"base\"\n{MINIMAL}")
+            .replace("initial = 20.0", "initial = { dist = \"pert\", low = 18, mode = 20, high = 25 }"),
+    );
+    ws.file("mine.toml", "extends = \"base.toml\"\nname = \"mine\"\ndescription = \"mine\"\n[revenue]\ninitial = { dist = \"uniform\", mean = 22, sd = 2 }\n");
+    let out = ws.cmd().args(["check", "mine.toml"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("mine.toml:5:11: revenue.initial.low: is required but missing"), "{stderr}");
+    assert!(!stderr.contains("base.toml:"), "the base file is blamed:\n{stderr}");
+    ws.file("deal.toml", MINIMAL);
+    for (args, says, fix) in [
+        (
+            vec!["check", "deal.toml", "--set", "revenue_shares.cap=40"],
+            "unknown key `revenue_shares`",
+            "did you mean `revenue_share`?",
+        ),
+        (
+            vec!["check", "deal.toml", "--set", "revenue_share.cap=38B"],
+            "must be a number, not the string \"38B\"",
+            "fix: amounts are plain numbers in $B: revenue_share.cap = 38",
+        ),
+        (
+            vec!["sweep", "deal.toml", "--vary", "revenue_share.cap=30..50"],
+            "`30..50` is a range without a count",
+            "e.g. 30..50:5",
+        ),
+        (
+            vec!["run", "deal.toml", "--set", "seed=5", "--seed", "7"],
+            "--set seed=... and --seed both set seed",
+            "fix: give one of them",
+        ),
+        (vec!["sweep", "deal.toml", "--vary", "paths=10,20", "--paths", "100"], "cannot be varied", "--paths"),
+    ] {
+        let out = ws.cmd().args(&args).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(says) && stderr.contains(fix), "{args:?}:\n{stderr}");
+    }
+    std::fs::create_dir(ws.path().join("s")).unwrap();
+    ws.file("s/base.toml", MINIMAL);
+    ws.file("s/bare.toml", "extends = \"base\"\nname = \"bare\"\n");
+    ws.file("s/twice.toml", "extends = \"s/base.toml\"\nname = \"twice\"\n");
+    for (file, fix) in [
+        ("s/bare.toml", "fix: add the extension: extends = \"base.toml\""),
+        (
+            "s/twice.toml",
+            "fix: the path is relative to this file's folder, where base.toml is: extends = \"base.toml\"",
+        ),
+    ] {
+        let out = ws.cmd().args(["check", file]).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(fix), "{file}:\n{stderr}");
+    }
+}
