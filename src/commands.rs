@@ -229,7 +229,7 @@ fn check_option_conflicts(args: &RunArgs, vary: &[(String, Vec<String>)]) -> Res
         if let Some((_, _, option)) = options.iter().find(|(k, given, _)| *given && *k == key) {
             return Err(usage(
                 format!("{flag} {key}=... and {option} both set {key}"),
-                &format!("give one of them: {option} alone does the same"),
+                format!("give one of them: {option} alone does the same"),
             ));
         }
     }
