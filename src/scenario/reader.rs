@@ -90,6 +90,35 @@ fn dollars(s: &str) -> Option<f64> {
         .filter(|x| x.is_finite())
 }
 
+/// A warning for a value that is allowed but far more likely a percentage
+/// written as a whole number (`growth = 80` for 80%): growth of 500% a year
+/// or more, a volatility or noise of 200% or more, a hazard of 5 a year or
+/// more. The run goes on: such values are valid (MODEL.md), just unlikely.
+fn implausible(full: &str, x: f64) -> Option<String> {
+    let key = full.split('[').next().unwrap_or(full);
+    let percent = |what: &str| {
+        format!(
+            "{full} = {} is {what}: if you meant {}%, write {} (fractions are written 0.2 for 20%)",
+            Num(x),
+            Num(x),
+            Num(x / 100.0)
+        )
+    };
+    if (key == "revenue.growth" || key.starts_with("revenue.growth.")) && x >= 5.0 {
+        Some(percent(&format!("growth of {}% a year", Num(x * 100.0))))
+    } else if (key == "revenue.volatility" || key == "revenue.growth_noise.sd") && x >= 2.0 {
+        Some(percent(&format!("a standard deviation of {}% a year", Num(x * 100.0))))
+    } else if (key == "revenue_share.termination_rate" || key == "revenue.shock.rate") && x >= 5.0 {
+        Some(percent(&format!(
+            "a hazard of {} a year (the event comes within about {} days on average)",
+            Num(x),
+            Num((365.0 / x).round())
+        )))
+    } else {
+        None
+    }
+}
+
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
 }
@@ -259,6 +288,9 @@ impl<'s> Reader<'s> {
 
     fn check_domain(&mut self, full: &str, x: f64, domain: Domain) -> Option<f64> {
         if domain.contains(x) {
+            if let Some(w) = implausible(full, x) {
+                self.warnings.push(w);
+            }
             Some(x)
         } else {
             self.error(

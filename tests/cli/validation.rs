@@ -546,3 +546,34 @@ fn messages_from_an_analysts_walk_through() {
         assert!(stderr.contains(fix), "{file}:\n{stderr}");
     }
 }
+
+/// Values that are valid but far more likely percentages written as whole
+/// numbers (growth 80, volatility 10, a hazard of 10 a year) are warned
+/// about with the fraction to write; the run goes on. Plausible values,
+/// large ones included, are not.
+#[test]
+fn values_that_look_like_percentages_are_warned_about() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    for (set, says) in [
+        ("revenue.growth=80", "revenue.growth = 80 is growth of 8000% a year: if you meant 80%, write 0.8"),
+        (
+            "revenue.growth={2026=0.5,2027=45}",
+            "revenue.growth.2027 = 45 is growth of 4500% a year: if you meant 45%, write 0.45",
+        ),
+        (
+            "revenue.volatility=10",
+            "revenue.volatility = 10 is a standard deviation of 1000% a year: if you meant 10%, write 0.1",
+        ),
+        ("revenue_share.termination_rate=10", "revenue_share.termination_rate = 10 is a hazard of 10 a year"),
+    ] {
+        let out =
+            ws.cmd().args(["run", "deal.toml", "--paths", "200", "--no-charts", "-q", "--set", set]).assert().success();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(&format!("warning: deal.toml: {says}")), "{set}:\n{stderr}");
+    }
+    for set in ["revenue.growth=3", "revenue.volatility=1.5", "revenue_share.termination_rate=2"] {
+        let out = ws.cmd().args(["check", "deal.toml", "--set", set]).assert().success();
+        assert!(out.get_output().stderr.is_empty(), "{set}: {}", String::from_utf8_lossy(&out.get_output().stderr));
+    }
+}
