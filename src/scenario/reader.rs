@@ -141,6 +141,13 @@ fn distance(a: &str, b: &str) -> usize {
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).clamp(1, 3);
     let lower = word.to_lowercase();
+    // An abbreviation that only one key begins with (`hi` for `high`).
+    if lower.len() >= 2
+        && let [c] =
+            candidates.iter().filter(|c| c.starts_with(&lower) && c.len() > lower.len()).collect::<Vec<_>>()[..]
+    {
+        return Some(c);
+    }
     // A key that begins another, or that another begins (`revenue_shares`
     // begins with `revenue` and with `revenue_share`): the nearest of them.
     // (Unless a key a letter or two away is nearer: `revenueshare`.)
@@ -202,7 +209,28 @@ impl<'s> Reader<'s> {
                 continue;
             }
             let full = join(path, key);
-            let hint = if let Some(near) = closest(key, allowed) {
+            // In a distribution, a parameter of another kind of distribution.
+            const KINDS: [(&str, &[&str]); 6] = [
+                ("normal", &["mean", "sd"]),
+                ("lognormal", &["median", "sigma"]),
+                ("pert", &["low", "mode", "high"]),
+                ("uniform", &["low", "high"]),
+                ("discrete", &["values", "weights"]),
+                ("fixed", &["value"]),
+            ];
+            let other_kind = allowed
+                .contains(&"dist")
+                .then(|| KINDS.iter().find(|(_, keys)| keys.contains(&key.as_str())))
+                .flatten()
+                .filter(|_| closest(key, allowed).is_none());
+            let hint = if let Some((kind, keys)) = other_kind {
+                let kind_keys: Vec<String> = keys.iter().map(|k| format!("{k} = ...")).collect();
+                format!(
+                    "`{key}` is a parameter of another distribution: this one takes {}; or write dist = \"{kind}\", {}",
+                    allowed[1..].join(", "),
+                    kind_keys.join(", ")
+                )
+            } else if let Some(near) = closest(key, allowed) {
                 format!("did you mean `{}`?", join(path, near))
             } else if let Some((t, _)) = ALL_TABLES.iter().find(|(t, keys)| *t != path && keys.contains(&key.as_str()))
             {
@@ -1281,6 +1309,9 @@ mod tests {
         assert_eq!(closest("revenueshare", &tables), Some("revenue_share"));
         assert_eq!(closest("revenue-share", &tables), Some("revenue_share"));
         assert_eq!(closest("revenues", &tables), Some("revenue"));
+        let uniform = ["dist", "low", "high"];
+        assert_eq!(closest("hi", &uniform), Some("high"));
+        assert_eq!(closest("lo", &uniform), Some("low"));
         assert_eq!(closest("volatilty", REVENUE_KEYS), Some("volatility"));
         assert_eq!(closest("rte", SHARE_KEYS), Some("rate"));
         assert_eq!(closest("zzzzzz", SHARE_KEYS), None);

@@ -510,6 +510,16 @@ fn messages_from_an_analysts_walk_through() {
             "did you mean `revenue_share`?",
         ),
         (
+            vec!["check", "deal.toml", "--set", "revenue.initial={dist=\"uniform\",mean=22,sd=2}"],
+            "revenue.initial.sd: unknown key `sd`",
+            "`sd` is a parameter of another distribution: this one takes low, high; or write dist = \"normal\", mean = ..., sd = ...",
+        ),
+        (
+            vec!["check", "deal.toml", "--set", "revenue_share.cap={dist=\"uniform\",low=30,hi=40}"],
+            "unknown key `hi`",
+            "did you mean `revenue_share.cap.high`?",
+        ),
+        (
             vec!["check", "deal.toml", "--set", "revenue_share.cap=38B"],
             "must be a number, not the string \"38B\"",
             "fix: amounts are plain numbers in $B: revenue_share.cap = 38",
