@@ -476,6 +476,18 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                     )?;
                 }
             }
+            // A target on a quantity that is the same on every path is met by
+            // any run and says nothing about the others: say so.
+            if let Some((summary, _)) = precision.filter(|(m, _)| result.summary(*m).sd == 0.0) {
+                stdout.flush()?;
+                eprintln!(
+                    "warning: {}: --target-se {}: {} is {} on every path, so its se is 0 and any run meets the target; it says nothing about the precision of the other results\n  fix: target a quantity that varies, e.g. --target-se pv_total=0.1%",
+                    s.file.display(),
+                    summary.name(),
+                    summary.name(),
+                    export::format_number(result.summary(summary).mean)
+                );
+            }
             // An unmet target is a warning, on stderr, with or without --quiet.
             if let Some((summary, o)) = precision.filter(|(_, o)| !o.met) {
                 stdout.flush()?;

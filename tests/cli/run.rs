@@ -1453,3 +1453,25 @@ fn sampling_is_named_and_shares_of_paths_never_round_to_all_or_none() {
     let row = stdout.lines().find(|l| l.trim_start().starts_with("{rate=0.2}")).unwrap_or_else(|| panic!("{stdout}"));
     assert!(row.ends_with("no cap"), "{row}");
 }
+
+/// A --target-se on a quantity that is the same on every path (the
+/// counter-share's total where there is none) is met by any run: the run
+/// says so, with or without --quiet; one that varies says nothing.
+#[test]
+fn a_target_on_a_constant_is_called_empty() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.3"));
+    let out = ws
+        .cmd()
+        .args(["run", "deal.toml", "--target-se", "total_counter=0.1%", "--paths", "2000", "--no-charts", "-q"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("--target-se total_counter: total_counter is 0 on every path, so its se is 0"), "{stderr}");
+    let out = ws
+        .cmd()
+        .args(["run", "deal.toml", "--target-se", "pv_total=1%", "--paths", "2000", "--no-charts", "-q"])
+        .assert()
+        .success();
+    assert!(out.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&out.get_output().stderr));
+}
