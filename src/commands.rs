@@ -702,6 +702,7 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
         Summary::TotalCounter,
         Summary::PvNet,
         Summary::EquityEnd,
+        Summary::PvEquity,
         Summary::PvTotal,
     ]
     .into_iter()

@@ -396,6 +396,6 @@ impl Scenario {
 
     /// The resolved scenario as TOML, defaults included (for `revshare check`).
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+        toml::to_string(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
 }

@@ -23,6 +23,7 @@ fn run_writes_every_file_and_prints_the_table() {
         .success()
         .stdout(predicate::str::contains("total_share"))
         .stdout(predicate::str::contains("pv_total"))
+        .stdout(predicate::str::contains("\n  pv_equity "))
         .stdout(predicate::str::contains("cap binds by 2028 in"))
         .stdout(predicate::str::contains("most often in"))
         .stdout(predicate::str::contains("output/deal/"));
@@ -1474,4 +1475,21 @@ fn a_target_on_a_constant_is_called_empty() {
         .assert()
         .success();
     assert!(out.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&out.get_output().stderr));
+}
+
+/// `check` prints the resolved scenario as TOML that reads like the file:
+/// arrays on one line, and it loads back to the same scenario.
+#[test]
+fn check_prints_the_resolved_scenario_compactly_and_it_loads_back() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    let out = ws.cmd().args(["check", "deal.toml"]).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains("\nyears = [2026, 2028]\n"), "{stdout}");
+    ws.file("resolved.toml", &stdout);
+    let again = ws.cmd().args(["check", "resolved.toml"]).assert().success();
+    let again = String::from_utf8_lossy(&again.get_output().stdout).to_string();
+    let body =
+        |s: &str| s.lines().filter(|l| !l.starts_with('#') && !l.starts_with("name =")).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&again), body(&stdout));
 }
