@@ -197,6 +197,20 @@ struct Reader<'s> {
 }
 
 impl<'s> Reader<'s> {
+    /// A warning about `key`, saying where the key was set when that is not
+    /// the scenario's own file (a file it extends, or a --set): the warning
+    /// itself is shown under the scenario's file.
+    fn warn(&mut self, key: &str, text: String) {
+        let (file, position) = self.src.locate(key);
+        let own = self.src.files.first().is_some_and(|f| f.path == file);
+        let text = match (own, position) {
+            (true, _) => text,
+            (false, Some((line, col))) => format!("{text} (set in {}:{line}:{col})", file.display()),
+            (false, None) => format!("{text} (set by {})", file.display()),
+        };
+        self.warnings.push(text);
+    }
+
     fn error(&mut self, rule: &'static str, key: &str, message: impl Into<String>, fix: impl Into<String>) {
         let e = self.src.error(rule, key, message, fix);
         self.errors.push(e);
@@ -317,7 +331,7 @@ impl<'s> Reader<'s> {
     fn check_domain(&mut self, full: &str, x: f64, domain: Domain) -> Option<f64> {
         if domain.contains(x) {
             if let Some(w) = implausible(full, x) {
-                self.warnings.push(w);
+                self.warn(full, w);
             }
             Some(x)
         } else {
@@ -440,7 +454,7 @@ impl<'s> Reader<'s> {
             Ok(d) => {
                 let mass = d.clamped_mass();
                 if mass > 1e-9 {
-                    self.warnings.push(format!(
+                    self.warn(&full, format!(
                         "{full}: this normal falls outside {} with probability {mass:.1e}; such draws are clamped to the nearest allowed value",
                         domain.describe()
                     ));
@@ -635,10 +649,13 @@ impl<'s> Reader<'s> {
                     match self.number_value(&at, value).and_then(|x| self.check_domain(&at, x, domain)) {
                         Some(x) => {
                             if year > i64::from(years[1]) {
-                                self.warnings.push(format!(
-                                    "{at}: year {year} is after the last simulated year {} and is not used",
-                                    years[1]
-                                ));
+                                self.warn(
+                                    &at,
+                                    format!(
+                                        "{at}: year {year} is after the last simulated year {} and is not used",
+                                        years[1]
+                                    ),
+                                );
                             }
                             map.insert(year as i32, x);
                         }
@@ -651,8 +668,9 @@ impl<'s> Reader<'s> {
                 // A year before the one that sets the first simulated year's
                 // value is never used.
                 if let Some((&from, _)) = map.range(..=years[0]).next_back() {
-                    for year in map.range(..from).map(|(y, _)| *y) {
-                        self.warnings.push(if from == years[0] {
+                    let unused: Vec<i32> = map.range(..from).map(|(y, _)| *y).collect();
+                    for year in unused {
+                        self.warn(&format!("{full}.{year}"), if from == years[0] {
                             format!("{full}.{year}: year {year} is before the first simulated year {from} and is not used")
                         } else {
                             format!(

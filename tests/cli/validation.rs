@@ -587,3 +587,24 @@ fn values_that_look_like_percentages_are_warned_about() {
         assert!(out.get_output().stderr.is_empty(), "{set}: {}", String::from_utf8_lossy(&out.get_output().stderr));
     }
 }
+
+/// A warning about a value set in a file the scenario extends, or by a
+/// --set, says where it was set; one about the file's own value does not.
+#[test]
+fn a_warning_says_where_the_value_was_set() {
+    let ws = Workspace::new();
+    ws.file("base.toml", &MINIMAL.replace("growth = 0.5", "growth = { 2026 = 0.5, 2030 = 0.2 }"));
+    ws.file("child.toml", "extends = \"base.toml\"\nname = \"child\"\npaths = 100\n");
+    let out = ws.cmd().args(["check", "child.toml"]).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("warning: child.toml: revenue.growth.2030: year 2030 is after the last simulated year 2028 and is not used (set in base.toml:5:"),
+        "{stderr}"
+    );
+    let out = ws.cmd().args(["check", "base.toml", "--set", "revenue.volatility=10"]).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("(set by --set revenue.volatility=10)"), "{stderr}");
+    let out = ws.cmd().args(["check", "base.toml"]).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("is not used\n") && !stderr.contains("(set "), "{stderr}");
+}
