@@ -123,7 +123,8 @@ pub struct RunArgs {
     pub export_paths: Option<u64>,
 
     /// Also analyse sensitivity: each uncertain input's rank correlation with
-    /// pv_total, pv_share and equity_end (sensitivity.csv), and the medians with
+    /// pv_total, pv_share and equity_end, and pv_net with a counter-share
+    /// (sensitivity.csv), and the medians with
     /// it held at its P10 and P90 (swing.csv, tornado.png). Two extra runs per input.
     #[arg(long)]
     pub sensitivity: bool,

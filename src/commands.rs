@@ -211,9 +211,6 @@ fn apply_run_args(s: &mut Scenario, args: &RunArgs) {
     }
 }
 
-/// Refuse command-line keys that would silently undo one another (the
-/// `--set`s apply in order, then a sweep's `--vary`s): a key given twice, or
-/// a later key that replaces a whole table an earlier one set a key in.
 /// A key set by `--set` (or `--vary`) and by its own option (`--seed`,
 /// `--paths`, `--sampling`) at once: the option would win and the label
 /// would name the --set, so both are refused.
@@ -236,6 +233,9 @@ fn check_option_conflicts(args: &RunArgs, vary: &[(String, Vec<String>)]) -> Res
     Ok(())
 }
 
+/// Refuse command-line keys that would silently undo one another (the
+/// `--set`s apply in order, then a sweep's `--vary`s): a key given twice, or
+/// a later key that replaces a whole table an earlier one set a key in.
 fn check_overrides(set: &[(String, String)], vary: &[(String, Vec<String>)]) -> Result<(), AppError> {
     let given: Vec<(&str, &str, String)> = set
         .iter()
@@ -1098,10 +1098,15 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         let mut stdout = io::stdout().lock();
         writeln!(
             stdout,
-            "\n{} — {} · {} each · seed {} (common random numbers) · {:.2} s",
+            "\n{} — {} · {} each{} · seed {} (common random numbers) · {:.2} s",
             name,
             export::count(combos.len() as u64, "combination"),
             export::count(results[0].paths, "path"),
+            if scenarios[0].sampling == revshare::scenario::Sampling::LatinHypercube {
+                " (Latin hypercube)"
+            } else {
+                ""
+            },
             scenarios[0].seed,
             wall.as_secs_f64()
         )?;

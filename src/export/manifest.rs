@@ -167,6 +167,7 @@ pub fn sweep_manifest(w: &SweepRun<'_>) -> Vec<u8> {
         "combinations": combinations,
         "paths": w.results.first().map(|r| r.paths),
         "seed": w.seed,
+        "sampling": s.sampling,
         "threads": w.results.first().map(|r| r.threads),
         "wall_time_s": w.wall.as_secs_f64(),
         "generator": GENERATOR,

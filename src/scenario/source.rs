@@ -21,6 +21,10 @@ pub struct SourceFile {
     text: String,
     /// Byte span of every value, by dotted key path (`equity.dilution[0].year`).
     spans: HashMap<String, Range<usize>>,
+    /// The key paths whose value replaces, whole, what the files it extends
+    /// set there (see [`merge`]): a value that is not a table (an array of
+    /// tables included), or a distribution, however it is written.
+    whole: std::collections::HashSet<String>,
 }
 
 impl SourceFile {
@@ -28,15 +32,7 @@ impl SourceFile {
     /// extends set there, whole (see [`merge`]): a value that is not a
     /// table, or a distribution.
     fn replaces_whole(&self, key: &str) -> bool {
-        let Some(span) = self.spans.get(key) else { return false };
-        match toml::from_str::<toml::Table>(&format!("v = {}", &self.text[span.clone()])) {
-            Ok(t) => match t.get("v") {
-                Some(toml::Value::Table(v)) => v.contains_key("dist"),
-                _ => true,
-            },
-            // A [section] header: merged key by key.
-            Err(_) => false,
-        }
+        self.whole.contains(key)
     }
 
     /// Whether this file itself sets `key` (a dotted key path).
@@ -122,20 +118,34 @@ fn whole_file(rule: &'static str, path: &Path, message: impl Into<String>, fix: 
     }
 }
 
-fn record_spans(prefix: &str, table: &DeTable<'_>, spans: &mut HashMap<String, Range<usize>>) {
+/// Where each key path of a file is, and which of them are set whole.
+#[derive(Default)]
+struct Recorded {
+    spans: HashMap<String, Range<usize>>,
+    whole: std::collections::HashSet<String>,
+}
+
+fn record_spans(prefix: &str, table: &DeTable<'_>, out: &mut Recorded) {
     for (k, v) in table.iter() {
         let path = if prefix.is_empty() { k.get_ref().to_string() } else { format!("{prefix}.{}", k.get_ref()) };
-        record_value(&path, v.get_ref(), v.span(), spans);
+        record_value(&path, v.get_ref(), v.span(), out);
     }
 }
 
-fn record_value(path: &str, value: &DeValue<'_>, span: Range<usize>, spans: &mut HashMap<String, Range<usize>>) {
-    spans.insert(path.to_string(), span);
+fn record_value(path: &str, value: &DeValue<'_>, span: Range<usize>, out: &mut Recorded) {
+    out.spans.insert(path.to_string(), span);
+    let whole = match value {
+        DeValue::Table(t) => t.iter().any(|(k, _)| k.get_ref() == "dist"),
+        _ => true,
+    };
+    if whole {
+        out.whole.insert(path.to_string());
+    }
     match value {
-        DeValue::Table(t) => record_spans(path, t, spans),
+        DeValue::Table(t) => record_spans(path, t, out),
         DeValue::Array(a) => {
             for (i, item) in a.iter().enumerate() {
-                record_value(&format!("{path}[{i}]"), item.get_ref(), item.span(), spans);
+                record_value(&format!("{path}[{i}]"), item.get_ref(), item.span(), out);
             }
         }
         _ => {}
@@ -163,7 +173,8 @@ fn read_one(path: &Path) -> Result<(SourceFile, toml::Table), ScenarioErrors> {
             "give a TOML scenario file",
         ))
     })?;
-    let mut file = SourceFile { path: path.to_path_buf(), sha256, text, spans: HashMap::new() };
+    let mut file =
+        SourceFile { path: path.to_path_buf(), sha256, text, spans: HashMap::new(), whole: Default::default() };
     let table: toml::Table = match toml::from_str(&file.text) {
         Ok(t) => t,
         Err(e) => {
@@ -185,9 +196,9 @@ fn read_one(path: &Path) -> Result<(SourceFile, toml::Table), ScenarioErrors> {
         }
     };
     if let Ok(de) = DeTable::parse(&file.text) {
-        let mut spans = HashMap::new();
-        record_spans("", de.get_ref(), &mut spans);
-        file.spans = spans;
+        let mut recorded = Recorded::default();
+        record_spans("", de.get_ref(), &mut recorded);
+        (file.spans, file.whole) = (recorded.spans, recorded.whole);
     }
     Ok((file, table))
 }

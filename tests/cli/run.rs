@@ -1297,6 +1297,7 @@ fn a_sweep_has_a_manifest_names_a_failing_combination_and_lists_its_own_options(
     assert_eq!(m["paths"], 1000);
     assert_eq!(m["seed"], 1);
     assert_eq!(m["threads"], 1, "1000 paths are one chunk, so one thread works");
+    assert_eq!(m["sampling"], "mc");
     assert_eq!(m["overrides"], serde_json::json!(["revenue.growth=0.4"]), "the --set, not the --vary");
     let sha: String = {
         use sha2::Digest;

@@ -502,6 +502,38 @@ fn messages_from_an_analysts_walk_through() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.contains("mine.toml:5:11: revenue.initial.low: is required but missing"), "{stderr}");
     assert!(!stderr.contains("base.toml:"), "the base file is blamed:\n{stderr}");
+    // The same when the file writes its distribution as a [section], with
+    // dotted keys, or replaces an array of tables.
+    ws.file(
+        "base2.toml",
+        &format!(
+            "{}[equity]\nstake = 0.2\nmultiple = 10.0\n[[equity.dilution]]\nyear = 2027\nfraction = 0.1\n",
+            MINIMAL.replace("initial = 20.0", "initial = { dist = \"normal\", mean = 22, sd = 1 }")
+        ),
+    );
+    for (file, text, says) in [
+        (
+            "section.toml",
+            "extends = \"base2.toml\"\nname = \"s\"\n[revenue.initial]\ndist = \"pert\"\nlow = 1\nmode = 2\n",
+            "section.toml:3:1: revenue.initial.high: is required but missing",
+        ),
+        (
+            "dotted.toml",
+            "extends = \"base2.toml\"\nname = \"d\"\nrevenue.initial.dist = \"uniform\"\nrevenue.initial.low = 30\n",
+            "dotted.toml:3:9: revenue.initial.high: is required but missing",
+        ),
+        (
+            "events.toml",
+            "extends = \"base2.toml\"\nname = \"e\"\n[[equity.dilution]]\nyear = 2027\nfraction = 2.0\n",
+            "events.toml:5:12: equity.dilution[0].fraction: 2 is out of range",
+        ),
+    ] {
+        ws.file(file, text);
+        let out = ws.cmd().args(["check", file]).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(says), "{file}:\n{stderr}");
+        assert!(!stderr.contains("base2.toml:"), "{file}: the base file is blamed:\n{stderr}");
+    }
     ws.file("deal.toml", MINIMAL);
     for (args, says, fix) in [
         (
