@@ -790,7 +790,8 @@ pub fn list(dir: Option<&Path>) -> Result<(), AppError> {
     }
     let widths: Vec<usize> = (0..3).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut stdout = io::stdout().lock();
-    for r in &rows {
+    // (No table at all when no file in the folder is a valid scenario.)
+    for r in rows.iter().filter(|_| rows.len() > 1) {
         let pad = |i: usize| format!("{}{}", r[i], " ".repeat(widths[i] - r[i].chars().count()));
         writeln!(stdout, "{}  {}  {}  {}", pad(0), pad(1), pad(2), r[3])?;
     }

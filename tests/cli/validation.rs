@@ -229,6 +229,15 @@ fn two_scenarios_with_the_same_name() {
         .code(2)
         .stderr(predicate::str::contains("empty: no *.toml scenario files in this folder"))
         .stderr(predicate::str::contains("fix: give a folder that holds scenario files"));
+    // A folder whose only file is not a valid scenario (a base for `extends`)
+    // prints no empty table, only the error.
+    ws.file("bases/base.toml", "[revenue]\ninitial = 20.0\n");
+    ws.cmd()
+        .args(["list", "bases"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("base.toml"));
 }
 
 /// What a scenario sets but cannot use is said, not silently dropped: a
