@@ -16,12 +16,13 @@ use crate::stats::Stat;
 
 /// The path summaries of the headline table, with what they mean; the
 /// counter-share's only where the scenario has one.
-const HEADLINE: [(Summary, &str); 6] = [
+const HEADLINE: [(Summary, &str); 7] = [
     (Summary::TotalShare, "revenue-share payments, total"),
     (Summary::PvShare, "revenue-share payments, discounted to the start"),
     (Summary::TotalCounter, "counter-share payments back to the payer, total"),
     (Summary::PvNet, "revenue share less counter-share, discounted: what the holder keeps"),
     (Summary::EquityEnd, "equity exposure at the end"),
+    (Summary::PvEquity, "equity exposure at the end, discounted"),
     (Summary::PvTotal, "net payments plus final equity, discounted"),
 ];
 

@@ -159,7 +159,7 @@ fn report_md_has_the_headline_the_charts_and_provenance() {
     let md = text(&ws.path().join("output/deal/report.md"));
     assert!(md.starts_with("# deal\n"));
     assert!(md.contains("A capped deal for the tests"));
-    for metric in ["`total_share`", "`pv_share`", "`equity_end`", "`pv_total`"] {
+    for metric in ["`total_share`", "`pv_share`", "`equity_end`", "`pv_equity`", "`pv_total`"] {
         assert!(md.contains(metric), "{metric} missing from the headline table");
     }
     assert!(md.contains("| $B | | median | P5 | P95 |"));
