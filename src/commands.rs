@@ -211,21 +211,20 @@ fn apply_run_args(s: &mut Scenario, args: &RunArgs) {
     }
 }
 
-/// A key set by `--set` (or `--vary`) and by its own option (`--seed`,
-/// `--paths`, `--sampling`) at once: the option would win and the label
-/// would name the --set, so both are refused.
-fn check_option_conflicts(args: &RunArgs, vary: &[(String, Vec<String>)]) -> Result<(), AppError> {
+/// A key set by `--set` and by its own option (`--seed`, `--paths`,
+/// `--sampling`) at once: the option would win and the label would name the
+/// --set, so both are refused. (A sweep refuses `--vary` of these keys
+/// before this.)
+fn check_option_conflicts(args: &RunArgs) -> Result<(), AppError> {
     let options = [
         ("seed", args.seed.is_some(), "--seed"),
         ("paths", args.paths.is_some(), "--paths"),
         ("sampling", args.sampling.is_some(), "--sampling"),
     ];
-    let keys =
-        args.set.iter().map(|(k, _)| ("--set", k.as_str())).chain(vary.iter().map(|(k, _)| ("--vary", k.as_str())));
-    for (flag, key) in keys {
+    for key in args.set.iter().map(|(k, _)| k.as_str()) {
         if let Some((_, _, option)) = options.iter().find(|(k, given, _)| *given && *k == key) {
             return Err(usage(
-                format!("{flag} {key}=... and {option} both set {key}"),
+                format!("--set {key}=... and {option} both set {key}"),
                 format!("give one of them: {option} alone does the same"),
             ));
         }
@@ -283,7 +282,7 @@ fn check_overrides(set: &[(String, String)], vary: &[(String, Vec<String>)]) -> 
 /// `revshare run`.
 pub fn run(args: &RunArgs) -> Result<(), AppError> {
     check_overrides(&args.set, &[])?;
-    check_option_conflicts(args, &[])?;
+    check_option_conflicts(args)?;
     let files = collect_inputs(&args.inputs)?;
     let mut scenarios = load_all(&files, &args.set)?;
     let mut names: BTreeMap<&str, &Path> = BTreeMap::new();
@@ -965,7 +964,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         }
     }
     check_overrides(&run.set, &args.vary)?;
-    check_option_conflicts(run, &args.vary)?;
+    check_option_conflicts(run)?;
     // Every combination, applied after the user's own --set overrides.
     let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
     for (key, values) in &args.vary {

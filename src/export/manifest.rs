@@ -70,6 +70,39 @@ fn percentiles(resolution: &Resolution) -> serde_json::Value {
     })
 }
 
+/// What every manifest says first, a run's and a sweep's: the program and
+/// its build, the command, when it started, the scenario's files and their
+/// hashes, the --set overrides, and the generator; `rest` adds what is its
+/// own.
+fn manifest(
+    s: &crate::scenario::Scenario,
+    command: &[String],
+    started: &str,
+    rest: serde_json::Value,
+) -> serde_json::Value {
+    let mut head = json!({
+        "program": "revshare",
+        "version": env!("CARGO_PKG_VERSION"),
+        "build": env!("REVSHARE_BUILD"),
+        "command": command,
+        "started": started,
+        "scenario": {
+            "name": s.name,
+            "description": s.description,
+            "file": s.file.display().to_string(),
+            "sha256": s.sources.first().map(|f| f.sha256.clone()),
+            "files": s.sources.iter().map(|f| json!({"path": f.path.display().to_string(), "sha256": f.sha256})).collect::<Vec<_>>(),
+        },
+        "overrides": s.overrides.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+        "generator": GENERATOR,
+        "chunk_paths": CHUNK_PATHS,
+    });
+    if let (Some(head), serde_json::Value::Object(rest)) = (head.as_object_mut(), rest) {
+        head.extend(rest);
+    }
+    head
+}
+
 /// `manifest.json`.
 pub struct ManifestJson;
 
@@ -82,20 +115,7 @@ impl Exporter for ManifestJson {
         let by_year = |counts: &[u64]| -> serde_json::Map<String, serde_json::Value> {
             counts.iter().enumerate().map(|(i, n)| (r.model.year(i).to_string(), json!(n))).collect()
         };
-        let manifest = json!({
-            "program": "revshare",
-            "version": env!("CARGO_PKG_VERSION"),
-            "build": env!("REVSHARE_BUILD"),
-            "command": r.command,
-            "started": r.started,
-            "scenario": {
-                "name": s.name,
-                "description": s.description,
-                "file": s.file.display().to_string(),
-                "sha256": s.sources.first().map(|f| f.sha256.clone()),
-                "files": s.sources.iter().map(|f| json!({"path": f.path.display().to_string(), "sha256": f.sha256})).collect::<Vec<_>>(),
-            },
-            "overrides": s.overrides.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+        let rest = json!({
             "resolved": s,
             "paths": r.result.paths,
             "seed": r.seed,
@@ -104,14 +124,12 @@ impl Exporter for ManifestJson {
             "simulation_time_s": r.result.elapsed.as_secs_f64(),
             "sensitivity_runs": r.sensitivity.map(|(n, _)| n),
             "sensitivity_time_s": r.sensitivity.map(|(_, t)| t.as_secs_f64()),
-            "generator": GENERATOR,
-            "chunk_paths": CHUNK_PATHS,
             "percentiles": percentiles(&r.result.resolution),
             "cap_binding_year_paths": by_year(&r.result.cap_year_counts),
             "terminated_year_paths": by_year(&r.result.terminated_counts),
             "warnings": s.warnings,
         });
-        serde_json::to_writer_pretty(&mut *out, &manifest)?;
+        serde_json::to_writer_pretty(&mut *out, &manifest(s, &r.command, &r.started, rest))?;
         writeln!(out)
     }
 }
@@ -150,32 +168,17 @@ pub fn sweep_manifest(w: &SweepRun<'_>) -> Vec<u8> {
             json!({ "values": values, "simulation_time_s": r.elapsed.as_secs_f64() })
         })
         .collect();
-    let manifest = json!({
-        "program": "revshare",
-        "version": env!("CARGO_PKG_VERSION"),
-        "build": env!("REVSHARE_BUILD"),
-        "command": w.command,
-        "started": w.started,
-        "scenario": {
-            "name": s.name,
-            "description": s.description,
-            "file": s.file.display().to_string(),
-            "sha256": s.sources.first().map(|f| f.sha256.clone()),
-            "files": s.sources.iter().map(|f| json!({"path": f.path.display().to_string(), "sha256": f.sha256})).collect::<Vec<_>>(),
-        },
-        "overrides": s.overrides.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+    let rest = json!({
         "combinations": combinations,
         "paths": w.results.first().map(|r| r.paths),
         "seed": w.seed,
         "sampling": s.sampling,
         "threads": w.results.first().map(|r| r.threads),
         "wall_time_s": w.wall.as_secs_f64(),
-        "generator": GENERATOR,
-        "chunk_paths": CHUNK_PATHS,
         "percentiles": worst.map(percentiles),
         "warnings": w.warnings,
     });
-    let mut out = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    let mut out = serde_json::to_vec_pretty(&manifest(s, &w.command, &w.started, rest)).unwrap_or_default();
     out.push(b'\n');
     out
 }
