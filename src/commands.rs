@@ -888,6 +888,9 @@ fn print_sensitivity(out: &mut dyn Write, a: &Sensitivity) -> io::Result<()> {
         let more = rows.len() - SHOWN;
         writeln!(out, "    ... and {more} more input{} in swing.csv", if more == 1 { "" } else { "s" })?;
     }
+    for i in a.inert() {
+        writeln!(out, "    {} moves no output's median: {}", i.input.key(), i.why_inert())?;
+    }
     Ok(())
 }
 

@@ -47,6 +47,19 @@ impl InputSensitivity {
     pub fn swing(&self, o: usize) -> f64 {
         (self.at_high[o] - self.at_low[o]).abs()
     }
+
+    /// Why holding this input moved no output's median at all (see
+    /// [`Sensitivity::inert`]), in words for the console and the report.
+    pub fn why_inert(&self) -> &'static str {
+        match self.input {
+            // §6: ln M_k runs from ln M₀ to ln M_K, reached at the last
+            // period, whose valuation is the only one the summaries use.
+            Input::Multiple => {
+                "the only valuation the outputs use is the last period's, at equity.terminal_multiple; the starting multiple sets only earlier periods' valuation (valuation and equity_value in yearly.csv)"
+            }
+            _ => "holding it at its P10 or at its P90 leaves every median where it was",
+        }
+    }
 }
 
 /// The whole analysis.
@@ -68,6 +81,14 @@ impl Sensitivity {
         let mut rows: Vec<&InputSensitivity> = self.inputs.iter().collect();
         rows.sort_by(|x, y| y.swing(o).total_cmp(&x.swing(o)));
         rows
+    }
+
+    /// The inputs that, held at their P10 or at their P90, leave the median
+    /// of every output exactly where it is with every input random (the
+    /// starting equity multiple, which no path summary depends on, always).
+    pub fn inert(&self) -> Vec<&InputSensitivity> {
+        let unmoved = |at: &[f64]| at.iter().zip(&self.base).all(|(x, b)| x == b);
+        self.inputs.iter().filter(|i| unmoved(&i.at_low) && unmoved(&i.at_high)).collect()
     }
 }
 

@@ -117,6 +117,9 @@ fn sensitivity_markdown(md: &mut String, a: &Sensitivity) {
         );
     }
     md.push('\n');
+    for i in a.inert() {
+        let _ = writeln!(md, "`{}` moves no output's median: {}.\n", i.input.key(), i.why_inert());
+    }
 }
 
 /// The text of a scenario's `report.md`: `files` are the other files written

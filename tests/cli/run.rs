@@ -732,6 +732,49 @@ multiple = 20
     assert_ne!(cap[col("median_at_low")], cap[col("median_at_high")], "{swing}");
 }
 
+/// An input that moves no output's median is named, with the reason, in the
+/// console and in report.md: the starting equity multiple sets only the
+/// valuation of the periods before the last, and every output is taken at
+/// the last (at the terminal multiple). An input that moves something is not.
+#[test]
+fn an_input_that_moves_no_median_is_explained() {
+    let ws = Workspace::new();
+    ws.file(
+        "deal.toml",
+        r#"
+years = [2026, 2028]
+[revenue]
+initial = { dist = "uniform", low = 10, high = 30 }
+growth = 0.5
+[revenue_share]
+rate = 0.2
+[equity]
+stake = 0.27
+multiple = { dist = "uniform", low = 20, high = 40 }
+terminal_multiple = { dist = "uniform", low = 8, high = 16 }
+"#,
+    );
+    let run = ws.cmd().args(["run", "deal.toml", "--paths", "5000", "--sensitivity", "--no-charts"]).assert().success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let line = stdout.lines().find(|l| l.contains("moves no output's median")).expect(&stdout);
+    assert!(line.trim_start().starts_with("equity.multiple moves no output's median: "), "{stdout}");
+    assert!(line.contains("at equity.terminal_multiple"), "{line}");
+    assert_eq!(stdout.matches("moves no output's median").count(), 1, "only the starting multiple: {stdout}");
+    let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
+    assert!(
+        report.contains(
+            "`equity.multiple` moves no output's median: the only valuation the outputs use is the last period's"
+        ),
+        "{report}"
+    );
+    // swing.csv agrees: its medians are the base median, for every output.
+    let swing = String::from_utf8(read(&ws.path().join("output/deal/swing.csv"))).unwrap();
+    for row in swing.lines().filter(|l| l.starts_with("deal,equity.multiple,")) {
+        let f: Vec<&str> = row.split(',').collect();
+        assert_eq!((f[5], f[6]), (f[7], f[7]), "{row}");
+    }
+}
+
 /// A sweep's errors are laid at the `--vary` that caused them, each once (not
 /// as a `--set`, and not once per combination); an empty value is refused; a
 /// change of `years` that leaves a year of the file outside them is laid at
