@@ -270,11 +270,16 @@ fn parse_override(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// A seed from 0 to 2⁶³ − 1, the largest that a scenario file's `seed` (a
+/// TOML integer) can hold, so that every run's seed can be written back
+/// into a file.
 fn parse_seed(s: &str) -> Result<u64, String> {
-    s.trim()
-        .replace('_', "")
-        .parse()
-        .map_err(|_| format!("`{s}` is not a seed: give a whole number from 0 to {} (e.g. 1 or 20260427)", u64::MAX))
+    s.trim().replace('_', "").parse::<u64>().ok().filter(|n| *n <= revshare::scenario::MAX_SEED).ok_or_else(|| {
+        format!(
+            "`{s}` is not a seed: give a whole number from 0 to {} (e.g. 1 or 20260427)",
+            revshare::scenario::MAX_SEED
+        )
+    })
 }
 
 fn parse_paths(s: &str) -> Result<u64, String> {

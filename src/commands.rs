@@ -120,6 +120,37 @@ fn load_all(files: &[PathBuf], overrides: &[(String, String)]) -> Result<Vec<Sce
     if errors.is_empty() { Ok(scenarios) } else { Err(AppError::Scenarios(errors)) }
 }
 
+/// Warn (with or without --quiet) when `OUT/comparison/`, written by an
+/// earlier run of several scenarios, compares one that this run of one
+/// scenario has just replaced: its figures and its links to the scenario's
+/// folder now disagree.
+fn warn_stale_comparison(out: &Path, scenarios: &[Scenario]) {
+    let dir = out.join("comparison");
+    let Ok(csv) = std::fs::read_to_string(dir.join("comparison.csv")) else { return };
+    let compared: Vec<&str> = csv.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
+    // Its rows of a scenario are that scenario's summary.csv rows: a run
+    // that gave the same figures (the same settings again) leaves it true.
+    let same = |name: &str| {
+        let Ok(summary) = std::fs::read_to_string(out.join(name).join("summary.csv")) else { return false };
+        let prefix = format!("{name},");
+        summary.lines().skip(1).eq(csv.lines().filter(|l| l.starts_with(&prefix)))
+    };
+    let stale: Vec<&str> =
+        scenarios.iter().map(|s| s.name.as_str()).filter(|name| compared.contains(name) && !same(name)).collect();
+    if stale.is_empty() {
+        return;
+    }
+    let mut others: Vec<&str> = compared.iter().copied().filter(|n| !stale.contains(n)).collect();
+    others.dedup();
+    eprintln!(
+        "warning: {}: compares {} as an earlier run left {}, not with this run's results, so it is out of date\n  fix: run the scenarios it compares ({}) together again, or delete it",
+        dir.display(),
+        stale.join(", "),
+        if stale.len() == 1 { "it" } else { "them" },
+        stale.iter().chain(&others).copied().collect::<Vec<&str>>().join(", ")
+    );
+}
+
 /// Warn (once per folder, with or without --quiet) about folders beside the
 /// results that earlier runs left behind: they hold no current results.
 fn warn_leftovers(dir: &Path) {
@@ -518,6 +549,9 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         }
         return Err(e);
     }
+    if !compare {
+        warn_stale_comparison(&args.out, &scenarios);
+    }
     if compare {
         interrupted(cancel, &scenarios[scenarios.len() - 1])?;
         let (dir, files) = write_comparison(&args.out, &digests, chart_options.as_ref())?;
@@ -806,7 +840,7 @@ fn sensitivity_csv(name: &str, a: &Sensitivity) -> String {
                 "{name},{},{},{},{}\n",
                 i.input.key(),
                 s.name(),
-                export::format_number(i.spearman[o]),
+                export::format_stat(i.spearman[o]),
                 a.rank_paths
             ));
         }
@@ -877,11 +911,11 @@ fn print_sensitivity(out: &mut dyn Write, a: &Sensitivity) -> io::Result<()> {
     for i in rows.iter().take(SHOWN) {
         writeln!(
             out,
-            "    {:<32} P10 → {:>9.2}   P90 → {:>9.2}   rank corr {:>6.3}",
+            "    {:<32} P10 → {:>9.2}   P90 → {:>9.2}   rank corr {:>6}",
             i.input.key(),
             i.at_low[0],
             i.at_high[0],
-            i.spearman[0]
+            correlation(i.spearman[0])
         )?;
     }
     if rows.len() > SHOWN {
@@ -892,6 +926,12 @@ fn print_sensitivity(out: &mut dyn Write, a: &Sensitivity) -> io::Result<()> {
         writeln!(out, "    {} moves no output's median: {}", i.input.key(), i.why_inert())?;
     }
     Ok(())
+}
+
+/// A rank correlation to three decimals, or "n/a" where it is undefined
+/// (an output or input that is the same on every path, or a single path).
+fn correlation(rho: f64) -> String {
+    if rho.is_finite() { format!("{rho:.3}") } else { "n/a".to_string() }
 }
 
 /// A sweep's errors, each once: an error of the file or of a `--set` comes

@@ -108,12 +108,12 @@ fn sensitivity_markdown(md: &mut String, a: &Sensitivity) {
     for i in rows {
         let _ = writeln!(
             md,
-            "| `{}` | {} | {} | {} | {:.3} |",
+            "| `{}` | {} | {} | {} | {} |",
             i.input.key(),
             money(i.at_low[0]),
             money(i.at_high[0]),
             money(i.swing(0)),
-            i.spearman[0]
+            if i.spearman[0].is_finite() { format!("{:.3}", i.spearman[0]) } else { "n/a".to_string() }
         );
     }
     md.push('\n');

@@ -267,8 +267,12 @@ impl Dist {
             ));
         }
         check_in(domain, "mean", mean)?;
-        let lo_ok = !domain.low.is_finite() || mean - NORMAL_MARGIN_SD * sd > domain.low;
-        let hi_ok = !domain.high.is_finite() || mean + NORMAL_MARGIN_SD * sd < domain.high;
+        // Exactly 3 sd inside is inside (mean 0.3 and sd 0.1 for a stake in
+        // [0, 1]), whatever the rounding of mean ± 3·sd: a margin of a
+        // millionth of an sd.
+        let slack = 1e-6 * sd;
+        let lo_ok = !domain.low.is_finite() || mean - NORMAL_MARGIN_SD * sd >= domain.low - slack;
+        let hi_ok = !domain.high.is_finite() || mean + NORMAL_MARGIN_SD * sd <= domain.high + slack;
         if !(lo_ok && hi_ok) {
             return Err(err(
                 "normal-outside-range",
@@ -538,6 +542,20 @@ mod tests {
         let err = Dist::uniform(-1e300, 1.0, Domain::UNIT).expect_err("below the domain");
         assert_eq!(err.message, "-1e300 is out of range: it must be in [0, 1]");
         assert_eq!(err.fix, "give a value in [0, 1]");
+    }
+
+    /// A normal whose mean is exactly 3 sd inside its domain is accepted,
+    /// whatever the rounding of mean − 3·sd (0.27 − 3·0.09 is a hair below
+    /// 0 in floats), and one a little closer is refused.
+    #[test]
+    fn a_normal_exactly_three_sd_inside_is_accepted() {
+        assert!(Dist::normal(0.3, 0.1, Domain::UNIT).is_ok());
+        assert!(Dist::normal(0.27, 0.09, Domain::UNIT).is_ok());
+        assert!(Dist::normal(0.7, 0.1, Domain::UNIT).is_ok());
+        assert!(Dist::normal(5.0, 5.0 / 3.0, Domain::POSITIVE).is_ok());
+        let err = Dist::normal(0.3, 0.1001, Domain::UNIT).expect_err("2.997 sd inside");
+        assert_eq!(err.rule, "normal-outside-range");
+        assert!(Dist::normal(0.7, 0.1001, Domain::UNIT).is_err());
     }
 
     /// A path's draw of each distribution from 64 bits (`from_bits`) follows

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 
 pub use error::{ScenarioError, ScenarioErrors};
-pub use reader::{MAX_PATHS, parse_count};
+pub use reader::{MAX_PATHS, MAX_SEED, parse_count};
 pub use source::{Override, Sources, is_under};
 
 use crate::model::dist::Dist;

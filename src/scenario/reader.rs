@@ -57,6 +57,8 @@ pub const STEPS: &[i64] = &[1, 2, 4, 12];
 
 /// The most paths one run may simulate (the quantile sketches count in 32 bits).
 pub const MAX_PATHS: u64 = crate::stats::sketch::MAX_COUNT;
+/// The largest seed: the largest whole number a scenario file (TOML) holds.
+pub const MAX_SEED: u64 = i64::MAX as u64;
 const YEAR_RANGE: (i64, i64) = (1900, 2200);
 
 /// Parse a path count as people write it: `100000`, `1_000_000`, `1e6`, `2.5M`,
@@ -855,7 +857,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     let seed = match r.integer(root, "", "seed", "1") {
         Some(s) if s >= 0 => s as u64,
         Some(s) => {
-            r.error("seed", "seed", format!("{s} is negative"), "give a whole number ≥ 0");
+            r.error("seed", "seed", format!("{s} is negative"), format!("give a whole number from 0 to {MAX_SEED}"));
             1
         }
         None => 1,

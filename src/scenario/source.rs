@@ -337,9 +337,19 @@ impl Sources {
             let value = match toml::from_str::<toml::Table>(&format!("v = {text}")) {
                 Ok(mut t) => t.remove("v").expect("parsed"),
                 Err(_) if is_huge_integer(text) => {
+                    let fix = if key == "seed" {
+                        format!("a seed is a whole number from 0 to {}", super::MAX_SEED)
+                    } else {
+                        "give a whole number from about -9.2e18 to 9.2e18".to_string()
+                    };
+                    errors.push(refusal(format!("{text} is too large for a whole number"), &fix));
+                    continue;
+                }
+                // Rust reads 1e400 as infinity, TOML refuses it.
+                Err(_) if text.trim().replace('_', "").parse::<f64>().is_ok_and(f64::is_infinite) => {
                     errors.push(refusal(
-                        format!("{text} is too large for a whole number"),
-                        "give a whole number from about -9.2e18 to 9.2e18",
+                        format!("{} is too large for a number (the largest is about 1.8e308)", text.trim()),
+                        "give a finite number, in $B for amounts and as a fraction for rates",
                     ));
                     continue;
                 }

@@ -22,7 +22,8 @@ pub fn ranks(xs: &[f64]) -> Vec<f64> {
     r
 }
 
-/// Pearson correlation; 0 when either side is constant.
+/// Pearson correlation; NaN (undefined) when either side is constant, a
+/// sample of one value included.
 pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
     let n = x.len() as f64;
     let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
@@ -32,7 +33,7 @@ pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
         sxx += (a - mx) * (a - mx);
         syy += (b - my) * (b - my);
     }
-    if sxx == 0.0 || syy == 0.0 { 0.0 } else { sxy / (sxx * syy).sqrt() }
+    if sxx == 0.0 || syy == 0.0 { f64::NAN } else { sxy / (sxx * syy).sqrt() }
 }
 
 /// Spearman's rank correlation of two samples of equal length.
@@ -57,5 +58,14 @@ mod tests {
         assert!(
             (spearman(&[1.0, 2.0, 3.0, 4.0, 5.0], &[5.0, 6.0, 7.0, 8.0, 7.0]) - 0.820_782_681_668_123_3).abs() < 1e-12
         );
+    }
+
+    /// A constant sample, or a single value, has no rank correlation with
+    /// anything (as scipy.stats.spearmanr gives nan), not a correlation of 0.
+    #[test]
+    fn a_constant_sample_has_no_correlation() {
+        assert!(spearman(&[1.0, 2.0, 3.0], &[4.0, 4.0, 4.0]).is_nan());
+        assert!(spearman(&[7.0], &[3.0]).is_nan());
+        assert!(spearman(&[], &[]).is_nan());
     }
 }

@@ -298,3 +298,59 @@ fn svg_only_and_no_charts() {
     let md = text(&dir.join("report.md"));
     assert!(md.contains("`total_share`") && !md.contains("## Charts"));
 }
+
+/// The cap can bind no later than the share's last year (`until`), and
+/// cap_probability's note says so, as the console does: not the last
+/// simulated year.
+#[test]
+fn the_cap_note_ends_with_the_share() {
+    let ws = Workspace::new();
+    // About 12.3 paid by the end of 2027 on the median path.
+    ws.file(
+        "late.toml",
+        &MINIMAL
+            .replace("growth = 0.5", "growth = 0.5\nvolatility = 0.2")
+            .replace("cap = 20.0", "cap = 13.0\nuntil = 2027"),
+    );
+    ws.file("never.toml", &MINIMAL.replace("cap = 20.0", "cap = 600.0\nuntil = 2027"));
+    ws.cmd().args(["run", "late.toml", "never.toml", "--paths", "500", "--format", "svg"]).assert().success();
+    let late = text(&ws.path().join("output/late/cap_probability.svg"));
+    assert!(late.contains("Fewer than half the paths hit the cap by the end of 2027."), "{late}");
+    let never = text(&ws.path().join("output/never/cap_probability.svg"));
+    assert!(never.contains("The cap never binds by the end of 2027 on any path."), "{never}");
+}
+
+/// A run of one scenario replaces its folder but not `comparison/`, which an
+/// earlier run of several wrote: when its figures change, the run warns that
+/// the comparison is out of date and names what to run together again; a
+/// run that gives the same figures (the same settings again) does not.
+#[test]
+fn a_comparison_left_out_of_date_is_warned_about() {
+    let ws = two_scenarios();
+    ws.cmd().args(["run", "sc", "--paths", "500", "--no-charts", "-q"]).assert().success();
+    let again = ws.cmd().args(["run", "sc/deal.toml", "--paths", "500", "--no-charts", "-q"]).assert().success();
+    let stderr = String::from_utf8_lossy(&again.get_output().stderr).to_string();
+    assert!(!stderr.contains("out of date"), "the same figures: {stderr}");
+    let changed = ws
+        .cmd()
+        .args(["run", "sc/deal.toml", "--paths", "500", "--no-charts", "-q", "--set", "revenue_share.cap=30"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&changed.get_output().stderr).to_string();
+    assert!(stderr.contains("comparison: compares deal as an earlier run left it"), "{stderr}");
+    assert!(
+        stderr.contains("fix: run the scenarios it compares (deal, plain) together again, or delete it"),
+        "{stderr}"
+    );
+    // Running them together brings it up to date, and the warning goes.
+    ws.cmd()
+        .args(["run", "sc", "--paths", "500", "--no-charts", "-q", "--set", "revenue_share.cap=30"])
+        .assert()
+        .success();
+    let after = ws
+        .cmd()
+        .args(["run", "sc/deal.toml", "--paths", "500", "--no-charts", "-q", "--set", "revenue_share.cap=30"])
+        .assert()
+        .success();
+    assert!(!String::from_utf8_lossy(&after.get_output().stderr).contains("out of date"));
+}

@@ -732,6 +732,42 @@ multiple = 20
     assert_ne!(cap[col("median_at_low")], cap[col("median_at_high")], "{swing}");
 }
 
+/// A rank correlation that is undefined (an output that is the same on
+/// every path, or a run of one path) is an empty cell in sensitivity.csv and
+/// "n/a" in the console and report.md, as an undefined sd or se is: never a
+/// correlation of 0, which would say the input does not matter.
+#[test]
+fn an_undefined_rank_correlation_is_left_empty() {
+    let ws = Workspace::new();
+    ws.file(
+        "deal.toml",
+        r#"
+years = [2026, 2028]
+[revenue]
+initial = { dist = "uniform", low = 10, high = 30 }
+growth = 0.5
+[revenue_share]
+rate = 0.2
+"#,
+    );
+    let run = ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--sensitivity", "--no-charts"]).assert().success();
+    let rank = String::from_utf8(read(&ws.path().join("output/deal/sensitivity.csv"))).unwrap();
+    // Without [equity], equity_end is 0 on every path.
+    assert!(rank.contains("\ndeal,revenue.initial,equity_end,,2000\n"), "{rank}");
+    // pv_share grows with the initial revenue on every path: a correlation of 1.
+    assert!(rank.contains("\ndeal,revenue.initial,pv_share,1,2000\n"), "{rank}");
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(stdout.contains("rank corr  1.000"), "pv_total is defined: {stdout}");
+    // One path: nothing is ranked.
+    let run = ws.cmd().args(["run", "deal.toml", "--paths", "1", "--sensitivity", "--no-charts"]).assert().success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(stdout.contains("rank corr    n/a"), "{stdout}");
+    let rank = String::from_utf8(read(&ws.path().join("output/deal/sensitivity.csv"))).unwrap();
+    assert!(rank.lines().skip(1).all(|l| l.ends_with(",,1")), "{rank}");
+    let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
+    assert!(report.contains("| n/a |"), "{report}");
+}
+
 /// An input that moves no output's median is named, with the reason, in the
 /// console and in report.md: the starting equity multiple sets only the
 /// valuation of the periods before the last, and every output is taken at

@@ -368,6 +368,32 @@ fn whole_number_fixes_give_examples_that_work() {
     );
 }
 
+/// A number too large for a float given with --set is called that (it was
+/// refused as "the string" with the fix "remove the quotes", which were
+/// never there); a seed has one range, 0 to 2⁶³ − 1, from a file, --set and
+/// --seed alike, so that any run's seed can be written back into a file.
+#[test]
+fn overflowing_numbers_and_seeds_are_called_that() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    let err = ws.refused(&["run", "deal.toml", "--set", "revenue_share.cap=1e400"], "1e400 is too large for a number");
+    assert!(!err.contains("quotes") && !err.contains("string"), "{err}");
+    ws.refused(
+        &["run", "deal.toml", "--set", "seed=18446744073709551615"],
+        "fix: a seed is a whole number from 0 to 9223372036854775807",
+    );
+    ws.refused(&["run", "deal.toml", "--set", "seed=-1"], "fix: give a whole number from 0 to 9223372036854775807");
+    let err = ws.exits_2(&["run", "deal.toml", "--seed", "9223372036854775808", "--paths", "10"]);
+    assert!(err.contains("give a whole number from 0 to 9223372036854775807"), "{err}");
+    assert!(!ws.path().join("bad").exists(), "nothing written");
+    // The largest seed runs, and the manifest's seed reads back from a file.
+    let out = ws.runs(&["run", "deal.toml", "--seed", "9223372036854775807"], "out");
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("deal/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["seed"].as_u64(), Some(9_223_372_036_854_775_807));
+    ws.file("again.toml", &format!("seed = 9223372036854775807\n{MINIMAL}"));
+    ws.cmd().args(["check", "again.toml"]).assert().success();
+}
+
 /// An input that a `[[correlation]]` names and that is set but invalid is
 /// one error, its own: the correlation does not also call it "not set".
 /// A `--set` value that is not TOML is refused as such (not read as a

@@ -19,6 +19,9 @@ pub(crate) struct CapChart {
     pub heading: Heading,
     pub first_year: i32,
     pub last_year: i32,
+    /// The last year the share accrues (`until`, or the last year): the cap
+    /// can bind no later.
+    pub share_last_year: i32,
     /// Length of a period in years.
     pub period: f64,
     /// (calendar time at the end of period k, probability bound by then).
@@ -58,10 +61,11 @@ pub(crate) fn probability(r: &RunReport<'_>) -> CapChart {
         None => String::new(),
     };
     let last = s.last_year();
+    let share_last = s.share_last_year();
     let note = match &s.revenue_share.cap {
         None => Some("No cap in this scenario: there is nothing to bind.".to_string()),
         Some(_) if steps.last().is_none_or(|(_, p)| *p == 0.0) => {
-            Some(format!("The cap never binds by the end of {last} on any path."))
+            Some(format!("The cap never binds by the end of {share_last} on any path."))
         }
         Some(_) => None,
     };
@@ -79,6 +83,7 @@ pub(crate) fn probability(r: &RunReport<'_>) -> CapChart {
         heading,
         first_year: s.first_year(),
         last_year: last,
+        share_last_year: share_last,
         period: 1.0 / f64::from(s.steps_per_year.max(1)),
         steps,
         median,
@@ -138,7 +143,7 @@ impl CapChart {
         if self.note.is_none() {
             axes.vertical_markers(&c, &self.markers)?;
             if self.median.is_none() {
-                let msg = format!("Fewer than half the paths hit the cap by the end of {}.", self.last_year);
+                let msg = format!("Fewer than half the paths hit the cap by the end of {}.", self.share_last_year);
                 c.note(&msg, (axes.left + axes.right) / 2.0, axes.ys.px(0.75), axes.right - axes.left)?;
             }
         }
