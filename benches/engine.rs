@@ -136,6 +136,7 @@ fn output(bencher: Bencher) {
         started: String::new(),
         command: Vec::new(),
         sensitivity: None,
+        precision: None,
     };
     bencher.bench_local(|| {
         let mut out = Vec::with_capacity(1 << 16);

@@ -432,6 +432,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                 started,
                 command: command.clone(),
                 sensitivity: analysed.as_ref().map(|(a, t)| (2 * a.inputs.len(), *t)),
+                precision: precision.map(|(m, o)| (m, o, args.max_paths.unwrap_or(DEFAULT_MAX_PATHS))),
             };
             let exporters = export::standard_exporters();
             let mut files: Vec<String> = exporters.iter().map(|e| e.file_name().to_string()).collect();

@@ -124,6 +124,13 @@ impl Exporter for ManifestJson {
             "simulation_time_s": r.result.elapsed.as_secs_f64(),
             "sensitivity_runs": r.sensitivity.map(|(n, _)| n),
             "sensitivity_time_s": r.sensitivity.map(|(_, t)| t.as_secs_f64()),
+            "target_se": r.precision.map(|(m, o, max_paths)| json!({
+                "metric": m.name(),
+                "target": o.target,
+                "se": o.se,
+                "met": o.met,
+                "max_paths": max_paths,
+            })),
             "percentiles": percentiles(&r.result.resolution),
             "cap_binding_year_paths": by_year(&r.result.cap_year_counts),
             "terminated_year_paths": by_year(&r.result.terminated_counts),

@@ -14,8 +14,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::engine::RunResult;
-use crate::model::Model;
+use crate::engine::{PrecisionOutcome, RunResult};
+use crate::model::{Model, Summary};
 use crate::scenario::Scenario;
 
 pub use self::charts::{ChartFormat, ChartOptions, ScenarioDigest, comparison_charts, scenario_charts};
@@ -40,6 +40,9 @@ pub struct RunReport<'a> {
     /// The sensitivity analysis's held runs, if one was run: how many, and
     /// their time (within `wall`).
     pub sensitivity: Option<(usize, Duration)>,
+    /// With `--target-se`: the summary whose mean's standard error was
+    /// targeted, how it came out, and the most paths allowed.
+    pub precision: Option<(Summary, PrecisionOutcome, u64)>,
 }
 
 /// A share of paths as a percentage with one decimal, which never rounds to

@@ -169,6 +169,18 @@ pub fn scenario_markdown(
     let modal = res.modal_cap_year().map(|y| r.model.year(y));
     let hit = res.summary(Summary::CapHit).mean;
     let _ = writeln!(md, "\n{}\n", cap_sentence(s.revenue_share.cap.is_some(), hit, modal, last));
+    if let Some((m, o, max_paths)) = r.precision {
+        let _ = writeln!(
+            md,
+            "{}: the standard error of the mean of `{}` is {:.4} for a target of {:.4} (`--target-se`), with {}{}.\n",
+            if o.met { "Precision target reached" } else { "**Precision target not reached**" },
+            m.name(),
+            o.se,
+            o.target,
+            count(res.paths, "path"),
+            if o.met { String::new() } else { format!(", the most `--max-paths` allows ({max_paths})") }
+        );
+    }
     if s.revenue_share.termination_rate > 0.0 {
         let _ = writeln!(
             md,

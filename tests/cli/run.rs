@@ -372,6 +372,16 @@ fn target_se_adds_paths_until_met_and_the_result_depends_only_on_the_final_count
     assert!(n > 1000, "it should have needed more paths than it started with");
     let (mean, se) = pv_share("a");
     assert!(se <= 0.002 * mean, "se {se} above 0.2% of the mean {mean}");
+    // The manifest and report.md keep the precision statement, not only the console.
+    let target = &manifest(&ws.path().join("a/deal"))["target_se"];
+    assert_eq!((target["metric"].as_str(), target["met"].as_bool()), (Some("pv_share"), Some(true)), "{target}");
+    assert_eq!(target["se"].as_f64(), Some(se), "the se of summary.csv");
+    assert!((target["target"].as_f64().unwrap() - 0.002 * mean).abs() < 1e-9 * mean, "{target}");
+    assert_eq!(target["max_paths"].as_u64(), Some(100_000_000));
+    let report = String::from_utf8(read(&ws.path().join("a/deal/report.md"))).unwrap();
+    let line =
+        format!("Precision target reached: the standard error of the mean of `pv_share` is {se:.4} for a target of");
+    assert!(report.contains(&line) && report.contains(&format!("with {n} paths.")), "{report}");
     ws.cmd()
         .args(["run", "deal.toml", "--paths", &n.to_string(), "--no-charts", "--out", "b", "-q"])
         .assert()
@@ -981,6 +991,11 @@ fn quiet_keeps_warnings_and_an_unmet_target() {
     assert!(stderr.contains("warning: deal.toml: --target-se pv_share:"), "{stderr}");
     assert!(stderr.contains("after 5000 paths, the most --max-paths allows"), "{stderr}");
     assert!(stderr.contains("NOT reached") && stderr.contains("fix: raise --max-paths"), "{stderr}");
+    let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
+    assert!(report.contains("**Precision target not reached**: the standard error of the mean of `pv_share`"));
+    assert!(report.contains("with 5000 paths, the most `--max-paths` allows (5000)."), "{report}");
+    let target = &manifest(&ws.path().join("output/deal"))["target_se"];
+    assert_eq!((target["met"].as_bool(), target["max_paths"].as_u64()), (Some(false), Some(5000)), "{target}");
     let out = ws
         .cmd()
         .args(["sweep", "deal.toml", "-q", "--no-charts", "--paths", "500", "--vary", "discount_rate=0,0.1"])

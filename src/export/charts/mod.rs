@@ -742,6 +742,7 @@ mod tests {
                 started: "2026-01-01T00:00:00Z".to_string(),
                 command: Vec::new(),
                 sensitivity: None,
+                precision: None,
             }
         }
     }
