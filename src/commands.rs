@@ -727,7 +727,7 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
             _ => String::new(),
         }
     )?;
-    writeln!(out, "  {:<18} {:>10} {:>10} {:>10}", "$B", "median", "P5", "P95")?;
+    writeln!(out, "  {:<18} {:>10} {:>10} {:>10} {:>10}", "$B", "mean", "median", "P5", "P95")?;
     // With a counter-share, what the holder pays back and keeps too.
     let counter = s.counter_share.is_some();
     for m in [
@@ -745,8 +745,9 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
         let (label, st) = (m.name(), res.summary(m));
         writeln!(
             out,
-            "  {:<18} {:>10} {:>10} {:>10}",
+            "  {:<18} {:>10} {:>10} {:>10} {:>10}",
             label,
+            money(st.mean),
             money(st.median()),
             money(st.percentiles[0]),
             money(st.percentiles[6])

@@ -152,14 +152,15 @@ pub fn scenario_markdown(
             ""
         }
     );
-    let _ = writeln!(md, "| $B | | median | P5 | P95 |");
-    let _ = writeln!(md, "|:--|:--|--:|--:|--:|");
+    let _ = writeln!(md, "| $B | | mean | median | P5 | P95 |");
+    let _ = writeln!(md, "|:--|:--|--:|--:|--:|--:|");
     for (m, meaning) in HEADLINE.into_iter().filter(|(m, _)| in_headline(*m, s.counter_share.is_some())) {
         let st = res.summary(m);
         let _ = writeln!(
             md,
-            "| `{}` | {meaning} | {} | {} | {} |",
+            "| `{}` | {meaning} | {} | {} | {} | {} |",
             m.name(),
+            money(st.mean),
             money(st.median()),
             money(st.percentiles[0]),
             money(st.percentiles[6])

@@ -935,7 +935,18 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     let correlations = read_correlations(&mut r, root);
 
     if !r.errors.is_empty() {
-        return Err(ScenarioErrors(r.errors));
+        // In the order a person reads the files: each file's errors (files
+        // in the order they first come up) by line and column, those with
+        // no position (a key a --set made, a missing key) after them.
+        let mut files: Vec<PathBuf> = Vec::new();
+        for e in &r.errors {
+            if !files.contains(&e.file) {
+                files.push(e.file.clone());
+            }
+        }
+        let mut errors = r.errors;
+        errors.sort_by_key(|e| (files.iter().position(|f| *f == e.file), e.position.is_none(), e.position));
+        return Err(ScenarioErrors(errors));
     }
     let mut scenario = Scenario {
         name,
@@ -1069,6 +1080,25 @@ fn read_share(r: &mut Reader<'_>, t: &Table, years: [i32; 2], present: bool) -> 
     let rate_multiplier =
         r.uncertain(t, p, "rate_multiplier", Domain::NON_NEGATIVE).unwrap_or(Dist::Fixed { value: 1.0 });
     let base_fraction = r.uncertain(t, p, "base_fraction", Domain::UNIT).unwrap_or(Dist::Fixed { value: 1.0 });
+    // rate and base_fraction are at most 1, so only a multiplier above 1 can
+    // make the share due more than the revenue it is a share of: valid, but
+    // far more likely a slip (a multiplier of 10 for +10%).
+    if let Some(top) = rate.as_ref().map(|r| r.0.values().fold(0.0, |a: f64, b| a.max(*b))) {
+        let (m, b) = (rate_multiplier.quantile(0.999), base_fraction.quantile(0.999));
+        if top * m * b > 1.0 {
+            let at = if rate_multiplier.is_fixed() { String::new() } else { " (at its P99.9)".to_string() };
+            r.warn(
+                "revenue_share.rate_multiplier",
+                format!(
+                    "revenue_share.rate_multiplier = {}{at} makes the share due {}% of the revenue (rate {} × multiplier × base_fraction {}), more than all of it: the multiplier scales the rate, 1 leaves it as written (1.1 for 10% more)",
+                    Num(m),
+                    Num((top * m * b * 1000.0).round() / 10.0),
+                    Num(top),
+                    Num(b)
+                ),
+            );
+        }
+    }
     let until = r
         .integer(t, p, "until", &years[1].to_string())
         .and_then(|y| r.year_in("revenue_share.until", y, years, "until"))

@@ -162,7 +162,7 @@ fn report_md_has_the_headline_the_charts_and_provenance() {
     for metric in ["`total_share`", "`pv_share`", "`equity_end`", "`pv_equity`", "`pv_total`"] {
         assert!(md.contains(metric), "{metric} missing from the headline table");
     }
-    assert!(md.contains("| $B | | median | P5 | P95 |"));
+    assert!(md.contains("| $B | | mean | median | P5 | P95 |"));
     assert!(md.contains("The cap binds by the end of 2028 in"), "{md}");
     assert!(md.contains("most often in"));
     for chart in SCENARIO_CHARTS {

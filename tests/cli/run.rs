@@ -1588,3 +1588,28 @@ fn check_prints_the_resolved_scenario_compactly_and_it_loads_back() {
         |s: &str| s.lines().filter(|l| !l.starts_with('#') && !l.starts_with("name =")).collect::<Vec<_>>().join("\n");
     assert_eq!(body(&again), body(&stdout));
 }
+
+/// The printed table and report.md's headline give each summary's mean (the
+/// expected value, the figure quoted as a deal's worth) beside its median
+/// and P5–P95, the mean as summary.csv has it.
+#[test]
+fn the_headline_tables_give_the_mean() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4"));
+    let run = ws.cmd().args(["run", "deal.toml", "--paths", "3000", "--no-charts"]).assert().success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let header: Vec<&str> =
+        stdout.lines().find(|l| l.trim_start().starts_with("$B")).expect(&stdout).split_whitespace().collect();
+    assert_eq!(header, ["$B", "mean", "median", "P5", "P95"]);
+    let summary = String::from_utf8(read(&ws.path().join("output/deal/summary.csv"))).unwrap();
+    let mean: f64 =
+        summary.lines().find(|l| l.starts_with("deal,pv_share,")).unwrap().split(',').nth(2).unwrap().parse().unwrap();
+    let row: Vec<&str> =
+        stdout.lines().find(|l| l.trim_start().starts_with("pv_share ")).unwrap().split_whitespace().collect();
+    assert_eq!(row[1], format!("{mean:.2}"), "{stdout}");
+    let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
+    assert!(
+        report.contains(&format!("| `pv_share` | revenue-share payments, discounted to the start | {mean:.2} | ")),
+        "{report}"
+    );
+}

@@ -643,13 +643,28 @@ fn values_that_look_like_percentages_are_warned_about() {
             "revenue.volatility = 10 is a standard deviation of 1000% a year: if you meant 10%, write 0.1",
         ),
         ("revenue_share.termination_rate=10", "revenue_share.termination_rate = 10 is a hazard of 10 a year"),
+        // A multiplier that makes the share due more than the revenue.
+        (
+            "revenue_share.rate_multiplier=10",
+            "revenue_share.rate_multiplier = 10 makes the share due 200% of the revenue (rate 0.2 × multiplier × base_fraction 1), more than all of it",
+        ),
+        (
+            "revenue_share.rate_multiplier={dist=\"uniform\",low=1,high=7}",
+            "revenue_share.rate_multiplier = 6.994 (at its P99.9) makes the share due 139.9% of the revenue",
+        ),
     ] {
         let out =
             ws.cmd().args(["run", "deal.toml", "--paths", "200", "--no-charts", "-q", "--set", set]).assert().success();
         let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
         assert!(stderr.contains(&format!("warning: deal.toml: {says}")), "{set}:\n{stderr}");
     }
-    for set in ["revenue.growth=3", "revenue.volatility=1.5", "revenue_share.termination_rate=2"] {
+    for set in [
+        "revenue.growth=3",
+        "revenue.volatility=1.5",
+        "revenue_share.termination_rate=2",
+        "revenue_share.rate_multiplier=5",
+        "revenue_share.rate_multiplier={dist=\"uniform\",low=1,high=4.9}",
+    ] {
         let out = ws.cmd().args(["check", "deal.toml", "--set", set]).assert().success();
         assert!(out.get_output().stderr.is_empty(), "{set}: {}", String::from_utf8_lossy(&out.get_output().stderr));
     }
@@ -674,4 +689,23 @@ fn a_warning_says_where_the_value_was_set() {
     let out = ws.cmd().args(["check", "base.toml"]).assert().success();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.contains("is not used\n") && !stderr.contains("(set "), "{stderr}");
+}
+
+/// Every error of a file comes in the order of its lines, whichever part of
+/// the validation found it: an unknown top-level key (checked first) on a
+/// later line comes after a bad value above it.
+#[test]
+fn errors_come_in_the_order_of_the_file() {
+    let ws = Workspace::new();
+    ws.file(
+        "deal.toml",
+        "years = [2026, 2028]\n[revenue]\ninitial = 20.0\ngrowth = 0.5\nvolatility = -0.1\n[revenue_share]\nrate = 0.2\ncapp = 20\n\n[[correlations]]\na = \"revenue.initial\"\nb = \"revenue.growth\"\nrho = 0.5\n",
+    );
+    let err = ws.exits_2(&["run", "deal.toml"]);
+    let lines: Vec<usize> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("error: deal.toml:"))
+        .map(|rest| rest.split(':').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(lines, [5, 8, 10], "{err}");
 }
