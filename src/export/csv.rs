@@ -126,7 +126,8 @@ impl Exporter for PathsCsv {
         let lay = m.layout;
         let dilutions = r.scenario.equity.as_ref().map_or(0, |e| e.dilution.len());
         let mut w = csv_writer(out);
-        let mut header: Vec<String> = ["path", "period", "time", "year"].iter().map(|s| s.to_string()).collect();
+        let mut header: Vec<String> =
+            ["path", "period", "time", "year", "discount"].iter().map(|s| s.to_string()).collect();
         header.extend(Metric::ALL.iter().map(|x| x.name().to_string()));
         header.extend(["cap_year".to_string(), "terminated_year".to_string()]);
         header.extend(crate::model::Draws::default().columns().iter().map(|(n, _)| format!("input_{n}")));
@@ -163,6 +164,7 @@ impl Exporter for PathsCsv {
                         k.to_string(),
                         format_number(m.time(k)),
                         m.year(k / lay.steps_per_year).to_string(),
+                        format_number(m.discount(k)),
                     ];
                     row.extend(Metric::ALL.iter().map(|x| format_number(values[lay.period(*x, k)])));
                     row.extend([cap_year.clone(), terminated_year.clone()]);

@@ -1588,6 +1588,12 @@ impl Model {
     pub fn time(&self, k: usize) -> f64 {
         (k + 1) as f64 * self.dt
     }
+
+    /// The discount factor d_k = (1 + r)^(−t(k)) of period k (§7), as the
+    /// present values use it.
+    pub fn discount(&self, k: usize) -> f64 {
+        self.discount[k]
+    }
 }
 
 /// For events that happen in each period with probability 1 − e^{−λΔ},

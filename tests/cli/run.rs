@@ -434,7 +434,7 @@ fn export_paths_writes_the_runs_own_paths_with_their_inputs() {
     ws.file(
         "deal.toml",
         &format!(
-            "{}[equity]\nstake = 0.3\nmultiple = 20\n[[equity.dilution]]\nyear = 2027\nfraction = {{ dist = \"uniform\", low = 0.1, high = 0.2 }}\nprobability = 0.5\n",
+            "discount_rate = 0.1\n{}[equity]\nstake = 0.3\nmultiple = 20\n[[equity.dilution]]\nyear = 2027\nfraction = {{ dist = \"uniform\", low = 0.1, high = 0.2 }}\nprobability = 0.5\n",
             MINIMAL.replace("initial = 20.0", "initial = { dist = \"uniform\", low = 15, high = 25 }").replace("growth = 0.5", "growth = 0.5\nvolatility = 0.3")
         ),
     );
@@ -445,7 +445,7 @@ fn export_paths_writes_the_runs_own_paths_with_their_inputs() {
     let paths = String::from_utf8(read(&ws.path().join("output/deal/paths.csv"))).unwrap();
     let mut lines = paths.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(&header[..5], ["path", "period", "time", "year", "revenue"]);
+    assert_eq!(&header[..6], ["path", "period", "time", "year", "discount", "revenue"]);
     assert!(header.contains(&"input_initial") && header.contains(&"input_dilution_0_happened"));
     let rows: Vec<Vec<String>> = lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
     assert_eq!(rows.len(), 600 * 12, "one row per path and period");
@@ -457,6 +457,17 @@ fn export_paths_writes_the_runs_own_paths_with_their_inputs() {
     let row = periods.lines().find(|l| l.starts_with("deal,revenue,0,")).unwrap();
     let expected: f64 = row.split(',').nth(4).unwrap().parse().unwrap();
     assert!((mean - expected).abs() < 1e-9 * expected, "{mean} vs {expected}");
+    // Each period's discount factor (1.1^−t) turns the payments into pv_share.
+    assert!(rows.iter().all(|r| r[col("discount")].parse::<f64>().unwrap() == 1.1f64.powf(-r[col("time")].parse::<f64>().unwrap())));
+    let pv: f64 = rows
+        .iter()
+        .map(|r| r[col("payment")].parse::<f64>().unwrap() * r[col("discount")].parse::<f64>().unwrap())
+        .sum::<f64>()
+        / 600.0;
+    let summary = String::from_utf8(read(&ws.path().join("output/deal/summary.csv"))).unwrap();
+    let row = summary.lines().find(|l| l.starts_with("deal,pv_share,")).unwrap();
+    let expected: f64 = row.split(',').nth(2).unwrap().parse().unwrap();
+    assert!((pv - expected).abs() < 1e-9 * expected, "{pv} vs {expected}");
     // Inputs are drawn per path and lie in their ranges.
     for r in &first_period {
         let initial: f64 = r[col("input_initial")].parse().unwrap();
