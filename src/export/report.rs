@@ -269,6 +269,41 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
              what the holder keeps. Compare it, not `pv_share`, between terms with a counter-share and terms without one."
         );
     }
+    // What makes the columns not like for like: different years, or
+    // present values at different rates.
+    let each = |f: &dyn Fn(&ScenarioDigest) -> String| -> Option<String> {
+        let values: Vec<String> = runs.iter().map(f).collect();
+        values.iter().any(|v| *v != values[0]).then(|| {
+            runs.iter()
+                .zip(&values)
+                .map(|(r, v)| format!("{} {v}", markdown_text(&r.name)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    };
+    if let Some(years) = each(&|r| format!("{}–{}", r.first_year, r.last_year)) {
+        let _ = writeln!(
+            md,
+            "\n**The scenarios cover different years** ({years}): their totals and present values add up different horizons."
+        );
+    }
+    if let Some(rates) = each(&|r| format!("{}%", format_number(r.discount_rate * 100.0))) {
+        let _ = writeln!(
+            md,
+            "\n**The present values use different discount rates** ({rates}): compare the pv columns with that in mind."
+        );
+    }
+    for r in runs {
+        if let Some((share, rate)) = r.terminated {
+            let _ = writeln!(
+                md,
+                "\nIn **{}** the share is terminated early in {} of paths (termination_rate {} a year), and pays nothing after.",
+                markdown_text(&r.name),
+                percent_of_paths(share),
+                format_number(rate)
+            );
+        }
+    }
     let line = |r: &ScenarioDigest| match (r.description.is_empty(), r.overrides.is_empty()) {
         (_, true) => r.description.clone(),
         (true, false) => r.overrides.clone(),

@@ -354,3 +354,33 @@ fn a_comparison_left_out_of_date_is_warned_about() {
         .success();
     assert!(!String::from_utf8_lossy(&after.get_output().stderr).contains("out of date"));
 }
+
+/// comparison/report.md says what makes its columns not like for like:
+/// scenarios over different years, present values at different discount
+/// rates; and, as a scenario's report does, how often a scenario with a
+/// termination_rate was terminated early. Like scenarios say none of it.
+#[test]
+fn the_comparison_says_what_is_not_like_for_like() {
+    let ws = Workspace::new();
+    ws.file("a.toml", &format!("name = \"a\"\ndiscount_rate = 0.1\n{MINIMAL}"));
+    ws.file(
+        "b.toml",
+        &format!(
+            "name = \"b\"\n{}",
+            MINIMAL.replace("[2026, 2028]", "[2026, 2027]").replace("cap = 20.0", "termination_rate = 0.5")
+        ),
+    );
+    ws.file("c.toml", &format!("name = \"c\"\ndiscount_rate = 0.1\n{MINIMAL}"));
+    ws.cmd().args(["run", "a.toml", "b.toml", "--paths", "2000", "--no-charts", "-q"]).assert().success();
+    let md = text(&ws.path().join("output/comparison/report.md"));
+    assert!(md.contains("**The scenarios cover different years** (a 2026–2028, b 2026–2027)"), "{md}");
+    assert!(md.contains("**The present values use different discount rates** (a 10%, b 0%)"), "{md}");
+    assert!(md.contains("In **b** the share is terminated early in "), "{md}");
+    assert!(md.contains("(termination_rate 0.5 a year), and pays nothing after."), "{md}");
+    ws.cmd().args(["run", "a.toml", "c.toml", "--paths", "2000", "--no-charts", "-q"]).assert().success();
+    let md = text(&ws.path().join("output/comparison/report.md"));
+    assert!(
+        !md.contains("different years") && !md.contains("different discount") && !md.contains("terminated"),
+        "{md}"
+    );
+}

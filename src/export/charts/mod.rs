@@ -555,6 +555,10 @@ pub struct ScenarioDigest {
     pub modal_cap_year: Option<i32>,
     /// When the run started (RFC 3339 UTC).
     pub started: String,
+    /// The annual discount rate of the present values.
+    pub discount_rate: f64,
+    /// With a `termination_rate`: the share of paths terminated early, and the rate.
+    pub terminated: Option<(f64, f64)>,
 }
 
 impl ScenarioDigest {
@@ -582,6 +586,9 @@ impl ScenarioDigest {
                 .collect(),
             modal_cap_year: res.modal_cap_year().map(|y| r.model.year(y)),
             started: r.started.clone(),
+            discount_rate: s.discount_rate,
+            terminated: (s.revenue_share.termination_rate > 0.0)
+                .then(|| (res.terminated_fraction(), s.revenue_share.termination_rate)),
         }
     }
 
