@@ -220,11 +220,28 @@ fn check_path_options(args: &RunArgs, scenarios: &[Scenario]) -> Result<(), AppE
                     format!("export at most {start} paths, or run more with --paths {n}"),
                 ));
             }
-            _ => {}
+            Some(n) => {
+                // One row per path and period, after the header.
+                let rows = n.saturating_mul(s.year_count() as u64 * u64::from(s.steps_per_year));
+                if rows >= SPREADSHEET_ROWS {
+                    eprintln!(
+                        "warning: {}: paths.csv will have {} rows ({n} paths × {} periods), more than a spreadsheet opens ({} in Excel)\n  fix: export fewer paths, such as --export-paths {}, if it is for a spreadsheet",
+                        s.file.display(),
+                        rows + 1,
+                        s.year_count() * s.steps_per_year as usize,
+                        SPREADSHEET_ROWS,
+                        (SPREADSHEET_ROWS - 1) / (s.year_count() as u64 * u64::from(s.steps_per_year))
+                    );
+                }
+            }
+            None => {}
         }
     }
     Ok(())
 }
+
+/// Rows a spreadsheet opens (Excel's limit, header included).
+const SPREADSHEET_ROWS: u64 = 1 << 20;
 
 /// `--paths`, `--seed` and `--sampling mc|lhs`, where given, over the
 /// scenario's own `paths`, `seed` and `sampling`.

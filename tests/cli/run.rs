@@ -1624,3 +1624,32 @@ fn the_headline_tables_give_the_mean() {
         "{report}"
     );
 }
+
+/// An --export-paths whose paths.csv would have more rows than a
+/// spreadsheet opens is warned about before the run, with the most paths
+/// that fit; one that fits is not. (The output folder here is a file, so
+/// that nothing runs: the warning comes first.)
+#[test]
+fn a_paths_csv_too_long_for_a_spreadsheet_is_warned_about() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", &MINIMAL.replace("years = [2026, 2028]", "years = [2026, 2030]"));
+    ws.file("taken", "a file where the output folder would go");
+    let warned = |n: &str| {
+        let out = ws
+            .cmd()
+            .args(["run", "deal.toml", "--paths", "60000", "--export-paths", n, "--out", "taken"])
+            .assert()
+            .code(2);
+        String::from_utf8_lossy(&out.get_output().stderr).to_string()
+    };
+    let stderr = warned("52429");
+    assert!(
+        stderr.contains("warning: deal.toml: paths.csv will have 1048581 rows (52429 paths × 20 periods), more than a spreadsheet opens (1048576 in Excel)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fix: export fewer paths, such as --export-paths 52428, if it is for a spreadsheet"),
+        "{stderr}"
+    );
+    assert!(!warned("52428").contains("warning"));
+}
