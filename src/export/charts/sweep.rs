@@ -175,6 +175,41 @@ impl KeyAxis {
     }
 }
 
+/// The unit a varied key's values are in, for the axis title: amounts in
+/// $B, rates and shares as fractions, hazards a year, multiples of the
+/// run-rate; none for a year or a count. A distribution's parameter
+/// (`revenue_share.cap.high`) is in the unit of its input.
+fn key_unit(key: &str) -> Option<&'static str> {
+    const PARAMETERS: [&str; 8] = ["value", "low", "mode", "high", "mean", "sd", "median", "sigma"];
+    // Without year tables' years (`revenue.growth.2027`) and array indices
+    // (`equity.dilution[0].fraction`).
+    let parts: Vec<&str> = key
+        .split('.')
+        .filter(|p| !p.chars().all(|c| c.is_ascii_digit()))
+        .map(|p| p.split('[').next().unwrap_or(p))
+        .collect();
+    let n = parts.len();
+    let last = parts.last().copied().unwrap_or("");
+    // `revenue_share.cap.high` is in the unit of the cap; `growth_noise.sd` is a key of its own.
+    let parameter = n > 2 && PARAMETERS.contains(&last) && parts[n - 2] != "growth_noise";
+    if parameter && last == "sigma" {
+        return Some("sd of the logarithm");
+    }
+    let input = if parameter { parts[n - 2] } else { last };
+    let parent = if parameter { parts.get(n.wrapping_sub(3)) } else { parts.get(n.wrapping_sub(2)) };
+    match input {
+        "initial" | "cap" => Some("$B"),
+        "multiple" | "terminal_multiple" => Some("× run-rate revenue"),
+        "rate_multiplier" => Some("× the rate"),
+        "rate" if parent == Some(&"shock") => Some("shocks a year"),
+        "termination_rate" => Some("a year"),
+        "growth_shift" => Some("log-growth a year"),
+        "rate" | "growth" | "volatility" | "sd" | "persistence" | "size" | "base_fraction" | "base_ratio" | "stake"
+        | "fraction" | "probability" | "discount_rate" => Some("a fraction: 0.2 is 20%"),
+        _ => None,
+    }
+}
+
 /// A number for an axis tick of spacing `step`: `0`, `20`, `2.5`, `1,500`, `−10`.
 fn number_tick(x: f64, step: f64) -> String {
     if x.abs() < step.abs() * 1e-6 {
@@ -289,7 +324,12 @@ impl SweepChart {
         let xa = KeyAxis::new(&self.values, max_x_ticks);
         let last_w = xa.ticks.last().map_or(0.0, |t| c.text_width(&xa.label(*t), TICK));
         let right = right0.min(c.width - m * 0.5 - last_w / 2.0).max(left + 10.0);
-        let x_title = if xa.log { format!("{} (log scale)", self.key) } else { self.key.clone() };
+        let x_title = match (key_unit(&self.key), xa.log) {
+            (Some(unit), true) => format!("{} ({unit}; log scale)", self.key),
+            (Some(unit), false) => format!("{} ({unit})", self.key),
+            (None, true) => format!("{} (log scale)", self.key),
+            (None, false) => self.key.clone(),
+        };
 
         for (i, ((p_top, p_bottom, ya), (y_title, series, _))) in ys.into_iter().zip(PANELS).enumerate() {
             // No x ticks for `Axes`: they are drawn here, as numbers, not money.
@@ -452,6 +492,31 @@ mod tests {
 
     fn caps() -> SweepDigest {
         digest([20.0, 30.0, 38.0, 50.0, 80.0].iter().map(|c| point(*c, c * 0.45)).collect())
+    }
+
+    #[test]
+    fn the_key_axis_names_its_unit() {
+        for (key, unit) in [
+            ("revenue_share.cap", Some("$B")),
+            ("revenue_share.cap.high", Some("$B")),
+            ("revenue.initial.median", Some("$B")),
+            ("revenue.initial.sigma", Some("sd of the logarithm")),
+            ("revenue_share.rate", Some("a fraction: 0.2 is 20%")),
+            ("revenue_share.rate.2027", Some("a fraction: 0.2 is 20%")),
+            ("revenue.growth.2028", Some("a fraction: 0.2 is 20%")),
+            ("revenue.growth_noise.sd", Some("a fraction: 0.2 is 20%")),
+            ("revenue.shock.rate", Some("shocks a year")),
+            ("revenue.shock.size.high", Some("a fraction: 0.2 is 20%")),
+            ("revenue_share.termination_rate", Some("a year")),
+            ("revenue_share.rate_multiplier", Some("× the rate")),
+            ("equity.dilution[0].fraction", Some("a fraction: 0.2 is 20%")),
+            ("equity.terminal_multiple.median", Some("× run-rate revenue")),
+            ("discount_rate", Some("a fraction: 0.2 is 20%")),
+            ("revenue_share.until", None),
+            ("steps_per_year", None),
+        ] {
+            assert_eq!(key_unit(key), unit, "{key}");
+        }
     }
 
     #[test]
