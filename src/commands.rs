@@ -17,6 +17,7 @@ use revshare::export::charts::{self, ChartError};
 use revshare::export::{
     self, ChartFormat, ChartOptions, OutputError, RunReport, ScenarioDigest, ScenarioReport, Staging,
 };
+use revshare::model::dist::{Num, significant};
 use revshare::model::{Model, Summary};
 use revshare::scenario::{Sampling, Scenario, ScenarioError, ScenarioErrors, is_under};
 use revshare::sensitivity::{self, Sensitivity};
@@ -515,10 +516,10 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                     let verdict = if o.met { "reached" } else { "NOT reached (raise --max-paths)" };
                     writeln!(
                         stdout,
-                        "  precision: se of mean {} = {:.4} for a target of {:.4}: {verdict} with {} paths (rerun with --paths {} for the same numbers)",
+                        "  precision: se of mean {} = {} for a target of {}: {verdict} with {} paths (rerun with --paths {} for the same numbers)",
                         summary.name(),
-                        o.se,
-                        o.target,
+                        Num(significant(o.se)),
+                        Num(significant(o.target)),
                         result.paths,
                         result.paths
                     )?;
@@ -540,12 +541,12 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             if let Some((summary, o)) = precision.filter(|(_, o)| !o.met) {
                 stdout.flush()?;
                 eprintln!(
-                    "warning: {}: --target-se {}: the se of the mean is {:.4} after {} paths, the most --max-paths allows, above the target of {:.4}: the target was NOT reached (the results of those paths were written)\n  fix: raise --max-paths, or give a looser target",
+                    "warning: {}: --target-se {}: the se of the mean is {} after {} paths, the most --max-paths allows, above the target of {}: the target was NOT reached (the results of those paths were written)\n  fix: raise --max-paths, or give a looser target",
                     s.file.display(),
                     summary.name(),
-                    o.se,
+                    Num(significant(o.se)),
                     result.paths,
-                    o.target
+                    Num(significant(o.target))
                 );
             }
             if compare {
@@ -934,7 +935,7 @@ fn print_sensitivity(out: &mut dyn Write, a: &Sensitivity) -> io::Result<()> {
             i.input.key(),
             i.at_low[0],
             i.at_high[0],
-            correlation(i.spearman[0])
+            export::correlation(i.spearman[0])
         )?;
     }
     if rows.len() > SHOWN {
@@ -942,15 +943,9 @@ fn print_sensitivity(out: &mut dyn Write, a: &Sensitivity) -> io::Result<()> {
         writeln!(out, "    ... and {more} more input{} in swing.csv", if more == 1 { "" } else { "s" })?;
     }
     for i in a.inert() {
-        writeln!(out, "    {} moves no output's median: {}", i.input.key(), i.why_inert())?;
+        writeln!(out, "    {} moves no output's median: {}", i.input.key(), a.why_inert(i))?;
     }
     Ok(())
-}
-
-/// A rank correlation to three decimals, or "n/a" where it is undefined
-/// (an output or input that is the same on every path, or a single path).
-fn correlation(rho: f64) -> String {
-    if rho.is_finite() { format!("{rho:.3}") } else { "n/a".to_string() }
 }
 
 /// A sweep's errors, each once: an error of the file or of a `--set` comes

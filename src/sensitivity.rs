@@ -47,19 +47,6 @@ impl InputSensitivity {
     pub fn swing(&self, o: usize) -> f64 {
         (self.at_high[o] - self.at_low[o]).abs()
     }
-
-    /// Why holding this input moved no output's median at all (see
-    /// [`Sensitivity::inert`]), in words for the console and the report.
-    pub fn why_inert(&self) -> &'static str {
-        match self.input {
-            // §6: ln M_k runs from ln M₀ to ln M_K, reached at the last
-            // period, whose valuation is the only one the summaries use.
-            Input::Multiple => {
-                "the only valuation the outputs use is the last period's, at equity.terminal_multiple; the starting multiple sets only earlier periods' valuation (valuation and equity_value in yearly.csv)"
-            }
-            _ => "holding it at its P10 or at its P90 leaves every median where it was",
-        }
-    }
 }
 
 /// The whole analysis.
@@ -72,6 +59,9 @@ pub struct Sensitivity {
     /// Paths the rank correlations used.
     pub rank_paths: u64,
     pub inputs: Vec<InputSensitivity>,
+    /// Whether the scenario gives `equity.terminal_multiple` (then the
+    /// starting multiple moves no path summary; see [`Sensitivity::why_inert`]).
+    pub terminal_multiple_given: bool,
 }
 
 impl Sensitivity {
@@ -85,10 +75,24 @@ impl Sensitivity {
 
     /// The inputs that, held at their P10 or at their P90, leave the median
     /// of every output exactly where it is with every input random (the
-    /// starting equity multiple, which no path summary depends on, always).
+    /// starting equity multiple always, when the terminal multiple is given:
+    /// no path summary depends on it then).
     pub fn inert(&self) -> Vec<&InputSensitivity> {
         let unmoved = |at: &[f64]| at.iter().zip(&self.base).all(|(x, b)| x == b);
         self.inputs.iter().filter(|i| unmoved(&i.at_low) && unmoved(&i.at_high)).collect()
+    }
+
+    /// Why holding input `i` (one of [`Sensitivity::inert`]) moved no
+    /// output's median, in words for the console and the report.
+    pub fn why_inert(&self, i: &InputSensitivity) -> &'static str {
+        match i.input {
+            // §6: ln M_k runs from ln M₀ to ln M_K, reached at the last
+            // period, whose valuation is the only one the summaries use.
+            Input::Multiple if self.terminal_multiple_given => {
+                "the only valuation the outputs use is the last period's, at equity.terminal_multiple; the starting multiple sets only earlier periods' valuation (valuation and equity_value in yearly.csv)"
+            }
+            _ => "holding it at its P10 or at its P90 leaves every median where it was",
+        }
     }
 }
 
@@ -140,7 +144,13 @@ pub fn analyse(model: &Model, opts: &RunOptions<'_>, base: &RunResult) -> Result
             at_high: medians(&high),
         });
     }
-    Ok(Sensitivity { base: medians(base), outputs: summaries, rank_paths: n, inputs: results })
+    Ok(Sensitivity {
+        base: medians(base),
+        outputs: summaries,
+        rank_paths: n,
+        inputs: results,
+        terminal_multiple_given: model.has_terminal_multiple(),
+    })
 }
 
 #[cfg(test)]

@@ -45,6 +45,13 @@ pub struct RunReport<'a> {
     pub precision: Option<(Summary, PrecisionOutcome, u64)>,
 }
 
+/// A rank correlation to three decimals, or "n/a" where it is undefined
+/// (an output or input that is the same on every path, or a single path),
+/// as the console and report.md show it.
+pub fn correlation(rho: f64) -> String {
+    if rho.is_finite() { format!("{rho:.3}") } else { "n/a".to_string() }
+}
+
 /// A share of paths as a percentage with one decimal, which never rounds to
 /// "100.0%" or "0.0%" a share that is not all or none: ">99.9%", "<0.1%".
 pub fn percent_of_paths(p: f64) -> String {

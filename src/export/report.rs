@@ -11,6 +11,7 @@ use super::charts::{EmbeddedChart, ScenarioDigest};
 use super::csv::{csv_writer, stat_fields, stats_header};
 use super::{Exporter, RunReport, count, format_number, percent_of_paths};
 use crate::model::Summary;
+use crate::model::dist::{Num, as_percent, significant};
 use crate::sensitivity::Sensitivity;
 use crate::stats::Stat;
 
@@ -113,12 +114,12 @@ fn sensitivity_markdown(md: &mut String, a: &Sensitivity) {
             money(i.at_low[0]),
             money(i.at_high[0]),
             money(i.swing(0)),
-            if i.spearman[0].is_finite() { format!("{:.3}", i.spearman[0]) } else { "n/a".to_string() }
+            super::correlation(i.spearman[0])
         );
     }
     md.push('\n');
     for i in a.inert() {
-        let _ = writeln!(md, "`{}` moves no output's median: {}.\n", i.input.key(), i.why_inert());
+        let _ = writeln!(md, "`{}` moves no output's median: {}.\n", i.input.key(), a.why_inert(i));
     }
 }
 
@@ -144,7 +145,7 @@ pub fn scenario_markdown(
         s.first_year(),
         s.last_year(),
         count(u64::from(s.steps_per_year), "step"),
-        format_number(s.discount_rate * 100.0),
+        format_number(as_percent(s.discount_rate)),
         count(res.paths, "path"),
         if s.sampling == crate::scenario::Sampling::LatinHypercube {
             ", the inputs by Latin hypercube (each se is then a conservative bound)"
@@ -173,13 +174,21 @@ pub fn scenario_markdown(
     if let Some((m, o, max_paths)) = r.precision {
         let _ = writeln!(
             md,
-            "{}: the standard error of the mean of `{}` is {:.4} for a target of {:.4} (`--target-se`), with {}{}.\n",
+            "{}: the standard error of the mean of `{}` is {} for a target of {} (`--target-se`), with {}{}.{}\n",
             if o.met { "Precision target reached" } else { "**Precision target not reached**" },
             m.name(),
-            o.se,
-            o.target,
+            Num(significant(o.se)),
+            Num(significant(o.target)),
             count(res.paths, "path"),
-            if o.met { String::new() } else { format!(", the most `--max-paths` allows ({max_paths})") }
+            if o.met { String::new() } else { format!(", the most `--max-paths` allows ({max_paths})") },
+            if res.summary(m).sd == 0.0 {
+                format!(
+                    " `{}` is the same on every path, so any run meets the target: it says nothing about the precision of the other results.",
+                    m.name()
+                )
+            } else {
+                String::new()
+            }
         );
     }
     if s.revenue_share.termination_rate > 0.0 {
@@ -286,8 +295,13 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
             md,
             "\n**The scenarios cover different years** ({years}): their totals and present values add up different horizons."
         );
+    } else if let Some(until) = each(&|r| format!("through {}", r.share_last_year)) {
+        let _ = writeln!(
+            md,
+            "\n**The shares accrue over different years** ({until}): their totals and present values add up different horizons."
+        );
     }
-    if let Some(rates) = each(&|r| format!("{}%", format_number(r.discount_rate * 100.0))) {
+    if let Some(rates) = each(&|r| format!("{}%", format_number(as_percent(r.discount_rate)))) {
         let _ = writeln!(
             md,
             "\n**The present values use different discount rates** ({rates}): compare the pv columns with that in mind."

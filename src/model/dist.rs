@@ -62,6 +62,19 @@ impl Domain {
     }
 }
 
+/// A fraction as a percentage to show: x × 100 to 12 significant digits, so
+/// that 0.07 reads 7 and not 7.000000000000001.
+pub fn as_percent(x: f64) -> f64 {
+    let v = x * 100.0;
+    if v.is_finite() { format!("{v:.11e}").parse().unwrap_or(v) } else { v }
+}
+
+/// `x` to four significant digits, for a message about a drawn or
+/// estimated value (shown with [`Num`]: 0.3816, 18.75, 0.00001234).
+pub fn significant(x: f64) -> f64 {
+    if x.is_finite() && x != 0.0 { format!("{x:.3e}").parse().unwrap_or(x) } else { x }
+}
+
 /// A number as a message shows it: as Rust writes it (`0.2`, `-5`, `38`),
 /// but in exponent form when that would be long (`1e308`, not 309 digits;
 /// `1e-300`, not 300 zeros).
@@ -542,6 +555,23 @@ mod tests {
         let err = Dist::uniform(-1e300, 1.0, Domain::UNIT).expect_err("below the domain");
         assert_eq!(err.message, "-1e300 is out of range: it must be in [0, 1]");
         assert_eq!(err.fix, "give a value in [0, 1]");
+    }
+
+    /// Percentages read as typed: no float noise from the × 100.
+    #[test]
+    fn percentages_have_no_float_noise() {
+        assert_eq!(0.07 * 100.0, 7.000000000000001);
+        for (x, shown) in [
+            (0.07, "7"),
+            (0.14, "14"),
+            (0.035, "3.5"),
+            (0.29, "29"),
+            (5.1, "510"),
+            (0.0, "0"),
+            (1.0 / 3.0, "33.3333333333"),
+        ] {
+            assert_eq!(Num(as_percent(x)).to_string(), shown, "{x}");
+        }
     }
 
     /// A normal whose mean is exactly 3 sd inside its domain is accepted,

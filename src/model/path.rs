@@ -879,6 +879,12 @@ impl Model {
         }
     }
 
+    /// Whether the scenario gives the terminal multiple (without it, it is
+    /// the path's starting multiple).
+    pub fn has_terminal_multiple(&self) -> bool {
+        self.terminal_multiple.is_some()
+    }
+
     fn dist(&self, input: Input) -> Option<&Dist> {
         match input {
             Input::Initial => Some(&self.initial),

@@ -13,7 +13,7 @@ use super::{
     ScenarioError, ScenarioErrors, Shock, SourceInfo,
 };
 use crate::model::copula::Copula;
-use crate::model::dist::{Dist, DistError, Domain, Num};
+use crate::model::dist::{Dist, DistError, Domain, Num, as_percent, significant};
 use crate::scenario::Sampling;
 
 const TOP_KEYS: &[&str] = &[
@@ -107,9 +107,9 @@ fn implausible(full: &str, x: f64) -> Option<String> {
         )
     };
     if (key == "revenue.growth" || key.starts_with("revenue.growth.")) && x >= 5.0 {
-        Some(percent(&format!("growth of {}% a year", Num(x * 100.0))))
+        Some(percent(&format!("growth of {}% a year", Num(as_percent(x)))))
     } else if (key == "revenue.volatility" || key == "revenue.growth_noise.sd") && x >= 2.0 {
-        Some(percent(&format!("a standard deviation of {}% a year", Num(x * 100.0))))
+        Some(percent(&format!("a standard deviation of {}% a year", Num(as_percent(x)))))
     } else if (key == "revenue_share.termination_rate" || key == "revenue.shock.rate") && x >= 5.0 {
         Some(percent(&format!(
             "a hazard of {} a year (the event comes within about {} days on average)",
@@ -936,8 +936,8 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
 
     if !r.errors.is_empty() {
         // In the order a person reads the files: each file's errors (files
-        // in the order they first come up) by line and column, those with
-        // no position (a key a --set made, a missing key) after them.
+        // in the order they first come up) by line and column, then those
+        // with no position (a --set, a missing key), in the order found.
         let mut files: Vec<PathBuf> = Vec::new();
         for e in &r.errors {
             if !files.contains(&e.file) {
@@ -945,7 +945,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
             }
         }
         let mut errors = r.errors;
-        errors.sort_by_key(|e| (files.iter().position(|f| *f == e.file), e.position.is_none(), e.position));
+        errors.sort_by_key(|e| (e.position.is_none(), files.iter().position(|f| *f == e.file), e.position));
         return Err(ScenarioErrors(errors));
     }
     let mut scenario = Scenario {
@@ -1080,29 +1080,32 @@ fn read_share(r: &mut Reader<'_>, t: &Table, years: [i32; 2], present: bool) -> 
     let rate_multiplier =
         r.uncertain(t, p, "rate_multiplier", Domain::NON_NEGATIVE).unwrap_or(Dist::Fixed { value: 1.0 });
     let base_fraction = r.uncertain(t, p, "base_fraction", Domain::UNIT).unwrap_or(Dist::Fixed { value: 1.0 });
-    // rate and base_fraction are at most 1, so only a multiplier above 1 can
-    // make the share due more than the revenue it is a share of: valid, but
-    // far more likely a slip (a multiplier of 10 for +10%).
-    if let Some(top) = rate.as_ref().map(|r| r.0.values().fold(0.0, |a: f64, b| a.max(*b))) {
-        let (m, b) = (rate_multiplier.quantile(0.999), base_fraction.quantile(0.999));
-        if top * m * b > 1.0 {
-            let at = if rate_multiplier.is_fixed() { String::new() } else { " (at its P99.9)".to_string() };
-            r.warn(
-                "revenue_share.rate_multiplier",
-                format!(
-                    "revenue_share.rate_multiplier = {}{at} makes the share due {}% of the revenue (rate {} × multiplier × base_fraction {}), more than all of it: the multiplier scales the rate, 1 leaves it as written (1.1 for 10% more)",
-                    Num(m),
-                    Num((top * m * b * 1000.0).round() / 10.0),
-                    Num(top),
-                    Num(b)
-                ),
-            );
-        }
-    }
     let until = r
         .integer(t, p, "until", &years[1].to_string())
         .and_then(|y| r.year_in("revenue_share.until", y, years, "until"))
         .unwrap_or(years[1]);
+    // rate and base_fraction are at most 1, so only a multiplier above 1 can
+    // make the share due more than the revenue it is a share of: valid, but
+    // far more likely a slip (a multiplier of 10 for +10%). Only the rates
+    // of the years that accrue count.
+    if let Some(top) = rate.as_ref().map(|r| (years[0]..=until.min(years[1])).map(|y| r.at(y)).fold(0.0, f64::max)) {
+        let (m, b) = (rate_multiplier.quantile(0.999), base_fraction.quantile(0.999));
+        if top * m * b > 1.0 {
+            let p999 = |d: &Dist| if d.is_fixed() { "" } else { " (at its P99.9)" };
+            r.warn(
+                "revenue_share.rate_multiplier",
+                format!(
+                    "revenue_share.rate_multiplier = {}{} makes the share due {}% of the revenue (rate {} × multiplier × base_fraction {}{}), more than all of it: the multiplier scales the rate, 1 leaves it as written (1.1 for 10% more)",
+                    Num(significant(m)),
+                    p999(&rate_multiplier),
+                    Num(significant(as_percent(top * m * b))),
+                    Num(top),
+                    Num(significant(b)),
+                    p999(&base_fraction),
+                ),
+            );
+        }
+    }
     let cap = r.uncertain(t, p, "cap", Domain::NON_NEGATIVE);
     let termination_rate = r.ranged(t, p, "termination_rate", Domain::NON_NEGATIVE).unwrap_or(0.0);
     RevenueShare {

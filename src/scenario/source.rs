@@ -345,11 +345,16 @@ impl Sources {
                     errors.push(refusal(format!("{text} is too large for a whole number"), &fix));
                     continue;
                 }
-                // Rust reads 1e400 as infinity, TOML refuses it.
+                // Rust reads 1e400 (and "Infinity") as infinity, TOML refuses it.
                 Err(_) if text.trim().replace('_', "").parse::<f64>().is_ok_and(f64::is_infinite) => {
+                    let fix = match key.as_str() {
+                        "seed" => format!("a seed is a whole number from 0 to {}", super::MAX_SEED),
+                        "paths" => "give a whole number of paths, such as 100000 or 1e6".to_string(),
+                        _ => "give a finite number, in $B for amounts and as a fraction for rates".to_string(),
+                    };
                     errors.push(refusal(
-                        format!("{} is too large for a number (the largest is about 1.8e308)", text.trim()),
-                        "give a finite number, in $B for amounts and as a fraction for rates",
+                        format!("{} is beyond the largest number a double holds (about ±1.8e308)", text.trim()),
+                        &fix,
                     ));
                     continue;
                 }

@@ -362,7 +362,7 @@ fn a_comparison_left_out_of_date_is_warned_about() {
 #[test]
 fn the_comparison_says_what_is_not_like_for_like() {
     let ws = Workspace::new();
-    ws.file("a.toml", &format!("name = \"a\"\ndiscount_rate = 0.1\n{MINIMAL}"));
+    ws.file("a.toml", &format!("name = \"a\"\ndiscount_rate = 0.07\n{MINIMAL}"));
     ws.file(
         "b.toml",
         &format!(
@@ -370,11 +370,11 @@ fn the_comparison_says_what_is_not_like_for_like() {
             MINIMAL.replace("[2026, 2028]", "[2026, 2027]").replace("cap = 20.0", "termination_rate = 0.5")
         ),
     );
-    ws.file("c.toml", &format!("name = \"c\"\ndiscount_rate = 0.1\n{MINIMAL}"));
+    ws.file("c.toml", &format!("name = \"c\"\ndiscount_rate = 0.07\n{MINIMAL}"));
     ws.cmd().args(["run", "a.toml", "b.toml", "--paths", "2000", "--no-charts", "-q"]).assert().success();
     let md = text(&ws.path().join("output/comparison/report.md"));
     assert!(md.contains("**The scenarios cover different years** (a 2026–2028, b 2026–2027)"), "{md}");
-    assert!(md.contains("**The present values use different discount rates** (a 10%, b 0%)"), "{md}");
+    assert!(md.contains("**The present values use different discount rates** (a 7%, b 0%)"), "{md}");
     assert!(md.contains("In **b** the share is terminated early in "), "{md}");
     assert!(md.contains("(termination_rate 0.5 a year), and pays nothing after."), "{md}");
     ws.cmd().args(["run", "a.toml", "c.toml", "--paths", "2000", "--no-charts", "-q"]).assert().success();
@@ -383,4 +383,13 @@ fn the_comparison_says_what_is_not_like_for_like() {
         !md.contains("different years") && !md.contains("different discount") && !md.contains("terminated"),
         "{md}"
     );
+    // The same years, but a share that stops earlier.
+    ws.file(
+        "d.toml",
+        &format!("name = \"d\"\ndiscount_rate = 0.07\n{}", MINIMAL.replace("cap = 20.0", "cap = 20.0\nuntil = 2027")),
+    );
+    ws.cmd().args(["run", "a.toml", "d.toml", "--paths", "2000", "--no-charts", "-q"]).assert().success();
+    let md = text(&ws.path().join("output/comparison/report.md"));
+    assert!(md.contains("**The shares accrue over different years** (a through 2028, d through 2027)"), "{md}");
+    assert!(!md.contains("cover different years"), "{md}");
 }

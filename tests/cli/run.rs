@@ -379,8 +379,10 @@ fn target_se_adds_paths_until_met_and_the_result_depends_only_on_the_final_count
     assert!((target["target"].as_f64().unwrap() - 0.002 * mean).abs() < 1e-9 * mean, "{target}");
     assert_eq!(target["max_paths"].as_u64(), Some(100_000_000));
     let report = String::from_utf8(read(&ws.path().join("a/deal/report.md"))).unwrap();
+    // (To four significant digits.)
+    let se4: f64 = format!("{se:.3e}").parse().unwrap();
     let line =
-        format!("Precision target reached: the standard error of the mean of `pv_share` is {se:.4} for a target of");
+        format!("Precision target reached: the standard error of the mean of `pv_share` is {se4} for a target of");
     assert!(report.contains(&line) && report.contains(&format!("with {n} paths.")), "{report}");
     ws.cmd()
         .args(["run", "deal.toml", "--paths", &n.to_string(), "--no-charts", "--out", "b", "-q"])
@@ -830,6 +832,17 @@ terminal_multiple = { dist = "uniform", low = 8, high = 16 }
         let f: Vec<&str> = row.split(',').collect();
         assert_eq!((f[5], f[6]), (f[7], f[7]), "{row}");
     }
+    // Without a terminal multiple the multiple stays the starting one along
+    // the path: it moves the equity, and nothing is said.
+    let run = ws
+        .cmd()
+        .args(["run", "deal.toml", "--paths", "5000", "--sensitivity", "--no-charts"])
+        .args(["--set", "equity={stake=0.27,multiple={dist=\"uniform\",low=20,high=40}}"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(!stdout.contains("moves no output's median"), "{stdout}");
+    assert!(stdout.contains("    equity.multiple "), "{stdout}");
 }
 
 /// A sweep's errors are laid at the `--vary` that caused them, each once (not
@@ -1575,6 +1588,12 @@ fn a_target_on_a_constant_is_called_empty() {
         .success();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.contains("--target-se total_counter: total_counter is 0 on every path, so its se is 0"), "{stderr}");
+    // report.md keeps the caveat with the precision statement.
+    let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
+    assert!(
+        report.contains("`total_counter` is the same on every path, so any run meets the target: it says nothing about the precision of the other results."),
+        "{report}"
+    );
     let out = ws
         .cmd()
         .args(["run", "deal.toml", "--target-se", "pv_total=1%", "--paths", "2000", "--no-charts", "-q"])

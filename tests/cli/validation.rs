@@ -376,8 +376,17 @@ fn whole_number_fixes_give_examples_that_work() {
 fn overflowing_numbers_and_seeds_are_called_that() {
     let ws = Workspace::new();
     ws.file("deal.toml", MINIMAL);
-    let err = ws.refused(&["run", "deal.toml", "--set", "revenue_share.cap=1e400"], "1e400 is too large for a number");
+    let err = ws.refused(
+        &["run", "deal.toml", "--set", "revenue_share.cap=1e400"],
+        "1e400 is beyond the largest number a double holds (about ±1.8e308)",
+    );
     assert!(!err.contains("quotes") && !err.contains("string"), "{err}");
+    ws.refused(&["run", "deal.toml", "--set", "revenue_share.cap=-1e400"], "-1e400 is beyond the largest number");
+    ws.refused(
+        &["run", "deal.toml", "--set", "seed=1e400"],
+        "fix: a seed is a whole number from 0 to 9223372036854775807",
+    );
+    ws.refused(&["run", "deal.toml", "--set", "paths=1e400"], "fix: give a whole number of paths");
     ws.refused(
         &["run", "deal.toml", "--set", "seed=18446744073709551615"],
         "fix: a seed is a whole number from 0 to 9223372036854775807",
@@ -668,6 +677,21 @@ fn values_that_look_like_percentages_are_warned_about() {
         let out = ws.cmd().args(["check", "deal.toml", "--set", set]).assert().success();
         assert!(out.get_output().stderr.is_empty(), "{set}: {}", String::from_utf8_lossy(&out.get_output().stderr));
     }
+    // Only the rates of years that accrue count: 0.9 in 2028, after `until`, is never due.
+    let out = ws
+        .cmd()
+        .args([
+            "check",
+            "deal.toml",
+            "--set",
+            "revenue_share.rate={2026=0.2,2028=0.9}",
+            "--set",
+            "revenue_share.until=2027",
+        ])
+        .args(["--set", "revenue_share.rate_multiplier=3"])
+        .assert()
+        .success();
+    assert!(out.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&out.get_output().stderr));
 }
 
 /// A warning about a value set in a file the scenario extends, or by a
@@ -708,4 +732,12 @@ fn errors_come_in_the_order_of_the_file() {
         .map(|rest| rest.split(':').next().unwrap().parse().unwrap())
         .collect();
     assert_eq!(lines, [5, 8, 10], "{err}");
+    // Across files: the file's own, then those of the file it extends, then
+    // a --set's (which has no line).
+    ws.file("child.toml", "extends = \"base.toml\"\nname = \"child\"\n\n[revenue]\nvolatility = -1\n");
+    ws.file("base.toml", &MINIMAL.replace("rate = 0.2", "rate = 2"));
+    let err = ws.exits_2(&["run", "child.toml", "--set", "discount_rate=-1"]);
+    let order: Vec<&str> =
+        err.lines().filter(|l| l.starts_with("error: ")).map(|l| l.split(": ").nth(1).unwrap()).collect();
+    assert_eq!(order, ["child.toml:5:14", "base.toml:7:8", "--set discount_rate=-1"], "{err}");
 }

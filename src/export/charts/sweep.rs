@@ -204,8 +204,9 @@ fn key_unit(key: &str) -> Option<&'static str> {
         "rate" if parent == Some(&"shock") => Some("shocks a year"),
         "termination_rate" => Some("a year"),
         "growth_shift" => Some("log-growth a year"),
-        "rate" | "growth" | "volatility" | "sd" | "persistence" | "size" | "base_fraction" | "base_ratio" | "stake"
-        | "fraction" | "probability" | "discount_rate" => Some("a fraction: 0.2 is 20%"),
+        "persistence" => Some("kept a year, 0 to 1"),
+        "rate" | "growth" | "volatility" | "sd" | "size" | "base_fraction" | "base_ratio" | "stake" | "fraction"
+        | "probability" | "discount_rate" => Some("a fraction: 0.2 is 20%"),
         _ => None,
     }
 }
@@ -505,6 +506,7 @@ mod tests {
             ("revenue_share.rate.2027", Some("a fraction: 0.2 is 20%")),
             ("revenue.growth.2028", Some("a fraction: 0.2 is 20%")),
             ("revenue.growth_noise.sd", Some("a fraction: 0.2 is 20%")),
+            ("revenue.growth_noise.persistence", Some("kept a year, 0 to 1")),
             ("revenue.shock.rate", Some("shocks a year")),
             ("revenue.shock.size.high", Some("a fraction: 0.2 is 20%")),
             ("revenue_share.termination_rate", Some("a year")),
@@ -534,7 +536,7 @@ mod tests {
         assert!(svg.starts_with("<svg width=\"1600\" height=\"900\""));
         assert!(svg.contains("amended-2026 — present values as revenue_share.cap varies"), "title");
         assert!(svg.contains(&xml(&d.description)), "subtitle");
-        assert!(svg.contains("\nrevenue_share.cap\n"), "x axis title");
+        assert!(svg.contains("\nrevenue_share.cap ($B)\n"), "x axis title with its unit");
         assert!(svg.contains("PV of revenue share ($B)") && svg.contains("PV of equity and total ($B)"));
         for s in ["pv_share", "pv_equity", "pv_total", "P5–P95"] {
             assert!(svg.contains(s), "legend: {s}");
