@@ -123,32 +123,35 @@ fn load_all(files: &[PathBuf], overrides: &[(String, String)]) -> Result<Vec<Sce
 
 /// Warn (with or without --quiet) when `OUT/comparison/`, written by an
 /// earlier run of several scenarios, compares one that this run of one
-/// scenario has just replaced: its figures and its links to the scenario's
-/// folder now disagree.
-fn warn_stale_comparison(out: &Path, scenarios: &[Scenario]) {
+/// scenario (`runs`) has just replaced with other figures: the comparison's
+/// rows and its links to the scenario's folder now disagree. (A run that
+/// gave the same figures, the same settings again, leaves it true.)
+fn warn_stale_comparison(out: &Path, runs: &[ScenarioDigest]) {
     let dir = out.join("comparison");
-    let Ok(csv) = std::fs::read_to_string(dir.join("comparison.csv")) else { return };
-    let compared: Vec<&str> = csv.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
-    // Its rows of a scenario are that scenario's summary.csv rows: a run
-    // that gave the same figures (the same settings again) leaves it true.
-    let same = |name: &str| {
-        let Ok(summary) = std::fs::read_to_string(out.join(name).join("summary.csv")) else { return false };
-        let prefix = format!("{name},");
-        summary.lines().skip(1).eq(csv.lines().filter(|l| l.starts_with(&prefix)))
+    let Ok(old) = std::fs::read_to_string(dir.join("comparison.csv")) else { return };
+    // The rows a comparison of this run would hold, in the same format.
+    let Ok(now) = export::comparison_csv(runs) else { return };
+    let now = String::from_utf8_lossy(&now);
+    let rows = |csv: &str, name: &str| -> Vec<String> {
+        csv.lines().skip(1).filter(|l| l.split(',').next() == Some(name)).map(str::to_string).collect()
     };
-    let stale: Vec<&str> =
-        scenarios.iter().map(|s| s.name.as_str()).filter(|name| compared.contains(name) && !same(name)).collect();
+    let mut compared: Vec<&str> = old.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
+    compared.dedup();
+    let stale: Vec<&str> = runs
+        .iter()
+        .map(|r| r.name.as_str())
+        .filter(|name| compared.contains(name) && rows(&old, name) != rows(&now, name))
+        .collect();
     if stale.is_empty() {
         return;
     }
-    let mut others: Vec<&str> = compared.iter().copied().filter(|n| !stale.contains(n)).collect();
-    others.dedup();
+    let others = compared.iter().copied().filter(|n| !stale.contains(n));
     eprintln!(
         "warning: {}: compares {} as an earlier run left {}, not with this run's results, so it is out of date\n  fix: run the scenarios it compares ({}) together again, or delete it",
         dir.display(),
         stale.join(", "),
         if stale.len() == 1 { "it" } else { "them" },
-        stale.iter().chain(&others).copied().collect::<Vec<&str>>().join(", ")
+        stale.iter().copied().chain(others).collect::<Vec<&str>>().join(", ")
     );
 }
 
@@ -549,9 +552,9 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                     Num(significant(o.target))
                 );
             }
-            if compare {
-                digests.push(ScenarioDigest::new(&report));
-            }
+            // (A run of one scenario keeps its digest too, to check the
+            // comparison an earlier run left beside it.)
+            digests.push(ScenarioDigest::new(&report));
             finished += 1;
         }
         Ok(())
@@ -569,7 +572,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         return Err(e);
     }
     if !compare {
-        warn_stale_comparison(&args.out, &scenarios);
+        warn_stale_comparison(&args.out, &digests);
     }
     if compare {
         interrupted(cancel, &scenarios[scenarios.len() - 1])?;

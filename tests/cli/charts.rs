@@ -8,7 +8,7 @@ use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::common::{MINIMAL, Workspace};
+use crate::common::{MINIMAL, Workspace, succeeds};
 
 const SCENARIO_CHARTS: [&str; 6] =
     ["revenue", "cumulative_payment", "cap_probability", "equity_value", "pv_total", "total_share"];
@@ -327,32 +327,21 @@ fn the_cap_note_ends_with_the_share() {
 #[test]
 fn a_comparison_left_out_of_date_is_warned_about() {
     let ws = two_scenarios();
-    ws.cmd().args(["run", "sc", "--paths", "500", "--no-charts", "-q"]).assert().success();
-    let again = ws.cmd().args(["run", "sc/deal.toml", "--paths", "500", "--no-charts", "-q"]).assert().success();
-    let stderr = String::from_utf8_lossy(&again.get_output().stderr).to_string();
+    let quick = ["--paths", "500", "--no-charts", "-q"];
+    let cap30 = ["--set", "revenue_share.cap=30"];
+    succeeds(ws.cmd().args(["run", "sc"]).args(quick));
+    let (_, stderr) = succeeds(ws.cmd().args(["run", "sc/deal.toml"]).args(quick));
     assert!(!stderr.contains("out of date"), "the same figures: {stderr}");
-    let changed = ws
-        .cmd()
-        .args(["run", "sc/deal.toml", "--paths", "500", "--no-charts", "-q", "--set", "revenue_share.cap=30"])
-        .assert()
-        .success();
-    let stderr = String::from_utf8_lossy(&changed.get_output().stderr).to_string();
+    let (_, stderr) = succeeds(ws.cmd().args(["run", "sc/deal.toml"]).args(quick).args(cap30));
     assert!(stderr.contains("comparison: compares deal as an earlier run left it"), "{stderr}");
     assert!(
         stderr.contains("fix: run the scenarios it compares (deal, plain) together again, or delete it"),
         "{stderr}"
     );
     // Running them together brings it up to date, and the warning goes.
-    ws.cmd()
-        .args(["run", "sc", "--paths", "500", "--no-charts", "-q", "--set", "revenue_share.cap=30"])
-        .assert()
-        .success();
-    let after = ws
-        .cmd()
-        .args(["run", "sc/deal.toml", "--paths", "500", "--no-charts", "-q", "--set", "revenue_share.cap=30"])
-        .assert()
-        .success();
-    assert!(!String::from_utf8_lossy(&after.get_output().stderr).contains("out of date"));
+    succeeds(ws.cmd().args(["run", "sc"]).args(quick).args(cap30));
+    let (_, stderr) = succeeds(ws.cmd().args(["run", "sc/deal.toml"]).args(quick).args(cap30));
+    assert!(!stderr.contains("out of date"), "{stderr}");
 }
 
 /// comparison/report.md says what makes its columns not like for like:

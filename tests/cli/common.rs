@@ -140,3 +140,10 @@ pub fn ranks(x: &[f64]) -> Vec<f64> {
 pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
     pearson(&ranks(a), &ranks(b))
 }
+
+/// Run `cmd`, assert that it succeeds, and return its stdout and stderr.
+pub fn succeeds(cmd: &mut Command) -> (String, String) {
+    let out = cmd.assert().success();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
+    (text(&out.get_output().stdout), text(&out.get_output().stderr))
+}

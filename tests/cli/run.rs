@@ -2,7 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::common::{MINIMAL, Workspace, repo, revshare};
+use crate::common::{MINIMAL, Workspace, repo, revshare, succeeds};
 
 fn read(p: &std::path::Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -349,12 +349,12 @@ fn set_overrides_keys_after_extends_and_the_manifest_records_them() {
 fn target_se_adds_paths_until_met_and_the_result_depends_only_on_the_final_count() {
     let ws = Workspace::new();
     ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4"));
-    let out = ws
-        .cmd()
-        .args(["run", "deal.toml", "--paths", "1000", "--no-charts", "--out", "a", "--target-se", "pv_share=0.2%"])
-        .assert()
-        .success();
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "1000", "--no-charts"]).args([
+        "--out",
+        "a",
+        "--target-se",
+        "pv_share=0.2%",
+    ]));
     assert!(stdout.contains("precision: se of mean pv_share"), "{stdout}");
     assert!(stdout.contains("reached with"), "{stdout}");
     // The paths a run ended with, and pv_share's mean and se.
@@ -594,14 +594,12 @@ fn sweep_ranges_and_several_keys_run_every_combination() {
 fn sweep_values_are_toml_and_what_would_mislabel_its_rows_is_refused() {
     let ws = Workspace::new();
     ws.file("deal.toml", &MINIMAL.replace("initial = 20.0", "initial = { dist = \"uniform\", low = 15, high = 25 }"));
-    let out = ws
-        .cmd()
-        .args(["sweep", "deal.toml", "--vary", "years=[2026,2027],[2026,2028]", "--paths", "500", "--out", "y"])
-        .args(["--vary", r#"revenue_share.cap={ dist = "uniform", low = 10, high = 30 },20"#, "--sampling", "lhs"])
-        .assert()
-        .success();
+    let (stdout, _) = succeeds(
+        ws.cmd()
+            .args(["sweep", "deal.toml", "--vary", "years=[2026,2027],[2026,2028]", "--paths", "500", "--out", "y"])
+            .args(["--vary", r#"revenue_share.cap={ dist = "uniform", low = 10, high = 30 },20"#, "--sampling", "lhs"]),
+    );
     // The printed table keeps its columns aligned, long values included.
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     let table: Vec<usize> = stdout.lines().skip(2).take(5).map(|l| l.chars().count()).collect();
     assert!(table.len() == 5 && table.iter().all(|n| *n == table[0]), "{stdout}");
     let sweep = String::from_utf8(read(&ws.path().join("y/deal-sweep/sweep.csv"))).unwrap();
@@ -773,17 +771,15 @@ growth = 0.5
 rate = 0.2
 "#,
     );
-    let run = ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--sensitivity", "--no-charts"]).assert().success();
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--sensitivity", "--no-charts"]));
     let rank = String::from_utf8(read(&ws.path().join("output/deal/sensitivity.csv"))).unwrap();
     // Without [equity], equity_end is 0 on every path.
     assert!(rank.contains("\ndeal,revenue.initial,equity_end,,2000\n"), "{rank}");
     // pv_share grows with the initial revenue on every path: a correlation of 1.
     assert!(rank.contains("\ndeal,revenue.initial,pv_share,1,2000\n"), "{rank}");
-    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
     assert!(stdout.contains("rank corr  1.000"), "pv_total is defined: {stdout}");
     // One path: nothing is ranked.
-    let run = ws.cmd().args(["run", "deal.toml", "--paths", "1", "--sensitivity", "--no-charts"]).assert().success();
-    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "1", "--sensitivity", "--no-charts"]));
     assert!(stdout.contains("rank corr    n/a"), "{stdout}");
     let rank = String::from_utf8(read(&ws.path().join("output/deal/sensitivity.csv"))).unwrap();
     assert!(rank.lines().skip(1).all(|l| l.ends_with(",,1")), "{rank}");
@@ -813,8 +809,7 @@ multiple = { dist = "uniform", low = 20, high = 40 }
 terminal_multiple = { dist = "uniform", low = 8, high = 16 }
 "#,
     );
-    let run = ws.cmd().args(["run", "deal.toml", "--paths", "5000", "--sensitivity", "--no-charts"]).assert().success();
-    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "5000", "--sensitivity", "--no-charts"]));
     let line = stdout.lines().find(|l| l.contains("moves no output's median")).expect(&stdout);
     assert!(line.trim_start().starts_with("equity.multiple moves no output's median: "), "{stdout}");
     assert!(line.contains("at equity.terminal_multiple"), "{line}");
@@ -834,13 +829,11 @@ terminal_multiple = { dist = "uniform", low = 8, high = 16 }
     }
     // Without a terminal multiple the multiple stays the starting one along
     // the path: it moves the equity, and nothing is said.
-    let run = ws
-        .cmd()
-        .args(["run", "deal.toml", "--paths", "5000", "--sensitivity", "--no-charts"])
-        .args(["--set", "equity={stake=0.27,multiple={dist=\"uniform\",low=20,high=40}}"])
-        .assert()
-        .success();
-    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(
+        ws.cmd()
+            .args(["run", "deal.toml", "--paths", "5000", "--sensitivity", "--no-charts"])
+            .args(["--set", "equity={stake=0.27,multiple={dist=\"uniform\",low=20,high=40}}"]),
+    );
     assert!(!stdout.contains("moves no output's median"), "{stdout}");
     assert!(stdout.contains("    equity.multiple "), "{stdout}");
 }
@@ -961,12 +954,12 @@ fn one_path_has_no_sd_and_a_target_counts_only_on_enough_paths() {
     };
     // Every path of this deal is the same: se 0 from the first path on.
     for (start, target, out) in [("1", "pv_share=0.1%", "t1"), ("3", "total_share=0.5%", "t3")] {
-        let run = ws
-            .cmd()
-            .args(["run", "deal.toml", "--paths", start, "--target-se", target, "--no-charts", "--out", out])
-            .assert()
-            .success();
-        let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+        let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", start, "--target-se"]).args([
+            target,
+            "--no-charts",
+            "--out",
+            out,
+        ]));
         assert!(paths(out) >= 1000, "reached with {} paths: {stdout}", paths(out));
         assert!(stdout.contains(": reached with"), "{stdout}");
     }
@@ -1020,12 +1013,12 @@ fn quiet_keeps_warnings_and_an_unmet_target() {
     assert!(report.contains("with 5000 paths, the most `--max-paths` allows (5000)."), "{report}");
     let target = &manifest(&ws.path().join("output/deal"))["target_se"];
     assert_eq!((target["met"].as_bool(), target["max_paths"].as_u64()), (Some(false), Some(5000)), "{target}");
-    let out = ws
-        .cmd()
-        .args(["sweep", "deal.toml", "-q", "--no-charts", "--paths", "500", "--vary", "discount_rate=0,0.1"])
-        .assert()
-        .success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let (_, stderr) = succeeds(ws.cmd().args(["sweep", "deal.toml", "-q", "--no-charts"]).args([
+        "--paths",
+        "500",
+        "--vary",
+        "discount_rate=0,0.1",
+    ]));
     assert_eq!(stderr.matches("year 2031 is after").count(), 1, "once, not once per combination: {stderr}");
 }
 
@@ -1067,12 +1060,20 @@ rate = 0.2
 #[test]
 fn the_report_holds_the_sensitivity_results_and_every_file() {
     let out = tempfile::tempdir().unwrap();
-    let run = revshare(&repo())
-        .args(["run", "scenarios/old-terms.toml", "--paths", "2000", "--sensitivity", "--export-paths", "10", "--out"])
-        .arg(out.path())
-        .assert()
-        .success();
-    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(
+        revshare(&repo())
+            .args([
+                "run",
+                "scenarios/old-terms.toml",
+                "--paths",
+                "2000",
+                "--sensitivity",
+                "--export-paths",
+                "10",
+                "--out",
+            ])
+            .arg(out.path()),
+    );
     let dir = out.path().join("old-terms");
     let swing = String::from_utf8(read(&dir.join("swing.csv"))).unwrap();
     let inputs = swing.lines().filter(|l| l.contains(",pv_total,")).count();
@@ -1102,8 +1103,7 @@ fn the_report_holds_the_sensitivity_results_and_every_file() {
 fn sensitivity_with_nothing_uncertain_says_so() {
     let ws = Workspace::new();
     ws.file("deal.toml", MINIMAL);
-    let run = ws.cmd().args(["run", "deal.toml", "--paths", "500", "--sensitivity", "--no-charts"]).assert().success();
-    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "500", "--sensitivity", "--no-charts"]));
     assert!(stdout.contains("sensitivity: no uncertain inputs to rank"), "{stdout}");
     assert!(!stdout.contains("sensitivity of median"), "{stdout}");
     assert!(!stdout.contains("held run"), "no held runs to time: {stdout}");
@@ -1130,14 +1130,12 @@ fn overrides_are_shown_wherever_the_description_is() {
     ws.file("other.toml", MINIMAL);
     let note = "with --set revenue_share={rate=0.1}";
     let set = ["--set", "revenue_share={rate=0.1}"];
-    let run = ws
-        .cmd()
-        .args(["run", "deal.toml", "other.toml", "--paths", "500", "--sensitivity", "--format", "svg"])
-        .args(["--chart-size", "400x300"])
-        .args(set)
-        .assert()
-        .success();
-    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(
+        ws.cmd()
+            .args(["run", "deal.toml", "other.toml", "--paths", "500", "--sensitivity", "--format", "svg"])
+            .args(["--chart-size", "400x300"])
+            .args(set),
+    );
     assert!(stdout.contains(&format!("deal — {long} — {note}\n")), "{stdout}");
     assert!(stdout.contains(&format!("other — {note}\n")), "{stdout}");
     let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
@@ -1198,8 +1196,7 @@ fn a_counter_share_puts_pv_net_beside_pv_share() {
             MINIMAL.replace("cap = 20.0\n", "")
         ),
     );
-    let run = ws.cmd().args(["run", "sc", "--paths", "2000"]).assert().success();
-    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "sc", "--paths", "2000"]));
     let (counter, plain) = stdout.split_once("\nplain").unwrap();
     for row in ["  total_counter ", "  pv_net "] {
         assert!(counter.contains(row), "{stdout}");
@@ -1299,8 +1296,7 @@ fn the_cap_most_often_binds_in_the_year_with_the_most_paths() {
             .replace("years = [2026, 2028]", "years = [2026, 2029]")
             .replace("cap = 20.0", "cap = { dist = \"uniform\", low = 10, high = 30 }"),
     );
-    let out = ws.cmd().args(["run", "deal.toml", "--paths", "20000", "--no-charts"]).assert().success();
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "20000", "--no-charts"]));
     let m = manifest(&ws.path().join("output/deal"));
     let counts: Vec<(String, u64)> = m["cap_binding_year_paths"]
         .as_object()
@@ -1368,8 +1364,7 @@ fn the_cap_binds_by_until_and_termination_is_reported() {
         .replace("cap = 20.0", "cap = 15.0\nuntil = 2028\ntermination_rate = 0.3");
     ws.file("deal.toml", &deal);
     ws.file("plain.toml", &format!("name = \"plain\"\n{MINIMAL}"));
-    let out = ws.cmd().args(["run", "deal.toml", "plain.toml", "--paths", "20000", "--no-charts"]).assert().success();
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "plain.toml", "--paths", "20000", "--no-charts"]));
     assert!(stdout.contains("cap binds by 2028 in"), "{stdout}");
     assert!(!stdout.contains("by 2030"), "{stdout}");
     let expected = (1.0 - (-0.9f64).exp()) * 100.0;
@@ -1398,13 +1393,11 @@ fn the_cap_binds_by_until_and_termination_is_reported() {
 fn a_sweep_has_a_manifest_names_a_failing_combination_and_lists_its_own_options() {
     let ws = Workspace::new();
     ws.file("deal.toml", MINIMAL);
-    let out = ws
-        .cmd()
-        .args(["sweep", "deal.toml", "--vary", "revenue_share.cap=10,20", "--vary", "discount_rate=0,0.1"])
-        .args(["--set", "revenue.growth=0.4", "--paths", "1000", "--threads", "2", "--no-charts"])
-        .assert()
-        .success();
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(
+        ws.cmd()
+            .args(["sweep", "deal.toml", "--vary", "revenue_share.cap=10,20", "--vary", "discount_rate=0,0.1"])
+            .args(["--set", "revenue.growth=0.4", "--paths", "1000", "--threads", "2", "--no-charts"]),
+    );
     assert!(
         stdout.contains("deal-sweep — 4 combinations · 1000 paths each · seed 1 (common random numbers) · "),
         "{stdout}"
@@ -1459,8 +1452,7 @@ fn a_sweep_has_a_manifest_names_a_failing_combination_and_lists_its_own_options(
             .stderr(predicate::str::contains("do not apply to sweep"));
     }
     assert!(!ws.path().join("x").exists());
-    let out = ws.cmd().args(["sweep", "--help"]).assert().success();
-    let help = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (help, _) = succeeds(ws.cmd().args(["sweep", "--help"]));
     for hidden in ["--target-se", "--max-paths", "--export-paths", "--sensitivity"] {
         assert!(!help.contains(hidden), "sweep --help lists {hidden}, which it refuses:\n{help}");
     }
@@ -1474,8 +1466,7 @@ fn a_sweep_has_a_manifest_names_a_failing_combination_and_lists_its_own_options(
 fn one_of_a_thing_is_singular() {
     let ws = Workspace::new();
     ws.file("deal.toml", &MINIMAL.replace("years = [2026, 2028]", "years = [2026, 2028]\nsteps_per_year = 1"));
-    let out = ws.cmd().args(["run", "deal.toml", "--paths", "1", "--threads", "1", "--no-charts"]).assert().success();
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "1", "--threads", "1", "--no-charts"]));
     assert!(stdout.contains("  1 path · seed 1 · 1 thread · "), "{stdout}");
     let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
     assert!(report.contains("2026–2028, 1 step a year, discount rate 0% a year; 1 path.\n"), "{report}");
@@ -1495,9 +1486,7 @@ fn the_sensitivity_runs_are_counted_in_the_time() {
             .replace("initial = 20.0", "initial = { dist = \"uniform\", low = 10, high = 30 }")
             .replace("rate = 0.2", "rate = 0.2\nrate_multiplier = { dist = \"uniform\", low = 0.9, high = 1.1 }"),
     );
-    let out =
-        ws.cmd().args(["run", "deal.toml", "--paths", "20000", "--sensitivity", "--no-charts"]).assert().success();
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "20000", "--sensitivity", "--no-charts"]));
     assert!(stdout.contains(" s of it the sensitivity's 4 held runs)"), "{stdout}");
     let m = manifest(&ws.path().join("output/deal"));
     assert_eq!(m["sensitivity_runs"], 4, "two per uncertain input");
@@ -1555,21 +1544,18 @@ fn sampling_is_named_and_shares_of_paths_never_round_to_all_or_none() {
     assert_eq!(revshare::export::percent_of_paths(0.982), "98.2%");
     let ws = Workspace::new();
     ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.3"));
-    let out =
-        ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--sampling", "lhs", "--no-charts"]).assert().success();
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (stdout, _) =
+        succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--sampling", "lhs", "--no-charts"]));
     assert!(stdout.contains("  2000 paths (Latin hypercube) · seed 1 · "), "{stdout}");
     let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
     assert!(report.contains("2000 paths, the inputs by Latin hypercube"), "{report}");
     let out = ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--no-charts"]).assert().success();
     assert!(!String::from_utf8_lossy(&out.get_output().stdout).contains("hypercube"));
-    let out = ws
-        .cmd()
-        .args(["sweep", "deal.toml", "--vary", "revenue_share={rate=0.2},{rate=0.2,cap=20.0}", "--paths", "2000"])
-        .args(["--no-charts", "--out", "s"])
-        .assert()
-        .success();
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(
+        ws.cmd()
+            .args(["sweep", "deal.toml", "--vary", "revenue_share={rate=0.2},{rate=0.2,cap=20.0}", "--paths", "2000"])
+            .args(["--no-charts", "--out", "s"]),
+    );
     let row = stdout.lines().find(|l| l.trim_start().starts_with("{rate=0.2}")).unwrap_or_else(|| panic!("{stdout}"));
     assert!(row.ends_with("no cap"), "{row}");
 }
@@ -1581,12 +1567,12 @@ fn sampling_is_named_and_shares_of_paths_never_round_to_all_or_none() {
 fn a_target_on_a_constant_is_called_empty() {
     let ws = Workspace::new();
     ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.3"));
-    let out = ws
-        .cmd()
-        .args(["run", "deal.toml", "--target-se", "total_counter=0.1%", "--paths", "2000", "--no-charts", "-q"])
-        .assert()
-        .success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let (_, stderr) = succeeds(ws.cmd().args(["run", "deal.toml", "--target-se", "total_counter=0.1%"]).args([
+        "--paths",
+        "2000",
+        "--no-charts",
+        "-q",
+    ]));
     assert!(stderr.contains("--target-se total_counter: total_counter is 0 on every path, so its se is 0"), "{stderr}");
     // report.md keeps the caveat with the precision statement.
     let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
@@ -1594,12 +1580,13 @@ fn a_target_on_a_constant_is_called_empty() {
         report.contains("`total_counter` is the same on every path, so any run meets the target: it says nothing about the precision of the other results."),
         "{report}"
     );
-    let out = ws
-        .cmd()
-        .args(["run", "deal.toml", "--target-se", "pv_total=1%", "--paths", "2000", "--no-charts", "-q"])
-        .assert()
-        .success();
-    assert!(out.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&out.get_output().stderr));
+    let (_, stderr) = succeeds(ws.cmd().args(["run", "deal.toml", "--target-se", "pv_total=1%"]).args([
+        "--paths",
+        "2000",
+        "--no-charts",
+        "-q",
+    ]));
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 /// `check` prints the resolved scenario as TOML that reads like the file:
@@ -1608,8 +1595,7 @@ fn a_target_on_a_constant_is_called_empty() {
 fn check_prints_the_resolved_scenario_compactly_and_it_loads_back() {
     let ws = Workspace::new();
     ws.file("deal.toml", MINIMAL);
-    let out = ws.cmd().args(["check", "deal.toml"]).assert().success();
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(ws.cmd().args(["check", "deal.toml"]));
     assert!(stdout.contains("\nyears = [2026, 2028]\n"), "{stdout}");
     ws.file("resolved.toml", &stdout);
     let again = ws.cmd().args(["check", "resolved.toml"]).assert().success();
@@ -1626,8 +1612,7 @@ fn check_prints_the_resolved_scenario_compactly_and_it_loads_back() {
 fn the_headline_tables_give_the_mean() {
     let ws = Workspace::new();
     ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4"));
-    let run = ws.cmd().args(["run", "deal.toml", "--paths", "3000", "--no-charts"]).assert().success();
-    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "3000", "--no-charts"]));
     let header: Vec<&str> =
         stdout.lines().find(|l| l.trim_start().starts_with("$B")).expect(&stdout).split_whitespace().collect();
     assert_eq!(header, ["$B", "mean", "median", "P5", "P95"]);
@@ -1653,14 +1638,8 @@ fn a_paths_csv_too_long_for_a_spreadsheet_is_warned_about() {
     let ws = Workspace::new();
     ws.file("deal.toml", &MINIMAL.replace("years = [2026, 2028]", "years = [2026, 2030]"));
     ws.file("taken", "a file where the output folder would go");
-    let warned = |n: &str| {
-        let out = ws
-            .cmd()
-            .args(["run", "deal.toml", "--paths", "60000", "--export-paths", n, "--out", "taken"])
-            .assert()
-            .code(2);
-        String::from_utf8_lossy(&out.get_output().stderr).to_string()
-    };
+    let warned =
+        |n: &str| ws.exits_2_in_place(&["run", "deal.toml", "--paths", "60000", "--export-paths", n, "--out", "taken"]);
     let stderr = warned("52429");
     assert!(
         stderr.contains("warning: deal.toml: paths.csv will have 1048581 rows (52429 paths × 20 periods), more than a spreadsheet opens (1048576 in Excel)"),

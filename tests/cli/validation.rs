@@ -3,7 +3,7 @@
 
 use predicates::prelude::*;
 
-use crate::common::{MINIMAL, Workspace};
+use crate::common::{MINIMAL, Workspace, succeeds};
 
 /// Run `revshare run` and `revshare check` on `files[0]` (the others are there
 /// for `extends`) and check the refusal.
@@ -480,9 +480,8 @@ fn folders_left_by_earlier_runs_are_warned_about() {
     for left in [".deal.partial-99999", ".deal.old-12", ".deal.partial-x", ".other.old-5"] {
         std::fs::create_dir_all(ws.path().join("out").join(left)).unwrap();
     }
-    let out =
-        ws.cmd().args(["run", "deal.toml", "--out", "out", "--paths", "100", "-q", "--no-charts"]).assert().success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let (_, stderr) =
+        succeeds(ws.cmd().args(["run", "deal.toml", "--out", "out", "--paths", "100", "-q", "--no-charts"]));
     assert_eq!(stderr.matches("warning:").count(), 2, "{stderr}");
     for left in [".deal.partial-99999", ".deal.old-12"] {
         assert!(stderr.contains(&format!("{left}: left behind by a run of deal")), "{stderr}");
@@ -492,9 +491,9 @@ fn folders_left_by_earlier_runs_are_warned_about() {
     // None left by the run itself.
     std::fs::remove_dir(ws.path().join("out/.deal.partial-99999")).unwrap();
     std::fs::remove_dir(ws.path().join("out/.deal.old-12")).unwrap();
-    let out =
-        ws.cmd().args(["run", "deal.toml", "--out", "out", "--paths", "100", "-q", "--no-charts"]).assert().success();
-    assert!(out.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&out.get_output().stderr));
+    let (_, stderr) =
+        succeeds(ws.cmd().args(["run", "deal.toml", "--out", "out", "--paths", "100", "-q", "--no-charts"]));
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 /// A file that extends another and changes the deal, without a description
@@ -511,20 +510,19 @@ fn an_inherited_description_of_a_changed_deal_is_warned_about() {
         "own.toml",
         "extends = \"base.toml\"\nname = \"own\"\ndescription = \"capped at $45B\"\n[revenue_share]\ncap = 45.0\n",
     );
-    let out = ws.cmd().args(["check", "cap45.toml"]).assert().success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let (_, stderr) = succeeds(ws.cmd().args(["check", "cap45.toml"]));
     assert!(
         stderr.contains("cap45.toml: its description (\"capped at $20B\") is inherited from base.toml"),
         "{stderr}"
     );
     assert!(stderr.contains("give this file a `description` of its own"), "{stderr}");
     for quiet in ["more.toml", "own.toml", "base.toml"] {
-        let out = ws.cmd().args(["check", quiet]).assert().success();
-        assert!(out.get_output().stderr.is_empty(), "{quiet}: {}", String::from_utf8_lossy(&out.get_output().stderr));
+        let (_, stderr) = succeeds(ws.cmd().args(["check", quiet]));
+        assert!(stderr.is_empty(), "{quiet}: {stderr}");
     }
     // A --set description is the file's own.
-    let out = ws.cmd().args(["check", "cap45.toml", "--set", "description=\"capped at $45B\""]).assert().success();
-    assert!(out.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&out.get_output().stderr));
+    let (_, stderr) = succeeds(ws.cmd().args(["check", "cap45.toml", "--set", "description=\"capped at $45B\""]));
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 /// Messages found wanting in an analyst's walk-through: a distribution that
@@ -662,9 +660,8 @@ fn values_that_look_like_percentages_are_warned_about() {
             "revenue_share.rate_multiplier = 6.994 (at its P99.9) makes the share due 139.9% of the revenue",
         ),
     ] {
-        let out =
-            ws.cmd().args(["run", "deal.toml", "--paths", "200", "--no-charts", "-q", "--set", set]).assert().success();
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let (_, stderr) =
+            succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "200", "--no-charts", "-q", "--set", set]));
         assert!(stderr.contains(&format!("warning: deal.toml: {says}")), "{set}:\n{stderr}");
     }
     for set in [
@@ -674,24 +671,23 @@ fn values_that_look_like_percentages_are_warned_about() {
         "revenue_share.rate_multiplier=5",
         "revenue_share.rate_multiplier={dist=\"uniform\",low=1,high=4.9}",
     ] {
-        let out = ws.cmd().args(["check", "deal.toml", "--set", set]).assert().success();
-        assert!(out.get_output().stderr.is_empty(), "{set}: {}", String::from_utf8_lossy(&out.get_output().stderr));
+        let (_, stderr) = succeeds(ws.cmd().args(["check", "deal.toml", "--set", set]));
+        assert!(stderr.is_empty(), "{set}: {stderr}");
     }
     // Only the rates of years that accrue count: 0.9 in 2028, after `until`, is never due.
-    let out = ws
-        .cmd()
-        .args([
-            "check",
-            "deal.toml",
-            "--set",
-            "revenue_share.rate={2026=0.2,2028=0.9}",
-            "--set",
-            "revenue_share.until=2027",
-        ])
-        .args(["--set", "revenue_share.rate_multiplier=3"])
-        .assert()
-        .success();
-    assert!(out.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&out.get_output().stderr));
+    let (_, stderr) = succeeds(
+        ws.cmd()
+            .args([
+                "check",
+                "deal.toml",
+                "--set",
+                "revenue_share.rate={2026=0.2,2028=0.9}",
+                "--set",
+                "revenue_share.until=2027",
+            ])
+            .args(["--set", "revenue_share.rate_multiplier=3"]),
+    );
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 /// A warning about a value set in a file the scenario extends, or by a
@@ -701,17 +697,14 @@ fn a_warning_says_where_the_value_was_set() {
     let ws = Workspace::new();
     ws.file("base.toml", &MINIMAL.replace("growth = 0.5", "growth = { 2026 = 0.5, 2030 = 0.2 }"));
     ws.file("child.toml", "extends = \"base.toml\"\nname = \"child\"\npaths = 100\n");
-    let out = ws.cmd().args(["check", "child.toml"]).assert().success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let (_, stderr) = succeeds(ws.cmd().args(["check", "child.toml"]));
     assert!(
         stderr.contains("warning: child.toml: revenue.growth.2030: year 2030 is after the last simulated year 2028 and is not used (set in base.toml:5:"),
         "{stderr}"
     );
-    let out = ws.cmd().args(["check", "base.toml", "--set", "revenue.volatility=10"]).assert().success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let (_, stderr) = succeeds(ws.cmd().args(["check", "base.toml", "--set", "revenue.volatility=10"]));
     assert!(stderr.contains("(set by --set revenue.volatility=10)"), "{stderr}");
-    let out = ws.cmd().args(["check", "base.toml"]).assert().success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let (_, stderr) = succeeds(ws.cmd().args(["check", "base.toml"]));
     assert!(stderr.contains("is not used\n") && !stderr.contains("(set "), "{stderr}");
 }
 
