@@ -387,17 +387,26 @@ fn gather_block_body(
         return None;
     }
     moments.start_block(paths, |s| block[s * stride], slots);
-    for &s in slots {
+    // The moments' pass of a column, when the counting of the one before
+    // made it (see `column_pass_with`): the same sums, read while that
+    // counting waited on memory.
+    let mut ahead = None;
+    for (i, &s) in slots.iter().enumerate() {
         let column = &block[s * stride..s * stride + paths];
-        let Some((lo, hi)) = moments.add_column(width, s, column) else {
+        let found = match ahead.take() {
+            Some(pass) => moments.add_pass(s, pass),
+            None => moments.add_column(width, s, column),
+        };
+        let Some((lo, hi)) = found else {
             return Some(match column.iter().position(|x| !x.is_finite()) {
                 Some(j) => (s, Some(j), column[j]),
                 None => (s, None, column.iter().fold(0.0, |m: f64, x| m.max(x.abs()))),
             });
         };
-        // SAFETY: the column is not empty (see above), and `add_column` gives
-        // its extremes once every value is finite.
-        unsafe { sketches[s].add_slice_within(width, column, lo, hi) };
+        // SAFETY: the column is not empty (see above), and its pass gives its
+        // extremes once every value is finite.
+        let next = slots.get(i + 1).map(|&t| (&block[t * stride..t * stride + paths], moments.shift(t)));
+        ahead = unsafe { sketches[s].add_slice_within_ahead(width, column, lo, hi, next) };
     }
     None
 }
@@ -715,6 +724,66 @@ mod tests {
         let baseline = gathered(Width::baseline());
         for width in Width::supported() {
             assert_eq!(gathered(width), baseline, "{width:?}");
+        }
+    }
+
+    /// Gathering a block with each column's moments' pass made while the
+    /// column before it is counted (where it can be) leaves the same
+    /// moments and sketches, bit for bit, as a pass and then a count for
+    /// each column in turn, at every width and any number of paths; columns
+    /// whose counting cannot make the next one's pass (zeros, a pile of
+    /// copies of the largest value, negative values, a 0/1 flag) come
+    /// between columns that can.
+    #[test]
+    fn gathering_with_passes_made_ahead_is_column_by_column() {
+        let stride = 1024;
+        let kinds = 8;
+        let mut block = vec![0.0; kinds * stride];
+        for j in 0..stride {
+            let u = (j as f64 * 0.618_033_988_749_895).fract();
+            let v = (j as f64 * 0.414_213_562_373_095).fract();
+            block[j] = 30.0 * (4.0 * u - 2.0).exp();
+            block[stride + j] = if j % 3 == 0 { 0.0 } else { 5.0 * u };
+            block[2 * stride + j] = 1.0 + v;
+            block[3 * stride + j] = if j % 4 == 0 { 38.0 * u } else { 38.0 };
+            block[4 * stride + j] = 7.0 * (2.0 * v).exp();
+            block[5 * stride + j] = 100.0 * (u - 0.4);
+            block[6 * stride + j] = if u < 0.3 { 1.0 } else { 0.0 };
+            block[7 * stride + j] = 1e6 + v;
+        }
+        let slots: Vec<usize> = (0..kinds).collect();
+        for paths in [1, 7, 8, 9, 255, 256, 1000] {
+            let one_at_a_time = |width: Width| {
+                let mut moments = ChunkMoments::new(kinds);
+                let mut sketches = vec![Sketch::new(); kinds];
+                for _ in 0..3 {
+                    moments.start_block(paths, |s| block[s * stride], &slots);
+                    for &s in &slots {
+                        let column = &block[s * stride..s * stride + paths];
+                        let (lo, hi) = moments.add_column(width, s, column).expect("finite");
+                        // SAFETY: finite, and lo and hi are its extremes.
+                        unsafe { sketches[s].add_slice_within(width, column, lo, hi) };
+                    }
+                }
+                format!("{moments:?} {sketches:?}")
+            };
+            for width in Width::supported() {
+                let mut moments = ChunkMoments::new(kinds);
+                let mut sketches = vec![Sketch::new(); kinds];
+                for _ in 0..3 {
+                    assert_eq!(gather_block(width, &mut moments, &mut sketches, &block, stride, paths, &slots), None);
+                }
+                assert_eq!(format!("{moments:?} {sketches:?}"), one_at_a_time(width), "{width:?}, {paths} paths");
+            }
+        }
+        // A column that is not finite, whose pass was made ahead, is caught
+        // as one whose pass was not.
+        block[2 * stride + 5] = f64::NAN;
+        for width in Width::supported() {
+            let (mut moments, mut sketches) = (ChunkMoments::new(kinds), vec![Sketch::new(); kinds]);
+            let found = gather_block(width, &mut moments, &mut sketches, &block, stride, 256, &slots);
+            let (s, j, value) = found.expect("caught");
+            assert_eq!((s, j, value.is_nan()), (2, Some(5), true), "{width:?}");
         }
     }
 

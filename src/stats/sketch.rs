@@ -44,6 +44,7 @@
 //! [`Sketch::quantile`]).
 
 use crate::simd::Width;
+use crate::stats::moments::{ColumnPass, EachLine, column_pass_with};
 
 /// Relative accuracy α of every percentile at full resolution (MODEL.md §8
 /// allows 1e-3): the widest bucket, [2ᵉ, 2ᵉ(1 + 2⁻⁹)), holds values within
@@ -262,6 +263,64 @@ struct Store {
     total: u64,
 }
 
+/// Count one value in bucket `i` of a store whose arrays' index 0 would be
+/// at `low` and `high` (its low byte, and a carry of 256 into the high part
+/// when the byte wraps round).
+///
+/// # Safety
+///
+/// Bucket `i` must be inside both of the store's arrays.
+#[inline(always)]
+unsafe fn bump(low: *mut u8, high: *mut u32, i: isize) {
+    let at = low.wrapping_offset(i);
+    // SAFETY: the caller's promise.
+    unsafe {
+        let (count, carry) = (*at).overflowing_add(1);
+        *at = count;
+        if carry {
+            *high.wrapping_offset(i) += 0x100;
+        }
+    }
+}
+
+/// Counts line `g` of `xs` (its values `8g..8g + 8`) for
+/// [`column_pass_with`]: the counting loop of [`Store::count_within`], a
+/// line at a time, with the pass of the next column in between.
+struct CountLines<'a> {
+    low: *mut u8,
+    high: *mut u32,
+    /// Whole lines only.
+    xs: &'a [f64],
+    shift: u32,
+}
+
+impl EachLine for CountLines<'_> {
+    #[inline(always)]
+    fn line(&mut self, g: usize) {
+        // The pass has as many lines as `xs` (see `add_values_within_ahead`).
+        debug_assert!(8 * g + 8 <= self.xs.len());
+        for l in 0..8 {
+            // SAFETY: 8·g + l is inside `xs` (above), and every value's
+            // bucket inside the arrays (the promise `low` and `high` were
+            // made with).
+            unsafe { bump(self.low, self.high, (self.xs.get_unchecked(8 * g + l).to_bits() >> self.shift) as isize) };
+        }
+    }
+}
+
+/// Count each of `xs` (positive finite values) in its bucket, `bits >> shift`,
+/// with [`bump`].
+///
+/// # Safety
+///
+/// As for [`bump`], for every value's bucket.
+#[inline(always)]
+unsafe fn count_plain(low: *mut u8, high: *mut u32, xs: &[f64], shift: u32) {
+    for &x in xs {
+        unsafe { bump(low, high, (x.to_bits() >> shift) as isize) };
+    }
+}
+
 impl Store {
     fn new(limit: usize) -> Self {
         Store { limit, coarse: 0, low: Vec::new(), high: Vec::new(), offset: 0, min_index: 0, max_index: 0, total: 0 }
@@ -460,6 +519,45 @@ impl Store {
         unsafe { self.count_within(xs, wide, index(lo, shift), index(hi, shift)) }
     }
 
+    /// [`Store::add_values_within`], making the moments' pass of `next`
+    /// (with shift `c`) as it counts, a line of `next` for each eight values
+    /// of `xs`, and returning it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Store::add_values_within`], and `next` as long as `xs`.
+    #[inline(always)]
+    unsafe fn add_values_within_ahead(
+        &mut self,
+        width: Width,
+        xs: &[f64],
+        lo: f64,
+        hi: f64,
+        next: &[f64],
+        c: f64,
+    ) -> ColumnPass {
+        if !self.covers(self.index(lo), self.index(hi)) {
+            self.reserve(self.coarse, self.index(lo), self.index(hi));
+        }
+        let shift = self.shift();
+        let (lo, hi) = (index(lo, shift), index(hi, shift));
+        debug_assert!(self.spans(lo, hi), "{lo}..={hi} outside the array");
+        let low = self.low.as_mut_ptr().wrapping_offset(-(self.offset as isize));
+        let high = self.high.as_mut_ptr().wrapping_offset(-(self.offset as isize));
+        debug_assert_eq!(next.len(), xs.len());
+        let (count, lines) = (xs.len() as u64, xs.len() / 8);
+        let (xs, rest) = xs.split_at(lines * 8);
+        // The values of line g of `next` are read while those of line g of
+        // `xs` are counted: see `column_pass_with`.
+        let pass = column_pass_with(width, next, c, CountLines { low, high, xs, shift });
+        // SAFETY: as above.
+        unsafe { count_plain(low, high, rest, shift) };
+        self.total += count;
+        self.min_index = self.min_index.min(lo);
+        self.max_index = self.max_index.max(hi);
+        pass
+    }
+
     /// Count one value in bucket `index(item)` for each item, where every
     /// such bucket lies in `lo..=hi`, inside the array: the counting loop,
     /// with no check at all.
@@ -480,14 +578,7 @@ impl Store {
         // SAFETY (of every call): offset <= lo <= i <= hi < offset + len, by
         // the caller's promises, so `i` is inside both arrays. (A checked
         // index here costs about 5% of a run.)
-        let bump = |i: isize| unsafe {
-            let at = low.wrapping_offset(i);
-            let (count, carry) = (*at).overflowing_add(1);
-            *at = count;
-            if carry {
-                *high.wrapping_offset(i) += 0x100;
-            }
-        };
+        let bump = |i: isize| unsafe { bump(low, high, i) };
         let mut quads = items.chunks_exact(4);
         for q in &mut quads {
             bump(index(q[0]));
@@ -688,6 +779,29 @@ impl Sketch {
     /// unchecked.
     #[inline(always)]
     pub unsafe fn add_slice_within(&mut self, width: Width, xs: &[f64], lo: f64, hi: f64) {
+        // SAFETY: the caller's promises.
+        unsafe { self.add_slice_within_ahead(width, xs, lo, hi, None) };
+    }
+
+    /// [`Sketch::add_slice_within`], which also makes the moments' pass of
+    /// the column `ahead` gives (the engine's next column, and the shift of
+    /// its sums) while it counts, when the values go through the counting
+    /// loop that can (all positive and spread out, the common case), and
+    /// then returns it. Otherwise the pass is the caller's to make. The
+    /// sketch is the same either way.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Sketch::add_slice_within`].
+    #[inline(always)]
+    pub(crate) unsafe fn add_slice_within_ahead(
+        &mut self,
+        width: Width,
+        xs: &[f64],
+        lo: f64,
+        hi: f64,
+        ahead: Option<(&[f64], f64)>,
+    ) -> Option<ColumnPass> {
         debug_assert!(!xs.is_empty());
         debug_assert_eq!((lo, hi), extremes(xs), "the extremes of the slice");
         // The copies of the extremes count where they may be the running ones.
@@ -703,24 +817,24 @@ impl Sketch {
             if lo == hi {
                 // One value throughout (a zero payment, a flag): one look-up.
                 self.add_exact(lo, xs.len() as u64);
-                return;
+                return None;
             }
             // Two values throughout (a 0/1 flag).
             if all_lo + all_hi == xs.len() as u64 {
                 self.add_exact(lo, all_lo);
                 self.add_exact(hi, all_hi);
-                return;
+                return None;
             }
             // More (a stake with a few possible values), or the end of exact mode.
             for &x in xs {
                 self.add_exact(x, 1);
             }
-            return;
+            return None;
         }
         if lo == hi {
             // One value throughout (a payment once every path's cap has bound).
             self.bucket(lo, xs.len() as u64);
-            return;
+            return None;
         }
         // Many copies of the largest value (a cumulative payment at its cap, a
         // stake no dilution touched) would all add to one bucket, one after
@@ -729,9 +843,18 @@ impl Sketch {
         if lo > ZERO && !many_hi {
             // All positive and spread out, the common case: each value's
             // bucket is found as it is counted.
-            // SAFETY: lo and hi are the smallest and largest of `xs`.
-            unsafe { self.positive.add_values_within(xs, lo, hi) };
-            return;
+            return match ahead {
+                // SAFETY: lo and hi are the smallest and largest of `xs`, and
+                // `next` is as long as `xs`.
+                Some((next, c)) if next.len() == xs.len() => {
+                    Some(unsafe { self.positive.add_values_within_ahead(width, xs, lo, hi, next, c) })
+                }
+                _ => {
+                    // SAFETY: lo and hi are the smallest and largest of `xs`.
+                    unsafe { self.positive.add_values_within(xs, lo, hi) };
+                    None
+                }
+            };
         }
         if lo >= -ZERO {
             // Zeros (a payment once some caps have bound) or many copies of
@@ -754,7 +877,7 @@ impl Sketch {
             if dropped_hi > 0 {
                 self.bucket(hi, dropped_hi as u64);
             }
-            return;
+            return None;
         }
         for part in xs.chunks(SLICE) {
             let mut positive = [0i32; SLICE];
@@ -775,6 +898,7 @@ impl Sketch {
             self.positive.add_indices(&mut positive[..np]);
             self.negative.add_indices(&mut negative[..nn]);
         }
+        None
     }
 
     /// Add `n` copies of `x` in exact mode (leaving it for the buckets if `x`
@@ -1025,6 +1149,48 @@ mod tests {
     fn lcg(seed: &mut u64) -> f64 {
         *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (*seed >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Counting a slice while making the moments' pass of the next column
+    /// leaves the sketch as counting alone does, and gives the pass bit for
+    /// bit, at every width and any length. Slices that do not go through
+    /// that counting loop (one value throughout, zeros among the values, a
+    /// sketch still exact, a next column of another length) leave the pass
+    /// to the caller.
+    #[test]
+    fn counting_with_the_next_columns_pass_changes_neither() {
+        let mut s = 37;
+        let warm: Vec<f64> = (0..1000).map(|_| (lcg(&mut s) * 6.0 - 1.0).exp()).collect();
+        for len in [1, 7, 8, 9, 100, 256, 1001] {
+            let spread: Vec<f64> = (0..len).map(|_| (lcg(&mut s) * 7.0 - 1.5).exp()).collect();
+            let zeros: Vec<f64> = spread.iter().enumerate().map(|(i, x)| if i % 3 == 1 { 0.0 } else { *x }).collect();
+            let next: Vec<f64> = (0..len).map(|_| lcg(&mut s) * 50.0 - 10.0).collect();
+            for width in Width::supported() {
+                let pass = crate::stats::moments::column_pass(width, &next, 2.5);
+                for (xs, warmed, fused) in [(&spread, true, len > 1), (&zeros, true, false), (&spread, false, false)] {
+                    let (lo, hi) = extremes(xs);
+                    let (mut plain, mut ahead) = (Sketch::new(), Sketch::new());
+                    if warmed {
+                        plain.add_slice(&warm);
+                        ahead.add_slice(&warm);
+                    }
+                    // SAFETY: finite, and lo and hi are the extremes.
+                    let made = unsafe {
+                        plain.add_slice_within(width, xs, lo, hi);
+                        ahead.add_slice_within_ahead(width, xs, lo, hi, Some((&next, 2.5)))
+                    };
+                    let case = format!("{width:?}, {len} values, warmed {warmed}, zeros {}", xs == &zeros);
+                    assert_eq!(format!("{plain:?}"), format!("{ahead:?}"), "{case}");
+                    assert_eq!(made.map(|p| format!("{p:?}")), fused.then(|| format!("{pass:?}")), "{case}");
+                }
+                let mut other = Sketch::new();
+                other.add_slice(&warm);
+                let (lo, hi) = extremes(&spread);
+                // SAFETY: as above.
+                let made = unsafe { other.add_slice_within_ahead(width, &spread, lo, hi, Some((&next[1..], 2.5))) };
+                assert_eq!(made, None, "a next column of another length");
+            }
+        }
     }
 
     #[test]
