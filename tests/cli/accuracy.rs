@@ -11,7 +11,7 @@ use revshare::model::{Metric, Model, Summary};
 use revshare::scenario::Scenario;
 use revshare::stats::{PERCENTILES, RELATIVE_ACCURACY, exact_percentile};
 
-use crate::common::{Workspace, repo};
+use crate::common::{Workspace, repo, succeeds};
 
 /// How far a sketch's percentile may be from the exact one when each order
 /// statistic is within `alpha` of the true one: with h = (n − 1)·q and
@@ -191,8 +191,7 @@ fn sketch_percentiles_are_within_a_thousandth_of_exact_ones() {
 fn coarsening_is_warned_about_once_and_recorded_in_the_manifest() {
     let ws = Workspace::new();
     let file = long_horizon(&ws, false);
-    let out = ws.cmd().arg("run").arg(&file).args(["--paths", "2000", "--no-charts", "--out", "o"]).assert().success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let (_, stderr) = succeeds(ws.cmd().arg("run").arg(&file).args(["--paths", "2000", "--no-charts", "--out", "o"]));
     let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("warning")).collect();
     assert_eq!(warnings.len(), 1, "{stderr}");
     assert!(warnings[0].contains("statistics spanned too wide a range"), "{stderr}");
@@ -212,9 +211,9 @@ fn coarsening_is_warned_about_once_and_recorded_in_the_manifest() {
     assert!(p["description"].as_str().unwrap().contains("coarsened"), "{p}");
 
     let shipped = repo().join("scenarios/amended-2026.toml");
-    let out =
-        ws.cmd().arg("run").arg(&shipped).args(["--paths", "2000", "--no-charts", "--out", "o"]).assert().success();
-    assert!(!String::from_utf8_lossy(&out.get_output().stderr).contains("warning"));
+    let (_, stderr) =
+        succeeds(ws.cmd().arg("run").arg(&shipped).args(["--paths", "2000", "--no-charts", "--out", "o"]));
+    assert!(!stderr.contains("warning"), "{stderr}");
     let p = &manifest("amended-2026")["percentiles"];
     assert_eq!(p["relative_accuracy"].as_f64().unwrap(), RELATIVE_ACCURACY);
     assert_eq!((p["coarsened_statistics"].as_u64(), p["coarsened"].as_array().map(Vec::len)), (Some(0), Some(0)));

@@ -996,14 +996,14 @@ fn export_paths_with_a_target_is_exactly_n_or_refused() {
 fn quiet_keeps_warnings_and_an_unmet_target() {
     let ws = Workspace::new();
     ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = { 2026 = 0.5, 2031 = 0.2 }\nvolatility = 0.4"));
-    let out = ws
-        .cmd()
-        .args(["run", "deal.toml", "-q", "--no-charts", "--paths", "1000"])
-        .args(["--target-se", "pv_share=0.0001", "--max-paths", "5000"])
-        .assert()
-        .success();
-    let (stdout, stderr) = (&out.get_output().stdout, String::from_utf8_lossy(&out.get_output().stderr));
-    assert!(stdout.is_empty(), "{}", String::from_utf8_lossy(stdout));
+    let (stdout, stderr) =
+        succeeds(ws.cmd().args(["run", "deal.toml", "-q", "--no-charts", "--paths", "1000"]).args([
+            "--target-se",
+            "pv_share=0.0001",
+            "--max-paths",
+            "5000",
+        ]));
+    assert!(stdout.is_empty(), "{stdout}");
     assert!(stderr.contains("warning: deal.toml: revenue.growth.2031: year 2031 is after the last simulated year"));
     assert!(stderr.contains("warning: deal.toml: --target-se pv_share:"), "{stderr}");
     assert!(stderr.contains("after 5000 paths, the most --max-paths allows"), "{stderr}");
@@ -1041,8 +1041,7 @@ growth = 50
 rate = 0.2
 "#,
     );
-    let out = ws.cmd().args(["run", "steep.toml", "--paths", "2000", "--no-charts"]).assert().code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = ws.exits_2_in_place(&["run", "steep.toml", "--paths", "2000", "--no-charts"]);
     assert!(
         stderr.contains("error: steep.toml: the statistics of revenue in period 90 (ending 91.00 years"),
         "{stderr}"
@@ -1159,13 +1158,11 @@ fn overrides_are_shown_wherever_the_description_is() {
     assert!(revenue.contains(&format!("… — {note}")) && !revenue.contains(long), "subtitle not cut as expected");
     assert!(std::fs::read_to_string(ws.path().join("output/deal/tornado.svg")).unwrap().contains(note));
     // A sweep: its console and its chart.
-    let sweep = ws
-        .cmd()
-        .args(["sweep", "deal.toml", "--vary", "discount_rate=0,0.1", "--paths", "500", "--format", "svg"])
-        .args(set)
-        .assert()
-        .success();
-    let stdout = String::from_utf8_lossy(&sweep.get_output().stdout).to_string();
+    let (stdout, _) = succeeds(
+        ws.cmd()
+            .args(["sweep", "deal.toml", "--vary", "discount_rate=0,0.1", "--paths", "500", "--format", "svg"])
+            .args(set),
+    );
     assert!(stdout.contains(&format!("  {long} — {note}\n")), "{stdout}");
     assert!(std::fs::read_to_string(ws.path().join("output/deal-sweep/sweep.svg")).unwrap().contains(note));
     // --set name=... keeps the baseline.
@@ -1343,11 +1340,10 @@ fn a_failed_rerun_leaves_the_earlier_results_as_they_were() {
 fn a_long_run_on_a_pipe_draws_no_progress_bar() {
     let ws = Workspace::new();
     ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4"));
-    let out = ws.cmd().args(["run", "deal.toml", "--no-charts", "--paths", "4M"]).assert().success();
+    let (stdout, stderr) = succeeds(ws.cmd().args(["run", "deal.toml", "--no-charts", "--paths", "4M"]));
     let m = manifest(&ws.path().join("output/deal"));
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.is_empty(), "stderr of a run of {} s: {stderr:?}", m["wall_time_s"]);
-    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("total_share"));
+    assert!(stdout.contains("total_share"), "{stdout}");
 }
 
 /// With `until` before the last simulated year, the cap "binds by" `until`
@@ -1432,13 +1428,18 @@ fn a_sweep_has_a_manifest_names_a_failing_combination_and_lists_its_own_options(
     assert!(m["wall_time_s"].as_f64().unwrap() > 0.0);
     assert_eq!(m["percentiles"]["method"], "sketch");
 
-    let out = ws
-        .cmd()
-        .args(["sweep", "deal.toml", "--vary", "revenue.initial=20,1e300", "--paths", "100", "--out", "o"])
-        .args(["--set", "revenue.volatility=0.5"])
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = ws.exits_2_in_place(&[
+        "sweep",
+        "deal.toml",
+        "--vary",
+        "revenue.initial=20,1e300",
+        "--paths",
+        "100",
+        "--out",
+        "o",
+        "--set",
+        "revenue.volatility=0.5",
+    ]);
     assert!(stderr.contains("deal.toml (the combination revenue.initial=1e300): "), "{stderr}");
     assert!(!ws.path().join("o/deal-sweep").exists());
 
@@ -1549,8 +1550,8 @@ fn sampling_is_named_and_shares_of_paths_never_round_to_all_or_none() {
     assert!(stdout.contains("  2000 paths (Latin hypercube) · seed 1 · "), "{stdout}");
     let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
     assert!(report.contains("2000 paths, the inputs by Latin hypercube"), "{report}");
-    let out = ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--no-charts"]).assert().success();
-    assert!(!String::from_utf8_lossy(&out.get_output().stdout).contains("hypercube"));
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--no-charts"]));
+    assert!(!stdout.contains("hypercube"), "{stdout}");
     let (stdout, _) = succeeds(
         ws.cmd()
             .args(["sweep", "deal.toml", "--vary", "revenue_share={rate=0.2},{rate=0.2,cap=20.0}", "--paths", "2000"])
@@ -1598,8 +1599,7 @@ fn check_prints_the_resolved_scenario_compactly_and_it_loads_back() {
     let (stdout, _) = succeeds(ws.cmd().args(["check", "deal.toml"]));
     assert!(stdout.contains("\nyears = [2026, 2028]\n"), "{stdout}");
     ws.file("resolved.toml", &stdout);
-    let again = ws.cmd().args(["check", "resolved.toml"]).assert().success();
-    let again = String::from_utf8_lossy(&again.get_output().stdout).to_string();
+    let (again, _) = succeeds(ws.cmd().args(["check", "resolved.toml"]));
     let body =
         |s: &str| s.lines().filter(|l| !l.starts_with('#') && !l.starts_with("name =")).collect::<Vec<_>>().join("\n");
     assert_eq!(body(&again), body(&stdout));

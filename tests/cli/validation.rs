@@ -13,8 +13,7 @@ fn refused(files: &[(&str, &str)], fragments: &[&str]) {
         ws.file(name, text);
     }
     let target = files[0].0;
-    let out = ws.cmd().args(["run", target, "--out", "out", "--paths", "100"]).assert().code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = ws.exits_2_in_place(&["run", target, "--out", "out", "--paths", "100"]);
     assert!(stderr.contains("error:"), "no error line:\n{stderr}");
     assert!(stderr.contains("fix:"), "no fix given:\n{stderr}");
     for f in fragments {
@@ -214,8 +213,7 @@ fn two_scenarios_with_the_same_name() {
     std::fs::create_dir(ws.path().join("s")).unwrap();
     ws.file("s/deal.toml", MINIMAL);
     for args in [["s/deal.toml", "./s/deal.toml"], ["s", "s/deal.toml"]] {
-        let out = ws.cmd().args(["run", "--out", "out"]).args(args).assert().code(2);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let stderr = ws.exits_2_in_place(&["run", "--out", "out", args[0], args[1]]);
         assert!(stderr.contains("deal.toml is given twice"), "{stderr}");
         assert!(stderr.contains("fix: give each scenario file once"), "{stderr}");
         assert!(!stderr.contains("both named"), "{stderr}");
@@ -336,8 +334,7 @@ fn messages_name_the_real_problem() {
 fn a_distribution_for_a_value_by_year_is_one_error_naming_where_uncertainty_goes() {
     let ws = Workspace::new();
     ws.file("rate.toml", &with("rate = 0.2", "rate = { dist = \"uniform\", low = 0.1, high = 0.2 }"));
-    let out = ws.cmd().args(["check", "rate.toml"]).assert().code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = ws.exits_2_in_place(&["check", "rate.toml"]);
     assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
     assert!(stderr.contains("revenue_share.rate: a distribution is not allowed here"), "{stderr}");
     assert!(stderr.contains("give revenue_share.rate_multiplier a distribution instead"), "{stderr}");
@@ -346,8 +343,7 @@ fn a_distribution_for_a_value_by_year_is_one_error_naming_where_uncertainty_goes
         &with("years = [2026, 2028]", "years = [2026, 2026]")
             .replace("growth = 0.5", "growth = { dist = \"normal\", mean = 0.5, sd = 0.1 }"),
     );
-    let out = ws.cmd().args(["check", "one.toml"]).assert().code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = ws.exits_2_in_place(&["check", "one.toml"]);
     assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
     assert!(stderr.contains("e.g. { 2026 = 0.2 };"), "{stderr}");
     assert!(stderr.contains("give revenue.growth_shift a distribution instead"), "{stderr}");
@@ -425,8 +421,7 @@ fn an_invalid_input_is_one_error_and_a_broken_set_value_is_called_that() {
         ("revenue_share.cap={dist=\"uniform\",low=30,high=20}", "`low` (30) is above `high` (20)"),
         ("equity.dilution[0].fraction=2", "equity.dilution[0].fraction: 2 is out of range"),
     ] {
-        let out = ws.cmd().args(["check", "deal.toml", "--set", set]).assert().code(2);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let stderr = ws.exits_2_in_place(&["check", "deal.toml", "--set", set]);
         assert_eq!(stderr.matches("error:").count(), 1, "{set}:\n{stderr}");
         assert!(stderr.contains(message), "{set}:\n{stderr}");
         assert!(!stderr.contains("cannot be correlated"), "{set}:\n{stderr}");
@@ -441,8 +436,7 @@ fn an_invalid_input_is_one_error_and_a_broken_set_value_is_called_that() {
             "--set 'revenue.initial={dist=\"lognormal\",median=20,sigma=0.1}'",
         ),
     ] {
-        let out = ws.cmd().args(["check", "deal.toml", "--set", set]).assert().code(2);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let stderr = ws.exits_2_in_place(&["check", "deal.toml", "--set", set]);
         assert_eq!(stderr.matches("error:").count(), 1, "{set}:\n{stderr}");
         assert!(stderr.contains(&format!("--set {set}")), "{set}:\n{stderr}");
         assert!(stderr.contains(message), "{set}:\n{stderr}");
@@ -457,12 +451,8 @@ fn an_invalid_input_is_one_error_and_a_broken_set_value_is_called_that() {
         .success()
         .stdout(predicate::str::contains("[draft] cap 45"));
     // In a sweep, the fix names --vary.
-    let out = ws
-        .cmd()
-        .args(["sweep", "deal.toml", "--vary", "revenue.initial={dist=lognormal,median=20,sigma=0.1}"])
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr =
+        ws.exits_2_in_place(&["sweep", "deal.toml", "--vary", "revenue.initial={dist=lognormal,median=20,sigma=0.1}"]);
     assert!(
         stderr.contains("fix: write words in double quotes: --vary 'revenue.initial={dist=\"lognormal\""),
         "{stderr}"
@@ -540,8 +530,7 @@ fn messages_from_an_analysts_walk_through() {
             .replace("initial = 20.0", "initial = { dist = \"pert\", low = 18, mode = 20, high = 25 }"),
     );
     ws.file("mine.toml", "extends = \"base.toml\"\nname = \"mine\"\ndescription = \"mine\"\n[revenue]\ninitial = { dist = \"uniform\", mean = 22, sd = 2 }\n");
-    let out = ws.cmd().args(["check", "mine.toml"]).assert().code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = ws.exits_2_in_place(&["check", "mine.toml"]);
     assert!(stderr.contains("mine.toml:5:11: revenue.initial.low: is required but missing"), "{stderr}");
     assert!(!stderr.contains("base.toml:"), "the base file is blamed:\n{stderr}");
     // The same when the file writes its distribution as a [section], with
@@ -571,8 +560,7 @@ fn messages_from_an_analysts_walk_through() {
         ),
     ] {
         ws.file(file, text);
-        let out = ws.cmd().args(["check", file]).assert().code(2);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let stderr = ws.exits_2_in_place(&["check", file]);
         assert!(stderr.contains(says), "{file}:\n{stderr}");
         assert!(!stderr.contains("base2.toml:"), "{file}: the base file is blamed:\n{stderr}");
     }
@@ -610,8 +598,7 @@ fn messages_from_an_analysts_walk_through() {
         ),
         (vec!["sweep", "deal.toml", "--vary", "paths=10,20", "--paths", "100"], "cannot be varied", "--paths"),
     ] {
-        let out = ws.cmd().args(&args).assert().code(2);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let stderr = ws.exits_2_in_place(&args);
         assert!(stderr.contains(says) && stderr.contains(fix), "{args:?}:\n{stderr}");
     }
     std::fs::create_dir(ws.path().join("s")).unwrap();
@@ -625,8 +612,7 @@ fn messages_from_an_analysts_walk_through() {
             "fix: the path is relative to this file's folder, where base.toml is: extends = \"base.toml\"",
         ),
     ] {
-        let out = ws.cmd().args(["check", file]).assert().code(2);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let stderr = ws.exits_2_in_place(&["check", file]);
         assert!(stderr.contains(fix), "{file}:\n{stderr}");
     }
 }
