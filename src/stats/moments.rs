@@ -31,8 +31,8 @@ impl EachLine for () {
 ///
 /// After each line of eight values (line `g` holds values `8g..8g + 8`) it
 /// calls `each.line(g)`: the engine counts the previous column's values there
-/// (see [`column_pass_with`]). The values left after the last whole line
-/// (fewer than eight) are for the caller's `each` to handle after the call.
+/// (see [`column_pass_with`]), and the values of that column past its last
+/// whole line (fewer than eight) after the call.
 #[inline(always)]
 fn column_pass_lanes(col: &[f64], c: f64, mut each: impl EachLine) -> ColumnPass {
     let first = col.first().copied().unwrap_or(0.0);
