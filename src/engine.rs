@@ -403,9 +403,10 @@ fn gather_block_body(
                 None => (s, None, column.iter().fold(0.0, |m: f64, x| m.max(x.abs()))),
             });
         };
-        // SAFETY: the column is not empty (see above), and its pass gives its
-        // extremes once every value is finite.
         let next = slots.get(i + 1).map(|&t| (&block[t * stride..t * stride + paths], moments.shift(t)));
+        // SAFETY: the column is not empty (see above), and its pass gives its
+        // extremes once every value is finite. (`next`, the next column, is
+        // as long as this one; the sketch checks that before it uses it.)
         ahead = unsafe { sketches[s].add_slice_within_ahead(width, column, lo, hi, next) };
     }
     None
@@ -730,33 +731,47 @@ mod tests {
     /// Gathering a block with each column's moments' pass made while the
     /// column before it is counted (where it can be) leaves the same
     /// moments and sketches, bit for bit, as a pass and then a count for
-    /// each column in turn, at every width and any number of paths; columns
-    /// whose counting cannot make the next one's pass (zeros, a pile of
-    /// copies of the largest value, negative values, a 0/1 flag) come
-    /// between columns that can.
+    /// each column in turn, at every width the processor has and any number
+    /// of paths: spread-out columns in a row (each pass made ahead handed
+    /// on), columns whose counting cannot make the next one's pass (zeros,
+    /// negative values, a 0/1 flag) between them, a pile of copies of the
+    /// largest value, and a column so wide that its sketch, held to the
+    /// fewest buckets, coarsens while counting. A column that is not
+    /// finite, whose pass was made ahead, is caught as one whose pass was not.
     #[test]
     fn gathering_with_passes_made_ahead_is_column_by_column() {
+        use crate::stats::sketch::MIN_BUCKETS;
         let stride = 1024;
-        let kinds = 8;
+        let kinds = 9;
         let mut block = vec![0.0; kinds * stride];
         for j in 0..stride {
             let u = (j as f64 * 0.618_033_988_749_895).fract();
             let v = (j as f64 * 0.414_213_562_373_095).fract();
             block[j] = 30.0 * (4.0 * u - 2.0).exp();
-            block[stride + j] = if j % 3 == 0 { 0.0 } else { 5.0 * u };
-            block[2 * stride + j] = 1.0 + v;
-            block[3 * stride + j] = if j % 4 == 0 { 38.0 * u } else { 38.0 };
+            block[stride + j] = 1.0 + v;
+            block[2 * stride + j] = (40.0 * u).exp();
+            block[3 * stride + j] = if j % 3 == 0 { 0.0 } else { 5.0 * u };
             block[4 * stride + j] = 7.0 * (2.0 * v).exp();
-            block[5 * stride + j] = 100.0 * (u - 0.4);
-            block[6 * stride + j] = if u < 0.3 { 1.0 } else { 0.0 };
-            block[7 * stride + j] = 1e6 + v;
+            block[5 * stride + j] = if j % 4 == 0 { 1.0 + 37.0 * u } else { 38.0 };
+            block[6 * stride + j] = 100.0 * (u - 0.4);
+            block[7 * stride + j] = if u < 0.3 { 1.0 } else { 0.0 };
+            block[8 * stride + j] = 1e6 + v;
         }
+        // Three blocks, the wide column's values 1000 times larger in each:
+        // its sketch coarsens again as the later ones are counted.
+        let blocks: Vec<Vec<f64>> = (0..3)
+            .map(|k| {
+                let mut b = block.clone();
+                b[2 * stride..3 * stride].iter_mut().for_each(|x| *x *= 1e3f64.powi(k));
+                b
+            })
+            .collect();
         let slots: Vec<usize> = (0..kinds).collect();
+        let sketches = || vec![Sketch::with_limit(MIN_BUCKETS); kinds];
         for paths in [1, 7, 8, 9, 255, 256, 1000] {
             let one_at_a_time = |width: Width| {
-                let mut moments = ChunkMoments::new(kinds);
-                let mut sketches = vec![Sketch::new(); kinds];
-                for _ in 0..3 {
+                let (mut moments, mut sketches) = (ChunkMoments::new(kinds), sketches());
+                for block in &blocks {
                     moments.start_block(paths, |s| block[s * stride], &slots);
                     for &s in &slots {
                         let column = &block[s * stride..s * stride + paths];
@@ -768,22 +783,28 @@ mod tests {
                 format!("{moments:?} {sketches:?}")
             };
             for width in Width::supported() {
-                let mut moments = ChunkMoments::new(kinds);
-                let mut sketches = vec![Sketch::new(); kinds];
-                for _ in 0..3 {
-                    assert_eq!(gather_block(width, &mut moments, &mut sketches, &block, stride, paths, &slots), None);
+                let (mut moments, mut sketches) = (ChunkMoments::new(kinds), sketches());
+                let mut bits = Vec::new();
+                for block in &blocks {
+                    assert_eq!(gather_block(width, &mut moments, &mut sketches, block, stride, paths, &slots), None);
+                    bits.push(sketches[2].mantissa_bits());
+                }
+                if paths >= 255 {
+                    assert!(bits[1] < bits[0] && bits[0] < MANTISSA_BITS, "the wide column coarsened: {bits:?}");
                 }
                 assert_eq!(format!("{moments:?} {sketches:?}"), one_at_a_time(width), "{width:?}, {paths} paths");
             }
         }
-        // A column that is not finite, whose pass was made ahead, is caught
-        // as one whose pass was not.
-        block[2 * stride + 5] = f64::NAN;
+        // Past exact mode (a first block of finite values), the pass of the
+        // second column is made while the first is counted.
+        let mut bad = block.clone();
+        bad[stride + 5] = f64::NAN;
         for width in Width::supported() {
-            let (mut moments, mut sketches) = (ChunkMoments::new(kinds), vec![Sketch::new(); kinds]);
-            let found = gather_block(width, &mut moments, &mut sketches, &block, stride, 256, &slots);
+            let (mut moments, mut sketches) = (ChunkMoments::new(kinds), sketches());
+            assert_eq!(gather_block(width, &mut moments, &mut sketches, &block, stride, 256, &slots), None);
+            let found = gather_block(width, &mut moments, &mut sketches, &bad, stride, 256, &slots);
             let (s, j, value) = found.expect("caught");
-            assert_eq!((s, j, value.is_nan()), (2, Some(5), true), "{width:?}");
+            assert_eq!((s, j, value.is_nan()), (1, Some(5), true), "{width:?}");
         }
     }
 

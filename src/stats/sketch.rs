@@ -133,7 +133,8 @@ crate::simd::multiversion! {
 
 /// Smallest and largest of a non-empty slice of finite values, for
 /// [`Sketch::add_slice`]. (The engine gets a column's extremes from the same
-/// read as its moments, `ChunkMoments::add_column`, so this is off the hot path.)
+/// read as its moments, `ChunkMoments::add_column` or `add_pass`, so this is
+/// off the hot path.)
 fn extremes(xs: &[f64]) -> (f64, f64) {
     xs.iter().fold((xs[0], xs[0]), |(lo, hi), &x| (if x < lo { x } else { lo }, if x > hi { x } else { hi }))
 }
@@ -297,7 +298,10 @@ struct CountLines<'a> {
 impl EachLine for CountLines<'_> {
     #[inline(always)]
     fn line(&mut self, g: usize) {
-        // The pass has as many lines as `xs` (see `add_values_within_ahead`).
+        // The pass calls this with g < its column's whole lines only (see
+        // `EachLine`), and its column is as long as `xs` was before its last
+        // values were split off (`add_values_within_ahead` is only called
+        // with `next` as long as `xs`): so 8·g + 8 <= xs.len().
         debug_assert!(8 * g + 8 <= self.xs.len());
         for l in 0..8 {
             // SAFETY: 8·g + l is inside `xs` (above), and every value's
@@ -317,6 +321,7 @@ impl EachLine for CountLines<'_> {
 #[inline(always)]
 unsafe fn count_plain(low: *mut u8, high: *mut u32, xs: &[f64], shift: u32) {
     for &x in xs {
+        // SAFETY: the caller's promise.
         unsafe { bump(low, high, (x.to_bits() >> shift) as isize) };
     }
 }
