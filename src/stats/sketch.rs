@@ -312,20 +312,6 @@ impl EachLine for CountLines<'_> {
     }
 }
 
-/// Count each of `xs` (positive finite values) in its bucket, `bits >> shift`,
-/// with [`bump`].
-///
-/// # Safety
-///
-/// As for [`bump`], for every value's bucket.
-#[inline(always)]
-unsafe fn count_plain(low: *mut u8, high: *mut u32, xs: &[f64], shift: u32) {
-    for &x in xs {
-        // SAFETY: the caller's promise.
-        unsafe { bump(low, high, (x.to_bits() >> shift) as isize) };
-    }
-}
-
 impl Store {
     fn new(limit: usize) -> Self {
         Store { limit, coarse: 0, low: Vec::new(), high: Vec::new(), offset: 0, min_index: 0, max_index: 0, total: 0 }
@@ -541,25 +527,21 @@ impl Store {
         next: &[f64],
         c: f64,
     ) -> ColumnPass {
-        if !self.covers(self.index(lo), self.index(hi)) {
-            self.reserve(self.coarse, self.index(lo), self.index(hi));
-        }
-        let shift = self.shift();
-        let (lo, hi) = (index(lo, shift), index(hi, shift));
-        debug_assert!(self.spans(lo, hi), "{lo}..={hi} outside the array");
+        debug_assert_eq!(next.len(), xs.len());
+        let lines = xs.len() / 8;
+        let (xs, rest) = xs.split_at(lines * 8);
+        // The values past the last whole line first, as any slice's: that
+        // also makes room for all of them (`lo` and `hi` bound every one)
+        // and notes their range. The order values are counted in changes
+        // no count.
+        // SAFETY: the caller's promise.
+        unsafe { self.add_values_within(rest, lo, hi) };
         let low = self.low.as_mut_ptr().wrapping_offset(-(self.offset as isize));
         let high = self.high.as_mut_ptr().wrapping_offset(-(self.offset as isize));
-        debug_assert_eq!(next.len(), xs.len());
-        let (count, lines) = (xs.len() as u64, xs.len() / 8);
-        let (xs, rest) = xs.split_at(lines * 8);
         // The values of line g of `next` are read while those of line g of
         // `xs` are counted: see `column_pass_with`.
-        let pass = column_pass_with(width, next, c, CountLines { low, high, xs, shift });
-        // SAFETY: as above.
-        unsafe { count_plain(low, high, rest, shift) };
-        self.total += count;
-        self.min_index = self.min_index.min(lo);
-        self.max_index = self.max_index.max(hi);
+        let pass = column_pass_with(width, next, c, CountLines { low, high, xs, shift: self.shift() });
+        self.total += xs.len() as u64;
         pass
     }
 

@@ -672,20 +672,23 @@ fn conflicting_path_options_and_an_overridden_extends_are_refused() {
     );
 }
 
-#[test]
-fn sensitivity_ranks_the_input_that_drives_the_outcome_first() {
-    let ws = Workspace::new();
-    ws.file(
-        "deal.toml",
-        r#"
+/// A deal whose only uncertain input is the starting revenue, for the
+/// sensitivity tests to add to (its last table is `[revenue_share]`).
+const UNCERTAIN_START: &str = r#"
 years = [2026, 2028]
 [revenue]
 initial = { dist = "uniform", low = 10, high = 30 }
 growth = 0.5
 [revenue_share]
 rate = 0.2
-rate_multiplier = { dist = "uniform", low = 0.95, high = 1.05 }
-"#,
+"#;
+
+#[test]
+fn sensitivity_ranks_the_input_that_drives_the_outcome_first() {
+    let ws = Workspace::new();
+    ws.file(
+        "deal.toml",
+        &format!("{UNCERTAIN_START}rate_multiplier = {{ dist = \"uniform\", low = 0.95, high = 1.05 }}\n"),
     );
     ws.cmd().args(["run", "deal.toml", "--paths", "20000", "--sensitivity", "-q"]).assert().success();
     let dir = ws.path().join("output/deal");
@@ -719,22 +722,12 @@ rate_multiplier = { dist = "uniform", low = 0.95, high = 1.05 }
 #[test]
 fn holding_an_input_keeps_every_other_draw_of_the_base_run() {
     let ws = Workspace::new();
-    ws.file(
-        "deal.toml",
-        r#"
-years = [2026, 2028]
-[revenue]
-initial = { dist = "uniform", low = 10, high = 30 }
-growth = 0.5
-volatility = 0.4
-[revenue_share]
-rate = 0.2
-cap = { dist = "uniform", low = 15, high = 40 }
+    let extra = r#"cap = { dist = "uniform", low = 15, high = 40 }
 [equity]
 stake = { dist = "uniform", low = 0.1, high = 0.3 }
 multiple = 20
-"#,
-    );
+"#;
+    ws.file("deal.toml", &(UNCERTAIN_START.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4") + extra));
     ws.cmd().args(["run", "deal.toml", "--paths", "5000", "--sensitivity", "-q", "--no-charts"]).assert().success();
     let swing = String::from_utf8(read(&ws.path().join("output/deal/swing.csv"))).unwrap();
     let header: Vec<&str> = swing.lines().next().unwrap().split(',').collect();
@@ -760,17 +753,7 @@ multiple = 20
 #[test]
 fn an_undefined_rank_correlation_is_left_empty() {
     let ws = Workspace::new();
-    ws.file(
-        "deal.toml",
-        r#"
-years = [2026, 2028]
-[revenue]
-initial = { dist = "uniform", low = 10, high = 30 }
-growth = 0.5
-[revenue_share]
-rate = 0.2
-"#,
-    );
+    ws.file("deal.toml", UNCERTAIN_START);
     let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--sensitivity", "--no-charts"]));
     let rank = String::from_utf8(read(&ws.path().join("output/deal/sensitivity.csv"))).unwrap();
     // Without [equity], equity_end is 0 on every path.
@@ -794,21 +777,12 @@ rate = 0.2
 #[test]
 fn an_input_that_moves_no_median_is_explained() {
     let ws = Workspace::new();
-    ws.file(
-        "deal.toml",
-        r#"
-years = [2026, 2028]
-[revenue]
-initial = { dist = "uniform", low = 10, high = 30 }
-growth = 0.5
-[revenue_share]
-rate = 0.2
-[equity]
+    let equity = r#"[equity]
 stake = 0.27
 multiple = { dist = "uniform", low = 20, high = 40 }
 terminal_multiple = { dist = "uniform", low = 8, high = 16 }
-"#,
-    );
+"#;
+    ws.file("deal.toml", &(UNCERTAIN_START.to_string() + equity));
     let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "5000", "--sensitivity", "--no-charts"]));
     let line = stdout.lines().find(|l| l.contains("moves no output's median")).expect(&stdout);
     assert!(line.trim_start().starts_with("equity.multiple moves no output's median: "), "{stdout}");
