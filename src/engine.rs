@@ -19,7 +19,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
-use crate::model::{Layout, Metric, Model, PathEvents, PathScratch, Slot, Summary};
+use crate::model::{Columns, Layout, Metric, Model, PathEvents, PathScratch, Slot, Summary};
 use crate::scenario::Sampling;
 use crate::simd::Width;
 use crate::stats::sketch::{MANTISSA_BITS, relative_accuracy};
@@ -28,15 +28,19 @@ use crate::stats::{ChunkMoments, Moments, Sketch, Stat};
 /// Paths per chunk. Part of what a seed means: changing it changes results.
 pub const CHUNK_PATHS: u64 = 4096;
 
-/// Paths simulated before their values are gathered, statistic by statistic:
-/// 256, or fewer when one thread's block of values would pass 2 MB (down to
-/// 64 for a run with thousands of statistics), a power of two so that it
-/// divides [`CHUNK_PATHS`]. 256 keeps a quarterly five-year run's block
-/// (228 statistics) and the stepping's running state in a core's L2 on the
-/// project's Xeon: 4-5% faster than 1024 (which spilled it), where 128 is
-/// slower again (more calls for fewer paths each). Part of what a seed
-/// means, through the order of floating-point sums, so it depends on the
-/// scenario's shape only, never on the machine or the thread count.
+/// Paths simulated side by side, whose values are then worked out period by
+/// period and gathered statistic by statistic: 256, or fewer (down to 64)
+/// for a run with more than 1,024 statistics, a power of two so that it
+/// divides [`CHUNK_PATHS`]. It was chosen when a thread kept a block of
+/// every statistic's values before gathering them (256 kept a quarterly
+/// five-year run's 228 statistics and the stepping's running state in a
+/// core's L2 on the project's Xeon: 4-5% faster than 1024, where 128 was
+/// slower again, more calls for fewer paths each). The values now go to
+/// the statistics a period at a time and no such block is kept, and 512 or
+/// 1024 paths are no faster than 256 on the project's AMD machine, so it
+/// stays as it was: it is part of what a seed means, through the order of
+/// floating-point sums, so it depends on the scenario's shape only, never
+/// on the machine or the thread count.
 pub fn block_paths(slots: usize) -> usize {
     const VALUES: usize = 1 << 18;
     let fit = (VALUES / slots.max(1)).max(1);
@@ -346,35 +350,66 @@ fn thread_pool(threads: usize, chunks: u64) -> Result<(rayon::ThreadPool, usize)
 }
 
 crate::simd::multiversion! {
-    /// Gather a block of `paths` paths (quantity `s`'s values at
-    /// `block[s * stride..]`) into a chunk's moments and a thread's sketches,
-    /// for each quantity of `slots`: its moments, then its sketch, while its
-    /// values are still in the nearest cache. Stops at the first quantity
-    /// with a value (or a sum of squares) that is not finite, and returns it
-    /// with the path (within the block) and the value at fault: the first
-    /// value that is not finite; or, when every value is finite and only the
-    /// sums overflowed, no path and the largest magnitude in the block. A
-    /// block of no paths adds nothing.
+    /// Gather some columns of a block, `(quantity, its values on the
+    /// block's paths)`, none of them empty, into a chunk's moments and a
+    /// thread's sketches, whose block the moments have started
+    /// ([`ChunkMoments::start_block`]): for each, its moments, then its
+    /// sketch, while its values are still in the nearest cache. Stops at the
+    /// first quantity with a value (or a sum of squares) that is not finite,
+    /// and returns it with the path (within the block) and the value at
+    /// fault: the first value that is not finite; or, when every value is
+    /// finite and only the sums overflowed, no path and the largest
+    /// magnitude in the column.
     ///
     /// All of it, the sketches' counting loops included, is compiled for
     /// `width`: with AVX2 or AVX-512 comes BMI2, whose shift by a variable
     /// count (`shrx`) is one instruction where the baseline's is two or
     /// three, once for every value a sketch counts (about 2% of a run on the
     /// project's Xeon).
-    #[allow(clippy::type_complexity)]
-    pub fn gather_block(
+    pub fn gather_columns(
         width,
         moments: &mut ChunkMoments,
         sketches: &mut [Sketch],
-        block: &[f64],
-        stride: usize,
-        paths: usize,
-        slots: &[usize],
-    ) -> Option<(usize, Option<usize>, f64)> = gather_block_body;
+        columns: &[(usize, &[f64])],
+    ) -> Option<(usize, Option<usize>, f64)> = gather_columns_body;
 }
 
 #[inline(always)]
-fn gather_block_body(
+fn gather_columns_body(
+    width: Width,
+    moments: &mut ChunkMoments,
+    sketches: &mut [Sketch],
+    columns: &[(usize, &[f64])],
+) -> Option<(usize, Option<usize>, f64)> {
+    // The moments' pass of a column, when the counting of the one before
+    // made it (see `column_pass_with`): the same sums, read while that
+    // counting waited on memory.
+    let mut ahead = None;
+    for (i, &(s, column)) in columns.iter().enumerate() {
+        let found = match ahead.take() {
+            Some(pass) => moments.add_pass(s, pass),
+            None => moments.add_column(width, s, column),
+        };
+        let Some((lo, hi)) = found else {
+            return Some(match column.iter().position(|x| !x.is_finite()) {
+                Some(j) => (s, Some(j), column[j]),
+                None => (s, None, column.iter().fold(0.0, |m: f64, x| m.max(x.abs()))),
+            });
+        };
+        let next = columns.get(i + 1).map(|&(t, next)| (next, moments.shift(t, next)));
+        // SAFETY: the column is not empty (the caller's promise), and its
+        // pass gives its extremes once every value is finite. (`next`, the
+        // next column, may be of another length; the sketch checks that
+        // before it uses it.)
+        ahead = unsafe { sketches[s].add_slice_within_ahead(width, column, lo, hi, next) };
+    }
+    None
+}
+
+/// Gather a whole block of `paths` paths at once, quantity `s`'s values at
+/// `block[s * stride..]`, for each quantity of `slots` in turn (see
+/// [`gather_columns`]). A block of no paths adds nothing.
+pub fn gather_block(
     width: Width,
     moments: &mut ChunkMoments,
     sketches: &mut [Sketch],
@@ -386,30 +421,26 @@ fn gather_block_body(
     if paths == 0 {
         return None;
     }
-    moments.start_block(paths, |s| block[s * stride], slots);
-    // The moments' pass of a column, when the counting of the one before
-    // made it (see `column_pass_with`): the same sums, read while that
-    // counting waited on memory.
-    let mut ahead = None;
-    for (i, &s) in slots.iter().enumerate() {
-        let column = &block[s * stride..s * stride + paths];
-        let found = match ahead.take() {
-            Some(pass) => moments.add_pass(s, pass),
-            None => moments.add_column(width, s, column),
-        };
-        let Some((lo, hi)) = found else {
-            return Some(match column.iter().position(|x| !x.is_finite()) {
-                Some(j) => (s, Some(j), column[j]),
-                None => (s, None, column.iter().fold(0.0, |m: f64, x| m.max(x.abs()))),
-            });
-        };
-        let next = slots.get(i + 1).map(|&t| (&block[t * stride..t * stride + paths], moments.shift(t)));
-        // SAFETY: the column is not empty (see above), and its pass gives its
-        // extremes once every value is finite. (`next`, the next column, is
-        // as long as this one; the sketch checks that before it uses it.)
-        ahead = unsafe { sketches[s].add_slice_within_ahead(width, column, lo, hi, next) };
+    moments.start_block(paths);
+    let columns: Vec<(usize, &[f64])> = slots.iter().map(|&s| (s, &block[s * stride..s * stride + paths])).collect();
+    gather_columns(width, moments, sketches, &columns)
+}
+
+/// A thread's gathering of the columns a block hands on as it is finished
+/// ([`Model::finish_block_into`]): after a fault, nothing more.
+struct Gathering<'a> {
+    width: Width,
+    moments: &'a mut ChunkMoments,
+    sketches: &'a mut [Sketch],
+    fault: Option<(usize, Option<usize>, f64)>,
+}
+
+impl Columns for Gathering<'_> {
+    fn columns(&mut self, columns: &[(usize, &[f64])]) {
+        if self.fault.is_none() && !columns.is_empty() {
+            self.fault = gather_columns(self.width, self.moments, self.sketches, columns);
+        }
     }
-    None
 }
 
 /// Run `opts.paths` paths of `model`.
@@ -439,7 +470,6 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
         };
         let mut scratch = model.scratch();
         let mut strata = Vec::new();
-        let mut block = crate::simd::Aligned::new(slots * bp, 0.0);
         let mut paths = model.gathering_block(bp);
         let mut events = vec![PathEvents::default(); bp];
         let mut moments = ChunkMoments::new(slots);
@@ -463,7 +493,10 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
                     take_stratum(&strata, n as usize, start as usize + j, &mut scratch);
                     model.draw_path(&mut rng, &mut scratch, &mut paths, j);
                 }
-                model.finish_block(&mut paths, b, &mut block, bp, &mut events);
+                moments.start_block(b);
+                let mut gathering = Gathering { width, moments: &mut moments, sketches: &mut g.sketches, fault: None };
+                model.finish_block_into(&mut paths, b, &mut gathering, &mut events);
+                let fault = gathering.fault;
                 for e in &events[..b] {
                     if let Some(y) = e.cap_year {
                         g.cap_years[y] += 1;
@@ -472,9 +505,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
                         g.terminated[y] += 1;
                     }
                 }
-                if let Some((s, j, value)) =
-                    gather_block(width, &mut moments, &mut g.sketches, &block, bp, b, &gathered_slots)
-                {
+                if let Some((s, j, value)) = fault {
                     let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
                     if f.is_none() {
                         let path = j.map(|j| first + start + j as u64);
@@ -772,7 +803,7 @@ mod tests {
             let one_at_a_time = |width: Width| {
                 let (mut moments, mut sketches) = (ChunkMoments::new(kinds), sketches());
                 for block in &blocks {
-                    moments.start_block(paths, |s| block[s * stride], &slots);
+                    moments.start_block(paths);
                     for &s in &slots {
                         let column = &block[s * stride..s * stride + paths];
                         let (lo, hi) = moments.add_column(width, s, column).expect("finite");

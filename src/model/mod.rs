@@ -7,4 +7,4 @@ pub mod normal;
 pub mod path;
 pub mod special;
 
-pub use path::{Block, Draws, Layout, Metric, Model, PathEvents, PathOutcome, PathScratch, Slot, Summary};
+pub use path::{Block, Columns, Draws, Layout, Metric, Model, PathEvents, PathOutcome, PathScratch, Slot, Summary};

@@ -236,6 +236,49 @@ impl PathScratch {
     }
 }
 
+/// Rows of a block kept apart from the statistics' own, reused from period
+/// to period: one per [`Metric`], then `pv_equity`'s and `pv_total`'s.
+const ROWS: usize = Metric::ALL.len() + 2;
+
+/// Where [`Model::finish_block_into`] hands a block's values: a few slots at
+/// a time, as soon as they are worked out, so that they can be gathered
+/// while they are still in a near cache.
+pub trait Columns {
+    /// The values of some slots, `(slot, values of the block's paths)`, in
+    /// the order given.
+    fn columns(&mut self, columns: &[(usize, &[f64])]);
+
+    /// [`Columns::columns`] for those of `slots` (with their `rows`) that
+    /// `keep` says are kept.
+    #[inline(always)]
+    fn kept<const N: usize>(&mut self, slots: [usize; N], rows: [&[f64]; N], keep: &[bool]) {
+        let mut kept: [(usize, &[f64]); N] = [(0, &[]); N];
+        let mut count = 0;
+        for (s, row) in slots.into_iter().zip(rows) {
+            if keep[s] {
+                kept[count] = (s, row);
+                count += 1;
+            }
+        }
+        self.columns(&kept[..count]);
+    }
+}
+
+/// Columns written where [`Model::finish_block`] puts them: slot s's
+/// values at `values[s * stride..]`.
+struct IntoRows<'a> {
+    values: &'a mut [f64],
+    stride: usize,
+}
+
+impl Columns for IntoRows<'_> {
+    fn columns(&mut self, columns: &[(usize, &[f64])]) {
+        for (s, row) in columns {
+            self.values[s * self.stride..][..row.len()].copy_from_slice(row);
+        }
+    }
+}
+
 /// Per-path state of a block of paths between [`Model::draw_path`] and
 /// [`Model::finish_block`] (period-major where by period: `steps[k * capacity + j]`).
 #[derive(Clone, Debug)]
@@ -265,14 +308,14 @@ pub struct Block {
     pv_share: Aligned,
     pv_net: Aligned,
     flows: [Aligned; 4],
-    /// The equity exposure at the end, for the summaries.
-    equity_end: Aligned,
-    /// Whether each slot's row of values is written: a slot that only
-    /// repeats another's values (see [`Model::aliases`]) need not be.
+    /// Whether each slot's values are handed on: a slot that only repeats
+    /// another's values (see [`Model::aliases`]) need not be.
     keep: Vec<bool>,
-    /// Where a period's values of a metric that is not kept go instead, one
-    /// row per metric, reused from period to period (so they stay in cache).
-    sink: Vec<Aligned>,
+    /// A period's values of each metric ([`Metric`] order), then the present
+    /// values of the equity and of the whole (`pv_equity`, `pv_total`):
+    /// [`ROWS`] rows reused from period to period, each handed on as soon
+    /// as it is worked out (so they stay in cache).
+    rows: Vec<Aligned>,
     /// Paths drawn but not yet stepped, at most [`GROUP`] (see
     /// [`Model::draw_path`]), with their period normals (interleaved: the
     /// i-th normal of the path in slot g at `i * GROUP + g`) and the periods
@@ -466,8 +509,9 @@ crate::simd::multiversion! {
     /// year's flows, with the vectors of `width`. Without a counter-share
     /// (`counter` all +0.0), only what differs from the payment is summed:
     /// net income, pv_net and the net flow then equal the payment's, and the
-    /// counter-payment's total and flow stay 0, bit for bit, so they are
-    /// filled in by [`Model::finish_block`] where they are kept.
+    /// counter-payment's total and flow stay 0, bit for bit, so
+    /// [`Model::finish_block_into`] hands on the payment's (or zeros) in
+    /// their place.
     #[allow(clippy::type_complexity)]
     fn sum_period(
         discount: f64,
@@ -1056,9 +1100,8 @@ impl Model {
             pv_share: per_path(),
             pv_net: per_path(),
             flows: [per_path(), per_path(), per_path(), per_path()],
-            equity_end: per_path(),
             keep: vec![true; self.layout.len()],
-            sink: Vec::new(),
+            rows: vec![per_path(); ROWS],
             pending: Vec::with_capacity(GROUP),
             pending_normals: vec![0.0; GROUP * NORMALS_PER_PERIOD * kk],
             pending_shocks: (0..GROUP).map(|_| Vec::with_capacity(self.shock_first.len())).collect(),
@@ -1066,16 +1109,12 @@ impl Model {
         }
     }
 
-    /// A [`Model::block`] for gathering statistics: the rows of slots that
-    /// repeat another slot's values ([`Model::aliases`]) are left untouched,
-    /// which saves a third of a quarterly run's writes.
+    /// A [`Model::block`] for gathering statistics: it hands on only the
+    /// slots that do not repeat another slot's values ([`Model::aliases`]),
+    /// a third fewer than all of a quarterly run's.
     pub fn gathering_block(&self, capacity: usize) -> Block {
         let alias = self.aliases();
-        Block {
-            keep: alias.iter().enumerate().map(|(s, a)| *a == s).collect(),
-            sink: vec![Aligned::new(capacity, 0.0); Metric::ALL.len()],
-            ..self.block(capacity)
-        }
+        Block { keep: alias.iter().enumerate().map(|(s, a)| *a == s).collect(), ..self.block(capacity) }
     }
 
     /// The random part of path `j` of a block: its inputs (§2) and, period by
@@ -1251,13 +1290,9 @@ impl Model {
     }
 
     /// Everything else of the first `n` paths of a block drawn by
-    /// [`Model::draw_path`] (§3–§7): run-rates, revenue, the capped share, the
-    /// counter-share, the stake and the path summaries, period by period for
-    /// all paths at once (loops over paths that the compiler vectorises, each
-    /// writing one statistic's values contiguously). Path j's value of slot s
-    /// goes to `values[s * stride + j]` and its events to `events[j]`. A
-    /// path's arithmetic is the same sequence of operations whatever `n`, so
-    /// its values are the same bits.
+    /// [`Model::draw_path`] (§3–§7), with path j's value of slot s written to
+    /// `values[s * stride + j]` and its events to `events[j]`: see
+    /// [`Model::finish_block_into`], whose columns this writes where they go.
     pub fn finish_block(
         &self,
         block: &mut Block,
@@ -1266,6 +1301,20 @@ impl Model {
         stride: usize,
         events: &mut [PathEvents],
     ) {
+        self.finish_block_into(block, n, &mut IntoRows { values, stride }, events);
+    }
+
+    /// Everything else of the first `n` paths of a block drawn by
+    /// [`Model::draw_path`] (§3–§7): run-rates, revenue, the capped share, the
+    /// counter-share, the stake and the path summaries, period by period for
+    /// all paths at once (loops over paths that the compiler vectorises, each
+    /// writing one statistic's values contiguously). Each slot's values are
+    /// handed to `out` as soon as they are worked out: a period's metrics
+    /// after the period, a year's flows after the year, the summaries at the
+    /// end; every slot the block keeps exactly once, and no other. Path j's
+    /// events go to `events[j]`. A path's arithmetic is the same sequence of
+    /// operations whatever `n`, so its values are the same bits.
+    pub fn finish_block_into(&self, block: &mut Block, n: usize, out: &mut impl Columns, events: &mut [PathEvents]) {
         self.step_pending(block);
         let lay = self.layout;
         let kk = lay.periods;
@@ -1274,7 +1323,6 @@ impl Model {
         let has_equity = self.multiple.is_some();
         let has_counter = self.has_counter;
         let width = crate::simd::Width::widest();
-        let mut rows: Vec<&mut [f64]> = values.chunks_mut(stride).take(lay.len()).map(|row| &mut row[..n]).collect();
         let b = block;
         let (terminated_at, share_scale, cap, base_ratio) =
             (&b.terminated_at[..n], &b.share_scale[..n], &b.cap[..n], &b.base_ratio[..n]);
@@ -1302,6 +1350,25 @@ impl Model {
         let [f_revenue, f_paid, f_counter, f_net] = &mut b.flows;
         let (f_revenue, f_paid, f_counter, f_net) =
             (&mut f_revenue[..n], &mut f_paid[..n], &mut f_counter[..n], &mut f_net[..n]);
+        let keep = &b.keep;
+        let [
+            o_revenue,
+            o_run_rate,
+            o_paid,
+            o_cumulative,
+            o_counter,
+            o_net,
+            _stake,
+            o_valuation,
+            o_equity,
+            o_bound,
+            o_pv_equity,
+            o_pv_total,
+        ] = b.rows.get_disjoint_mut([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]).expect("distinct rows").map(|row| {
+            // Every row exactly n long, visibly to the compiler: indexing by
+            // j < n then needs no bounds checks, and the loops vectorise.
+            &mut row[..n]
+        });
 
         for y in 0..lay.years {
             for (s, f) in stake.iter_mut().zip(&b.dilution[y * cn..y * cn + n]) {
@@ -1315,33 +1382,7 @@ impl Model {
                 let (accrues, rate, counter_rate, discount) =
                     (self.accrues[k], self.share_rate[k], self.counter_rate[k], self.discount[k]);
                 let last = k + 1 == kk;
-                let at = |m: Metric| lay.period(m, k);
-                // Every row exactly n long, visibly to the compiler: indexing by
-                // j < n then needs no bounds checks, and the loops vectorise.
-                // Rows of metrics that are not kept are swapped for their sinks.
-                let kept = Metric::ALL.map(|m| b.keep[at(m)]);
-                let own = rows.get_disjoint_mut(Metric::ALL.map(at)).expect("distinct rows");
-                let mut sinks = b.sink.iter_mut();
-                let mut metric = 0;
-                let [
-                    o_revenue,
-                    o_run_rate,
-                    o_paid,
-                    o_cumulative,
-                    o_counter,
-                    o_net,
-                    o_stake,
-                    o_valuation,
-                    o_equity,
-                    o_bound,
-                ] = own.map(|row| {
-                    let (sink, keep) = (sinks.next(), kept[metric]);
-                    metric += 1;
-                    match sink {
-                        Some(sink) if !keep => &mut sink[..n],
-                        _ => &mut row[..n],
-                    }
-                });
+                let kept = |m: Metric| keep[lay.period(m, k)];
                 // Loops simple enough to vectorise, one concern each.
                 // Run-rate and revenue (§3).
                 run_rate_period(width, ln_r, steps, o_run_rate);
@@ -1363,7 +1404,7 @@ impl Model {
                     share_period_no_counter(width, &terms, args);
                     // Every counter-payment is +0.0: the one row of them
                     // that is kept (see `Model::aliases`) says so.
-                    if kept[Metric::CounterPayment as usize] {
+                    if kept(Metric::CounterPayment) {
                         o_counter.fill(0.0);
                     }
                 }
@@ -1375,14 +1416,7 @@ impl Model {
                     (total_counter, pv_share, pv_net),
                     (f_revenue, f_paid, f_counter, f_net),
                 );
-                if !has_counter && kept[Metric::NetPayment as usize] {
-                    o_net.copy_from_slice(o_paid);
-                }
                 // Equity (§6).
-                if kept[Metric::Stake as usize] {
-                    // (Between dilution events the stake's row is an alias.)
-                    o_stake.copy_from_slice(stake);
-                }
                 if has_equity {
                     equity_period(
                         width,
@@ -1397,56 +1431,53 @@ impl Model {
                     o_valuation.fill(0.0);
                     o_equity.fill(0.0);
                 }
-            }
-            if !has_counter {
-                f_net.copy_from_slice(f_paid);
+                // The period's values, of the metrics kept. Without a
+                // counter-share the net payment is the payment; the stake's
+                // row is the stake (between dilution events, an alias).
+                let net: &[f64] = if has_counter { o_net } else { o_paid };
+                let rows = [
+                    &*o_revenue,
+                    &*o_run_rate,
+                    &*o_paid,
+                    &*o_cumulative,
+                    &*o_counter,
+                    net,
+                    &*stake,
+                    &*o_valuation,
+                    &*o_equity,
+                    &*o_bound,
+                ];
+                out.kept(Metric::ALL.map(|m| lay.period(m, k)), rows, keep);
             }
             if spy > 1 {
-                for (f, sums) in FLOWS.iter().zip([&*f_revenue, &*f_paid, &*f_counter, &*f_net]) {
-                    if b.keep[lay.year(*f, y)] {
-                        rows[lay.year(*f, y)].copy_from_slice(sums);
-                    }
-                }
+                let net: &[f64] = if has_counter { f_net } else { f_paid };
+                out.kept(FLOWS.map(|f| lay.year(f, y)), [&*f_revenue, &*f_paid, &*f_counter, net], keep);
             }
         }
-        if !has_counter {
-            pv_net.copy_from_slice(pv_share);
-        }
-        // Path summaries (§7), one row at a time.
-        let equity_end = lay.period(Metric::EquityValue, kk - 1);
+        // Path summaries (§7).
         let last_discount = self.discount[kk - 1];
-        let equity = &mut b.equity_end[..n];
-        equity.copy_from_slice(if b.keep[equity_end] {
-            rows[equity_end]
-        } else {
-            &b.sink[Metric::EquityValue as usize][..n]
-        });
-        let equity = &*equity;
-        for s in Summary::ALL {
-            let slot = lay.summary(s);
-            if !b.keep[slot] {
-                continue;
+        let equity = &*o_equity;
+        let pv_net: &[f64] = if has_counter { pv_net } else { pv_share };
+        let summary = |s: Summary| keep[lay.summary(s)];
+        if summary(Summary::PvEquity) || summary(Summary::PvTotal) {
+            for (o, e) in o_pv_equity.iter_mut().zip(equity) {
+                *o = e * last_discount;
             }
-            let row = &mut rows[slot][..n];
-            match s {
-                Summary::TotalShare => row.copy_from_slice(cumulative),
-                Summary::PvShare => row.copy_from_slice(pv_share),
-                Summary::TotalCounter => row.copy_from_slice(total_counter),
-                Summary::PvNet => row.copy_from_slice(pv_net),
-                Summary::EquityEnd => row.copy_from_slice(equity),
-                Summary::PvEquity => {
-                    for (o, e) in row.iter_mut().zip(equity) {
-                        *o = e * last_discount;
-                    }
-                }
-                Summary::PvTotal => {
-                    for ((o, e), p) in row.iter_mut().zip(equity).zip(&*pv_net) {
-                        *o = p + e * last_discount;
-                    }
-                }
-                Summary::CapHit => row.copy_from_slice(bound),
+            for ((o, e), p) in o_pv_total.iter_mut().zip(equity).zip(pv_net) {
+                *o = p + e * last_discount;
             }
         }
+        let rows: [&[f64]; 8] = Summary::ALL.map(|s| match s {
+            Summary::TotalShare => &*cumulative,
+            Summary::PvShare => &*pv_share,
+            Summary::TotalCounter => &*total_counter,
+            Summary::PvNet => pv_net,
+            Summary::EquityEnd => equity,
+            Summary::PvEquity => &*o_pv_equity,
+            Summary::PvTotal => &*o_pv_total,
+            Summary::CapHit => &*bound,
+        });
+        out.kept(Summary::ALL.map(|s| lay.summary(s)), rows, keep);
         for (j, e) in events[..n].iter_mut().enumerate() {
             let terminated = terminated_at[j] as usize;
             *e = PathEvents {
@@ -1701,9 +1732,22 @@ mod tests {
         }
     }
 
+    /// How many times each slot was handed on, checking each is `.1` long.
+    struct Handed(Vec<usize>, usize);
+
+    impl Columns for Handed {
+        fn columns(&mut self, columns: &[(usize, &[f64])]) {
+            for (s, row) in columns {
+                assert_eq!(row.len(), self.1, "slot {s}");
+                self.0[*s] += 1;
+            }
+        }
+    }
+
     /// A gathering block writes exactly the rows of the slots that are
     /// gathered, with the same values as a block that writes every row, and
-    /// leaves the aliases' rows alone.
+    /// leaves the aliases' rows alone; each block hands on every slot it
+    /// keeps exactly once.
     #[test]
     fn a_gathering_block_writes_the_gathered_rows_only() {
         use rand::SeedableRng;
@@ -1725,6 +1769,18 @@ mod tests {
             };
             let (all, all_events) = run(model.block(64));
             let (gathered, gathered_events) = run(model.gathering_block(64));
+            // Each slot kept is handed on once, n values long, and no other.
+            let gathered_once: Vec<usize> = alias.iter().enumerate().map(|(s, a)| usize::from(*a == s)).collect();
+            for (mut block, once) in [(model.block(64), vec![1; slots]), (model.gathering_block(64), gathered_once)] {
+                let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+                let mut scratch = model.scratch();
+                for j in 0..n {
+                    model.draw_path(&mut rng, &mut scratch, &mut block, j);
+                }
+                let mut handed = Handed(vec![0; slots], n);
+                model.finish_block_into(&mut block, n, &mut handed, &mut vec![PathEvents::default(); 64]);
+                assert_eq!(handed.0, once, "{name}");
+            }
             assert_eq!(all_events, gathered_events, "{name}");
             assert!(alias.iter().enumerate().any(|(s, a)| *a != s), "{name} has no aliases to skip");
             for s in 0..slots {

@@ -191,6 +191,9 @@ pub(crate) struct ColumnPass {
 #[derive(Clone, Debug)]
 pub struct ChunkMoments {
     pub n: u64,
+    /// Whether the block being added is the chunk's first, whose first
+    /// values become the shifts.
+    first_block: bool,
     shift: Vec<f64>,
     sum: Vec<f64>,
     sum_sq: Vec<f64>,
@@ -198,7 +201,7 @@ pub struct ChunkMoments {
 
 impl ChunkMoments {
     pub fn new(len: usize) -> Self {
-        ChunkMoments { n: 0, shift: vec![0.0; len], sum: vec![0.0; len], sum_sq: vec![0.0; len] }
+        ChunkMoments { n: 0, first_block: false, shift: vec![0.0; len], sum: vec![0.0; len], sum_sq: vec![0.0; len] }
     }
 
     /// Forget everything (keeps the buffers).
@@ -209,16 +212,12 @@ impl ChunkMoments {
     }
 
     /// Count a block of `paths` paths (not empty), whose columns are then
-    /// added one by one with [`ChunkMoments::add_column`] (or
-    /// [`ChunkMoments::add_pass`], their pass made elsewhere); `first(s)` is the
-    /// block's first value of quantity `s`, which becomes the shift of a
-    /// chunk's first block.
-    pub fn start_block(&mut self, paths: usize, first: impl Fn(usize) -> f64, slots: &[usize]) {
-        if self.n == 0 {
-            for &s in slots {
-                self.shift[s] = first(s);
-            }
-        }
+    /// added one by one, in any order, with [`ChunkMoments::add_column`] (or
+    /// [`ChunkMoments::add_pass`], their pass made elsewhere). The first
+    /// value of each quantity's column in a chunk's first block becomes
+    /// that quantity's shift.
+    pub fn start_block(&mut self, paths: usize) {
+        self.first_block = self.n == 0;
         self.n += paths as u64;
     }
 
@@ -228,13 +227,20 @@ impl ChunkMoments {
     /// squares) are not all finite.
     #[inline]
     pub fn add_column(&mut self, width: Width, s: usize, column: &[f64]) -> Option<(f64, f64)> {
-        self.add_pass(s, column_pass(width, column, self.shift[s]))
+        let c = self.shift(s, column);
+        self.add_pass(s, column_pass(width, column, c))
     }
 
-    /// The value that quantity `s`'s sums are deviations from, for a pass
-    /// made elsewhere ([`column_pass_with`]).
+    /// The value that quantity `s`'s sums are deviations from, for its
+    /// `column` of the block (whose pass is made elsewhere, with
+    /// [`column_pass_with`]): its first value in a chunk's first block.
     #[inline]
-    pub(crate) fn shift(&self, s: usize) -> f64 {
+    pub(crate) fn shift(&mut self, s: usize, column: &[f64]) -> f64 {
+        if self.first_block
+            && let Some(&first) = column.first()
+        {
+            self.shift[s] = first;
+        }
         self.shift[s]
     }
 
@@ -331,7 +337,7 @@ mod tests {
     #[test]
     fn a_column_that_is_not_finite_gives_no_extremes() {
         let mut m = ChunkMoments::new(1);
-        m.start_block(3, |_| 1.0, &[0]);
+        m.start_block(3);
         assert_eq!(m.add_column(Width::widest(), 0, &[1.0, 2.0, 5.0]), Some((1.0, 5.0)));
         assert_eq!(m.add_column(Width::widest(), 0, &[1.0, f64::NAN, 5.0]), None);
         assert_eq!(m.add_column(Width::widest(), 0, &[1.0, 1e200, 5.0]), None, "a square overflows");

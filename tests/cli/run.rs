@@ -996,10 +996,12 @@ fn quiet_keeps_warnings_and_an_unmet_target() {
     assert_eq!(stderr.matches("year 2031 is after").count(), 1, "once, not once per combination: {stderr}");
 }
 
-/// Finite values too large for their statistics (about 1e156 here: their
+/// Finite values too large for their statistics (about 1e155 here: their
 /// squares overflow) are reported as the statistics overflowing, with the
-/// quantity, its period, the magnitude and a fix; not as a value that
-/// overflowed on a path that is only the first of its block.
+/// quantity, its period (the first in which a statistic overflows: the
+/// run-rate's here, a period before the revenue's), the magnitude and a
+/// fix; not as a value that overflowed on a path that is only the first of
+/// its block.
 #[test]
 fn statistics_that_overflow_are_not_called_a_value_that_overflowed() {
     let ws = Workspace::new();
@@ -1017,10 +1019,10 @@ rate = 0.2
     );
     let stderr = ws.exits_2_in_place(&["run", "steep.toml", "--paths", "2000", "--no-charts"]);
     assert!(
-        stderr.contains("error: steep.toml: the statistics of revenue in period 90 (ending 91.00 years"),
+        stderr.contains("error: steep.toml: the statistics of run_rate in period 89 (ending 90.00 years"),
         "{stderr}"
     );
-    assert!(stderr.contains("its values are finite, up to about 2.6e156"), "{stderr}");
+    assert!(stderr.contains("its values are finite, up to about 1.0e155"), "{stderr}");
     assert!(stderr.contains("fix: simulate fewer years or lower the growth"), "{stderr}");
     assert!(!stderr.contains("non-finite value") && !stderr.contains("on path"), "{stderr}");
     assert!(!ws.path().join("output/steep").exists());

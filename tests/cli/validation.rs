@@ -286,7 +286,7 @@ fn a_failure_mid_run_says_the_comparison_is_stale() {
         .args(["run", "a.toml", "z.toml", "--paths", "200", "--no-charts", "--seed", "2"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("z.toml: the statistics of revenue in period"))
+        .stderr(predicate::str::contains("z.toml: the statistics of run_rate in period"))
         .stderr(predicate::str::contains("comparison still compares an earlier run's results"));
     assert_eq!(std::fs::read(ws.path().join("output/comparison/comparison.csv")).unwrap(), before);
     let manifest = std::fs::read_to_string(ws.path().join("output/a/manifest.json")).unwrap();
