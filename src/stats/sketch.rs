@@ -91,29 +91,6 @@ pub const MANTISSA_BITS: u32 = 9;
 /// Shift from a float's bits to its bucket index at full resolution.
 const SHIFT: u32 = 52 - MANTISSA_BITS;
 
-/// Bucket indices of positive values at the resolution of `shift` (see
-/// [`index`]), and the lowest and highest of them (exactly:
-/// [`Store::add_indices_within`] relies on it), in a loop the compiler
-/// vectorises.
-#[inline(always)]
-fn index_into(xs: &[f64], out: &mut [i32], shift: u32) -> (i32, i32) {
-    // Every index in `out` is then one of those whose range is returned.
-    assert_eq!(xs.len(), out.len(), "one index per value");
-    let (mut lo, mut hi) = (i32::MAX, i32::MIN);
-    for (i, &x) in out.iter_mut().zip(xs) {
-        let v = index(x, shift);
-        *i = v;
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    (lo, hi)
-}
-
-crate::simd::multiversion! {
-    /// [`index_into`] with the vectors of `width`.
-    fn index_wide(xs: &[f64], out: &mut [i32], shift: u32) -> (i32, i32) = index_into;
-}
-
 /// How many of `xs` equal `lo` and how many equal `hi`, in one pass that the
 /// compiler vectorises.
 #[inline(always)]
@@ -139,11 +116,22 @@ fn extremes(xs: &[f64]) -> (f64, f64) {
     xs.iter().fold((xs[0], xs[0]), |(lo, hi), &x| (if x < lo { x } else { lo }, if x > hi { x } else { hi }))
 }
 
+/// What [`compact`] kept of a part: how many values, how many zeros it
+/// passed over, and the smallest and largest value kept (+∞ and −∞ when
+/// none).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Kept {
+    count: usize,
+    zeros: usize,
+    lo: f64,
+    hi: f64,
+}
+
 /// Copies the values of `part` (at most [`SLICE`]) above [`ZERO`] other than
-/// `drop`, in order, to the front of `kept`; returns how many, and how many
-/// values were zeros (at most [`ZERO`]).
+/// `drop`, in order, to the front of `kept`; says how many, how many values
+/// were zeros (at most [`ZERO`]) and the extremes of those kept.
 #[inline]
-fn compact(width: Width, part: &[f64], drop: f64, kept: &mut [f64; SLICE]) -> (usize, usize) {
+fn compact(width: Width, part: &[f64], drop: f64, kept: &mut [f64; SLICE]) -> Kept {
     debug_assert!(part.len() <= SLICE);
     #[cfg(target_arch = "x86_64")]
     if width.is_avx512() {
@@ -153,19 +141,22 @@ fn compact(width: Width, part: &[f64], drop: f64, kept: &mut [f64; SLICE]) -> (u
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = width;
-    compact_scalar(part, drop, kept, 0, 0)
+    compact_scalar(part, drop, kept, Kept { count: 0, zeros: 0, lo: f64::INFINITY, hi: f64::NEG_INFINITY })
 }
 
 #[inline(always)]
-fn compact_scalar(part: &[f64], drop: f64, kept: &mut [f64; SLICE], mut k: usize, mut zeros: usize) -> (usize, usize) {
+fn compact_scalar(part: &[f64], drop: f64, kept: &mut [f64; SLICE], mut so_far: Kept) -> Kept {
     for &x in part {
         // Branch-free: every value is written, and its slot only kept when
         // the value is (the `min` only spares the compiler a bounds check).
-        kept[k.min(SLICE - 1)] = x;
-        k += usize::from(x > ZERO && x != drop);
-        zeros += usize::from(x <= ZERO);
+        kept[so_far.count.min(SLICE - 1)] = x;
+        let keep = x > ZERO && x != drop;
+        so_far.count += usize::from(keep);
+        so_far.zeros += usize::from(x <= ZERO);
+        so_far.lo = if keep && x < so_far.lo { x } else { so_far.lo };
+        so_far.hi = if keep && x > so_far.hi { x } else { so_far.hi };
     }
-    (k, zeros)
+    so_far
 }
 
 /// [`compact`] eight values at a time with AVX-512's compress (into a
@@ -173,7 +164,7 @@ fn compact_scalar(part: &[f64], drop: f64, kept: &mut [f64; SLICE], mut k: usize
 /// some processors).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn compact_avx512(part: &[f64], drop: f64, kept: &mut [f64; SLICE]) -> (usize, usize) {
+fn compact_avx512(part: &[f64], drop: f64, kept: &mut [f64; SLICE]) -> Kept {
     use std::arch::x86_64::*;
     // Before the i-th group of eight, k ≤ 8·i, so the group's store ends at
     // 8·(i + 1) ≤ part.len() ≤ SLICE (the length of `kept`): checked here,
@@ -181,6 +172,7 @@ fn compact_avx512(part: &[f64], drop: f64, kept: &mut [f64; SLICE]) -> (usize, u
     assert!(part.len() <= SLICE, "compact takes at most {SLICE} values");
     let zero = _mm512_set1_pd(ZERO);
     let dropped = _mm512_set1_pd(drop);
+    let (mut lo, mut hi) = (_mm512_set1_pd(f64::INFINITY), _mm512_set1_pd(f64::NEG_INFINITY));
     let (mut k, mut zeros) = (0, 0);
     let mut eights = part.chunks_exact(8);
     for e in &mut eights {
@@ -193,11 +185,15 @@ fn compact_avx512(part: &[f64], drop: f64, kept: &mut [f64; SLICE]) -> (usize, u
             let keep = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(v, zero) & _mm512_cmp_pd_mask::<_CMP_NEQ_UQ>(v, dropped);
             let zero_mask = _mm512_cmp_pd_mask::<_CMP_LE_OQ>(v, zero);
             _mm512_storeu_pd(kept.as_mut_ptr().add(k), _mm512_maskz_compress_pd(keep, v));
+            // (Values kept are finite and positive, so min and max are exact.)
+            lo = _mm512_mask_min_pd(lo, keep, v, lo);
+            hi = _mm512_mask_max_pd(hi, keep, v, hi);
             k += keep.count_ones() as usize;
             zeros += zero_mask.count_ones() as usize;
         }
     }
-    compact_scalar(eights.remainder(), drop, kept, k, zeros)
+    let so_far = Kept { count: k, zeros, lo: _mm512_reduce_min_pd(lo), hi: _mm512_reduce_max_pd(hi) };
+    compact_scalar(eights.remainder(), drop, kept, so_far)
 }
 
 /// Bucket of a positive finite value at full resolution: the float's
@@ -848,17 +844,16 @@ impl Sketch {
             // `hi`: those are counted, and only the rest indexed and added.
             let drop = if many_hi { hi } else { f64::NAN };
             let mut dropped_hi = 0;
-            let (mut kept, mut positive) = ([0.0; SLICE], [0i32; SLICE]);
+            let mut kept = [0.0; SLICE];
             for part in xs.chunks(SLICE) {
-                let (k, zeros) = compact(width, part, drop, &mut kept);
-                self.zeros += zeros as u64;
-                dropped_hi += part.len() - k - zeros;
-                if k > 0 {
-                    let index = &mut positive[..k];
-                    let at = self.positive.coarse;
-                    let (low, high) = index_wide(width, &kept[..k], index, self.positive.shift());
-                    // SAFETY: `index_into` returns the smallest and largest index.
-                    unsafe { self.positive.add_indices_within(index, at, low, high) };
+                let k = compact(width, part, drop, &mut kept);
+                self.zeros += k.zeros as u64;
+                dropped_hi += part.len() - k.count - k.zeros;
+                if k.count > 0 {
+                    // Each value's bucket found as it is counted, as in the
+                    // common case.
+                    // SAFETY: `compact` gives the extremes of the values kept.
+                    unsafe { self.positive.add_values_within(&kept[..k.count], k.lo, k.hi) };
                 }
             }
             if dropped_hi > 0 {
@@ -1239,7 +1234,7 @@ mod tests {
     }
 
     #[test]
-    fn index_grows_with_the_value_and_is_the_same_at_every_width() {
+    fn index_grows_with_the_value() {
         let mut s = 17;
         let mut xs: Vec<f64> = (0..100_000)
             .map(|_| {
@@ -1259,22 +1254,6 @@ mod tests {
             assert!(lo <= x && (x < hi || hi.is_infinite()), "{x:e}");
             assert_eq!(bucket(lo), bucket(x), "{x:e}");
         }
-        let mut batch = vec![0; xs.len()];
-        for (part, out) in xs.chunks(SLICE).zip(batch.chunks_mut(SLICE)) {
-            let (lo, hi) = index_into(part, out, SHIFT);
-            assert_eq!((lo, hi), (*out.iter().min().unwrap(), *out.iter().max().unwrap()));
-        }
-        assert!(xs.iter().zip(&batch).all(|(x, i)| bucket(*x) == *i));
-        // With every vector width the processor has (AVX2 and AVX-512 on most
-        // x86-64), the same.
-        for width in Width::supported() {
-            let mut wide = vec![0; xs.len()];
-            for (part, out) in xs.chunks(SLICE).zip(wide.chunks_mut(SLICE)) {
-                let (lo, hi) = index_wide(width, part, out, SHIFT);
-                assert_eq!((lo, hi), (*out.iter().min().unwrap(), *out.iter().max().unwrap()));
-            }
-            assert_eq!(batch, wide, "{width:?}");
-        }
         // Values added by slice or one by one land in the same buckets.
         let (mut one, mut all) = (Sketch::new(), Sketch::new());
         xs[..5000].iter().for_each(|x| one.add(*x));
@@ -1283,7 +1262,8 @@ mod tests {
     }
 
     /// Compaction keeps the values above zero other than the dropped one, in
-    /// order, and counts the zeros, with every width and any length.
+    /// order, counts the zeros and gives the extremes of those kept, with
+    /// every width and any length.
     #[test]
     fn compact_keeps_the_rest_in_order_with_any_width() {
         let mut s = 29;
@@ -1306,8 +1286,15 @@ mod tests {
                 let zeros = part.iter().filter(|x| **x <= ZERO).count();
                 for width in Width::supported() {
                     let mut out = [f64::NAN; SLICE];
-                    let (k, z) = compact(width, part, drop, &mut out);
-                    assert_eq!((&out[..k], z), (&kept[..], zeros), "{width:?}, {len} values, dropping {drop}");
+                    let k = compact(width, part, drop, &mut out);
+                    assert_eq!(
+                        (&out[..k.count], k.zeros),
+                        (&kept[..], zeros),
+                        "{width:?}, {len} values, dropping {drop}"
+                    );
+                    let lo = kept.iter().copied().fold(f64::INFINITY, f64::min);
+                    let hi = kept.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    assert_eq!((k.lo, k.hi), (lo, hi), "{width:?}, {len} values, dropping {drop}");
                 }
             }
         }
@@ -1326,16 +1313,35 @@ mod tests {
             })
             .collect();
         assert!(xs.iter().filter(|x| **x == 38.0).count() > 1000);
-        for chunk in [100, 1024] {
-            let (mut one, mut all) = (Sketch::new(), Sketch::new());
-            xs.iter().for_each(|x| one.add(*x));
-            xs.chunks(chunk).for_each(|c| all.add_slice(c));
-            assert_eq!((one.zeros, one.max_count, one.min_count), (all.zeros, all.max_count, all.min_count));
-            assert_eq!(buckets(&one.positive), buckets(&all.positive));
-            for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
-                assert_eq!(one.quantile(q).to_bits(), all.quantile(q).to_bits(), "q={q}, chunks of {chunk}");
+        // The same with values over a range so wide (1 to 1e300, the
+        // copies of the largest now 1e300) that a sketch held to the fewest
+        // buckets coarsens as the values kept beside the zeros and the
+        // copies are counted.
+        let wide: Vec<f64> = xs
+            .iter()
+            .map(|x| match *x {
+                0.0 => 0.0,
+                38.0 => 1e300,
+                x => x.powi(160),
+            })
+            .collect();
+        let limited = Sketch::with_limit(MIN_BUCKETS);
+        for (xs, empty) in [(&xs, Sketch::new()), (&wide, limited)] {
+            for chunk in [100, 1024] {
+                let (mut one, mut all) = (empty.clone(), empty.clone());
+                xs.iter().for_each(|x| one.add(*x));
+                xs.chunks(chunk).for_each(|c| all.add_slice(c));
+                assert_eq!((one.zeros, one.max_count, one.min_count), (all.zeros, all.max_count, all.min_count));
+                assert_eq!(buckets(&one.positive), buckets(&all.positive));
+                for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+                    assert_eq!(one.quantile(q).to_bits(), all.quantile(q).to_bits(), "q={q}, chunks of {chunk}");
+                }
             }
         }
+        assert!(wide.iter().any(|x| *x > 1e200));
+        let mut coarse = Sketch::with_limit(MIN_BUCKETS);
+        coarse.add_slice(&wide);
+        assert!(coarse.mantissa_bits() < MANTISSA_BITS, "the wide values coarsened the sketch");
     }
 
     #[test]
