@@ -351,10 +351,10 @@ fn thread_pool(threads: usize, chunks: u64) -> Result<(rayon::ThreadPool, usize)
 
 crate::simd::multiversion! {
     /// Gather some columns of a block, `(quantity, its values on the
-    /// block's paths)`, none of them empty, into a chunk's moments and a
-    /// thread's sketches, whose block the moments have started
-    /// ([`ChunkMoments::start_block`]): for each, its moments, then its
-    /// sketch, while its values are still in the nearest cache. Stops at the
+    /// block's paths)`, into a chunk's moments and a thread's sketches,
+    /// whose block the moments have started ([`ChunkMoments::start_block`]):
+    /// for each, its moments, then its sketch, while its values are still
+    /// in the nearest cache (an empty column adds nothing). Stops at the
     /// first quantity with a value (or a sum of squares) that is not finite,
     /// and returns it with the path (within the block) and the value at
     /// fault: the first value that is not finite; or, when every value is
@@ -386,7 +386,11 @@ fn gather_columns_body(
     // counting waited on memory.
     let mut ahead = None;
     for (i, &(s, column)) in columns.iter().enumerate() {
-        let found = match ahead.take() {
+        let made = ahead.take();
+        if column.is_empty() {
+            continue;
+        }
+        let found = match made {
             Some(pass) => moments.add_pass(s, pass),
             None => moments.add_column(width, s, column),
         };
@@ -397,8 +401,8 @@ fn gather_columns_body(
             });
         };
         let next = columns.get(i + 1).map(|&(t, next)| (next, moments.shift(t, next)));
-        // SAFETY: the column is not empty (the caller's promise), and its
-        // pass gives its extremes once every value is finite. (`next`, the
+        // SAFETY: the column is not empty (see above), and its pass gives
+        // its extremes once every value is finite. (`next`, the
         // next column, may be of another length; the sketch checks that
         // before it uses it.)
         ahead = unsafe { sketches[s].add_slice_within_ahead(width, column, lo, hi, next) };
@@ -692,8 +696,9 @@ mod tests {
         );
     }
 
-    /// A block's columns go into moments and sketches; an empty block adds
-    /// nothing; a column that is not finite is reported with its path.
+    /// A block's columns go into moments and sketches; an empty block, or
+    /// an empty column among others, adds nothing; a column that is not
+    /// finite is reported with its path.
     #[test]
     fn gathering_a_block() {
         let block = [1.0, 2.0, 3.0, 10.0, 20.0, f64::NAN];
@@ -705,6 +710,11 @@ mod tests {
         assert_eq!(gather_block(Width::widest(), &mut moments, &mut sketches, &block, stride, 2, &slots), None);
         assert_eq!((moments.n, sketches[0].count(), sketches[1].count()), (2, 2, 2));
         assert_eq!((sketches[1].min(), sketches[1].max()), (10.0, 20.0));
+        // An empty column among others adds nothing.
+        moments.start_block(2);
+        let columns = [(0, &block[..2]), (1, &block[..0]), (0, &block[1..3])];
+        assert_eq!(gather_columns(Width::widest(), &mut moments, &mut sketches, &columns), None);
+        assert_eq!((moments.n, sketches[0].count(), sketches[1].count()), (4, 6, 2));
         let fault = gather_block(Width::widest(), &mut moments, &mut sketches, &block, stride, 3, &slots);
         assert!(matches!(fault, Some((1, Some(2), v)) if v.is_nan()), "{fault:?}");
     }

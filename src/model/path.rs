@@ -1358,7 +1358,8 @@ impl Model {
             o_cumulative,
             o_counter,
             o_net,
-            _stake,
+            // (The stake is handed on from its running values.)
+            _,
             o_valuation,
             o_equity,
             o_bound,
