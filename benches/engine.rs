@@ -13,9 +13,9 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use revshare::engine::{self, RunOptions};
 use revshare::export::{Exporter, PeriodsCsv, RunReport, SummaryCsv, YearlyCsv};
-use revshare::model::{Model, PathEvents};
+use revshare::model::{Columns, Model, PathEvents};
 use revshare::scenario::Scenario;
-use revshare::simd::{Aligned, Width};
+use revshare::simd::Width;
 use revshare::stats::{ChunkMoments, Sketch};
 
 const PATHS: u64 = 100_000;
@@ -58,15 +58,24 @@ fn inputs(bencher: Bencher) {
     });
 }
 
-/// Stepping 4096 whole paths, inputs included, into blocks as the engine does
-/// (one thread, no aggregation): each path's random part, then the rest of a
-/// block's paths at once.
+/// Columns handed on by a block, looked at and dropped.
+struct Discard;
+
+impl Columns for Discard {
+    fn columns(&mut self, columns: &[(usize, &[f64])]) {
+        std::hint::black_box(columns);
+    }
+}
+
+/// Stepping 4096 whole paths, inputs included, as the engine does (one
+/// thread, no aggregation): each path's random part, then the rest of a
+/// block's paths at once, each period's values handed on (and dropped here
+/// rather than gathered).
 #[divan::bench(sample_count = 20)]
 fn stepping(bencher: Bencher) {
     let (_, m) = model();
     let bp = engine::block_paths(m.layout.len());
     let mut scratch = m.scratch();
-    let mut block = Aligned::new(m.layout.len() * bp, 0.0);
     let mut paths = m.gathering_block(bp);
     let mut events = vec![PathEvents::default(); bp];
     bencher.bench_local(|| {
@@ -75,16 +84,29 @@ fn stepping(bencher: Bencher) {
             for j in 0..bp {
                 m.draw_path(&mut rng, &mut scratch, &mut paths, j);
             }
-            m.finish_block(&mut paths, bp, &mut block, bp, &mut events);
+            m.finish_block_into(&mut paths, bp, &mut Discard, &mut events);
         }
-        block[0]
+        events[0]
     });
 }
 
+/// Columns handed on by a block, kept in the groups they came in.
+#[derive(Default)]
+struct Record(Vec<Vec<(usize, Vec<f64>)>>);
+
+impl Columns for Record {
+    fn columns(&mut self, columns: &[(usize, &[f64])]) {
+        self.0.push(columns.iter().map(|(s, v)| (*s, v.to_vec())).collect());
+    }
+}
+
 /// Gathering 4096 paths' values into moments and quantile sketches (one
-/// thread) with the engine's own `gather_block`: moments and a sketch for each
-/// distinct quantity (aliases share their source's), sketches bounded as the
-/// engine bounds them.
+/// thread) with the engine's own `gather_columns`, in the groups a block
+/// hands them on in (a period's metrics, a year's flows, the summaries):
+/// moments and a sketch for each distinct quantity (aliases share their
+/// source's), sketches bounded as the engine bounds them. The values are
+/// worked out beforehand, so they come from memory here, where a run
+/// gathers them just after they are written.
 #[divan::bench(sample_count = 20)]
 fn aggregation(bencher: Bencher) {
     let (_, m) = model();
@@ -92,31 +114,36 @@ fn aggregation(bencher: Bencher) {
     let bp = engine::block_paths(slots);
     let mut scratch = m.scratch();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-    let blocks: Vec<Aligned> = (0..4096 / bp)
+    let blocks: Vec<Record> = (0..4096 / bp)
         .map(|_| {
-            let mut block = Aligned::new(slots * bp, 0.0);
             let mut paths = m.gathering_block(bp);
             for j in 0..bp {
                 m.draw_path(&mut rng, &mut scratch, &mut paths, j);
             }
-            m.finish_block(&mut paths, bp, &mut block, bp, &mut vec![PathEvents::default(); bp]);
-            block
+            let mut record = Record::default();
+            m.finish_block_into(&mut paths, bp, &mut record, &mut vec![PathEvents::default(); bp]);
+            record
         })
         .collect();
-    let aliases = m.aliases();
-    let gathered: Vec<usize> = (0..slots).filter(|s| aliases[*s] == *s).collect();
-    let mut sketches = vec![Sketch::with_limit(engine::bucket_limit(gathered.len())); slots];
+    // Each block's groups of (quantity, values).
+    let groups: Vec<Vec<Vec<_>>> = blocks
+        .iter()
+        .map(|b| b.0.iter().map(|g| g.iter().map(|(s, v)| (*s, &v[..])).collect::<Vec<(usize, &[f64])>>()).collect())
+        .collect();
+    let gathered = m.aliases().iter().enumerate().filter(|(s, a)| *a == s).count();
+    let mut sketches = vec![Sketch::with_limit(engine::bucket_limit(gathered)); slots];
     let mut moments = ChunkMoments::new(slots);
     // Warm the sketches up so they are in their steady state.
-    for b in &blocks {
-        for &s in &gathered {
-            sketches[s].add_slice(&b[s * bp..(s + 1) * bp]);
-        }
+    for (s, v) in groups.iter().flatten().flatten() {
+        sketches[*s].add_slice(v);
     }
     bencher.bench_local(|| {
         moments.reset();
-        for b in &blocks {
-            assert!(engine::gather_block(Width::widest(), &mut moments, &mut sketches, b, bp, bp, &gathered).is_none());
+        for block in &groups {
+            moments.start_block(bp);
+            for group in block {
+                assert!(engine::gather_columns(Width::widest(), &mut moments, &mut sketches, group).is_none());
+            }
         }
     });
 }

@@ -412,8 +412,10 @@ fn gather_columns_body(
 
 /// Gather a whole block of `paths` paths at once, quantity `s`'s values at
 /// `block[s * stride..]`, for each quantity of `slots` in turn (see
-/// [`gather_columns`]). A block of no paths adds nothing.
-pub fn gather_block(
+/// [`gather_columns`]). A block of no paths adds nothing. (A run gathers a
+/// period's values at a time instead, as the block hands them on.)
+#[cfg(test)]
+fn gather_block(
     width: Width,
     moments: &mut ChunkMoments,
     sketches: &mut [Sketch],
@@ -846,6 +848,48 @@ mod tests {
             let found = gather_block(width, &mut moments, &mut sketches, &bad, stride, 256, &slots);
             let (s, j, value) = found.expect("caught");
             assert_eq!((s, j, value.is_nan()), (1, Some(5), true), "{width:?}");
+        }
+    }
+
+    /// Gathering a block's values as it hands them on, a period at a time
+    /// (as a run does), leaves the same moments and sketches, bit for bit,
+    /// as gathering the whole block of values at once in slot order, on
+    /// shipped scenarios with and without a counter-share and with monthly
+    /// steps, over several blocks (the first of a chunk sets the shifts).
+    #[test]
+    fn gathering_as_a_block_hands_its_values_on_is_gathering_the_whole_block() {
+        use rand::SeedableRng;
+        for name in ["amended-2026", "old-terms", "bull"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
+            let mut s = crate::scenario::Scenario::load(&path).expect("shipped scenario");
+            if name == "bull" {
+                s.steps_per_year = 12;
+            }
+            let model = Model::new(&s);
+            let (slots, n) = (model.layout.len(), 100);
+            let alias = model.aliases();
+            let gathered: Vec<usize> = (0..slots).filter(|s| alias[*s] == *s).collect();
+            let fresh = || (ChunkMoments::new(slots), vec![Sketch::with_limit(bucket_limit(gathered.len())); slots]);
+            let (mut whole, mut handed) = (fresh(), fresh());
+            let (mut rng, mut scratch) = (Xoshiro256PlusPlus::seed_from_u64(9), model.scratch());
+            let mut events = vec![PathEvents::default(); n];
+            for _ in 0..3 {
+                let mut block = model.gathering_block(n);
+                for j in 0..n {
+                    model.draw_path(&mut rng, &mut scratch, &mut block, j);
+                }
+                let mut values = vec![0.0; slots * n];
+                model.finish_block(&mut block.clone(), n, &mut values, n, &mut events);
+                let (moments, sketches) = (&mut whole.0, &mut whole.1);
+                assert_eq!(gather_block(Width::widest(), moments, sketches, &values, n, n, &gathered), None);
+                handed.0.start_block(n);
+                let (moments, sketches) = (&mut handed.0, &mut handed.1);
+                let mut gathering = Gathering { width: Width::widest(), moments, sketches, fault: None };
+                model.finish_block_into(&mut block, n, &mut gathering, &mut events);
+                assert_eq!(gathering.fault, None);
+            }
+            assert_eq!(whole.0.n, 3 * n as u64);
+            assert_eq!(format!("{:?} {:?}", handed.0, handed.1), format!("{:?} {:?}", whole.0, whole.1), "{name}");
         }
     }
 
