@@ -237,7 +237,8 @@ impl PathScratch {
 }
 
 /// Rows of a block kept apart from the statistics' own, reused from period
-/// to period: one per [`Metric`], then `pv_equity`'s and `pv_total`'s.
+/// to period: one per [`Metric`] (the stake's unused: its running values
+/// are handed on instead), then `pv_equity`'s and `pv_total`'s.
 const ROWS: usize = Metric::ALL.len() + 2;
 
 /// Where [`Model::finish_block_into`] hands a block's values: a few slots at
@@ -311,10 +312,11 @@ pub struct Block {
     /// Whether each slot's values are handed on: a slot that only repeats
     /// another's values (see [`Model::aliases`]) need not be.
     keep: Vec<bool>,
-    /// A period's values of each metric ([`Metric`] order), then the present
-    /// values of the equity and of the whole (`pv_equity`, `pv_total`):
-    /// [`ROWS`] rows reused from period to period, each handed on as soon
-    /// as it is worked out (so they stay in cache).
+    /// A period's values of each metric ([`Metric`] order; the stake's row
+    /// is not used), then the present values of the equity and of the
+    /// whole (`pv_equity`, `pv_total`): [`ROWS`] rows reused from period to
+    /// period, each handed on as soon as it is worked out (so they stay in
+    /// cache).
     rows: Vec<Aligned>,
     /// Paths drawn but not yet stepped, at most [`GROUP`] (see
     /// [`Model::draw_path`]), with their period normals (interleaved: the
@@ -1301,6 +1303,7 @@ impl Model {
         stride: usize,
         events: &mut [PathEvents],
     ) {
+        assert!(n <= stride, "{n} paths in rows of {stride}");
         self.finish_block_into(block, n, &mut IntoRows { values, stride }, events);
     }
 
@@ -1748,54 +1751,97 @@ mod tests {
     /// A gathering block writes exactly the rows of the slots that are
     /// gathered, with the same values as a block that writes every row, and
     /// leaves the aliases' rows alone; each block hands on every slot it
-    /// keeps exactly once.
+    /// keeps exactly once; a second block through the same buffers shows
+    /// nothing of the first; and a block's values are each path's simulated
+    /// alone. In every shape of model: one, two, four or twelve steps a year
+    /// (with one, a year's flows are its period's), with and without
+    /// equity, with and without a counter-share.
     #[test]
     fn a_gathering_block_writes_the_gathered_rows_only() {
         use rand::SeedableRng;
+        let (cap, n) = (64, 37);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let mut with_counter = 0;
         for name in ["amended-2026", "old-terms", "bull"] {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
-            let model = Model::new(&crate::scenario::Scenario::load(&path).expect("shipped scenario"));
-            let (slots, n) = (model.layout.len(), 37);
-            let alias = model.aliases();
-            let run = |mut block: Block| {
+            let scenario = crate::scenario::Scenario::load(&path).expect("shipped scenario");
+            for (steps, equity, counter) in shapes() {
+                let mut s = scenario.clone();
+                s.steps_per_year = steps;
+                if !equity {
+                    s.equity = None;
+                    s.correlations.clear();
+                }
+                if !counter {
+                    s.counter_share = None;
+                }
+                let model = Model::new(&s);
+                let what =
+                    format!("{name}, {steps} steps a year, equity {equity}, counter-share {}", model.has_counter);
+                with_counter += usize::from(model.has_counter);
+                let slots = model.layout.len();
+                let alias = model.aliases();
+                // Two blocks through the same buffers, each path's values by slot.
+                let run = |mut block: Block| {
+                    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+                    let mut scratch = model.scratch();
+                    let mut out = Vec::new();
+                    for _ in 0..2 {
+                        for j in 0..n {
+                            model.draw_path(&mut rng, &mut scratch, &mut block, j);
+                        }
+                        let mut values = vec![f64::NAN; slots * cap];
+                        model.finish_block(&mut block, n, &mut values, cap, &mut vec![PathEvents::default(); cap]);
+                        out.push(values);
+                    }
+                    out
+                };
+                let (all, gathered) = (run(model.block(cap)), run(model.gathering_block(cap)));
+                for (all, gathered) in all.iter().zip(&gathered) {
+                    for s in 0..slots {
+                        let (a, g) = (&all[s * cap..s * cap + n], &gathered[s * cap..s * cap + n]);
+                        let source = &all[alias[s] * cap..alias[s] * cap + n];
+                        assert!(a.iter().all(|x| !x.is_nan()), "{what}: slot {s} not written");
+                        assert_eq!(bits(a), bits(source), "{what}: slot {s} is not its source's");
+                        if alias[s] == s {
+                            assert_eq!(bits(a), bits(g), "{what}: slot {s}");
+                        } else {
+                            assert!(g.iter().all(|x| x.is_nan()), "{what}: slot {s} is an alias but was written");
+                        }
+                    }
+                }
+                // Each slot kept is handed on once, n values long, and no other.
+                let gathered_once: Vec<usize> = alias.iter().enumerate().map(|(s, a)| usize::from(*a == s)).collect();
+                for (mut block, once) in
+                    [(model.block(cap), vec![1; slots]), (model.gathering_block(cap), gathered_once)]
+                {
+                    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+                    let mut scratch = model.scratch();
+                    for j in 0..n {
+                        model.draw_path(&mut rng, &mut scratch, &mut block, j);
+                    }
+                    let mut handed = Handed(vec![0; slots], n);
+                    model.finish_block_into(&mut block, n, &mut handed, &mut vec![PathEvents::default(); cap]);
+                    assert_eq!(handed.0, once, "{what}");
+                }
+                // Path by path, the block's first values.
                 let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
                 let mut scratch = model.scratch();
+                let mut alone = vec![f64::NAN; slots];
                 for j in 0..n {
-                    model.draw_path(&mut rng, &mut scratch, &mut block, j);
-                }
-                let mut values = vec![f64::NAN; slots * 64];
-                let mut events = vec![PathEvents::default(); 64];
-                model.finish_block(&mut block, n, &mut values, 64, &mut events);
-                (values, events)
-            };
-            let (all, all_events) = run(model.block(64));
-            let (gathered, gathered_events) = run(model.gathering_block(64));
-            // Each slot kept is handed on once, n values long, and no other.
-            let gathered_once: Vec<usize> = alias.iter().enumerate().map(|(s, a)| usize::from(*a == s)).collect();
-            for (mut block, once) in [(model.block(64), vec![1; slots]), (model.gathering_block(64), gathered_once)] {
-                let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
-                let mut scratch = model.scratch();
-                for j in 0..n {
-                    model.draw_path(&mut rng, &mut scratch, &mut block, j);
-                }
-                let mut handed = Handed(vec![0; slots], n);
-                model.finish_block_into(&mut block, n, &mut handed, &mut vec![PathEvents::default(); 64]);
-                assert_eq!(handed.0, once, "{name}");
-            }
-            assert_eq!(all_events, gathered_events, "{name}");
-            assert!(alias.iter().enumerate().any(|(s, a)| *a != s), "{name} has no aliases to skip");
-            for s in 0..slots {
-                let (a, g) = (&all[s * 64..s * 64 + n], &gathered[s * 64..s * 64 + n]);
-                if alias[s] == s {
-                    assert!(a.iter().zip(g).all(|(a, g)| a.to_bits() == g.to_bits()), "{name}: slot {s}");
-                } else {
-                    assert!(g.iter().all(|x| x.is_nan()), "{name}: slot {s} is an alias but was written");
-                    // ... and the alias repeats its source's values.
-                    let source = &all[alias[s] * 64..alias[s] * 64 + n];
-                    assert!(a.iter().zip(source).all(|(a, b)| a.to_bits() == b.to_bits()), "{name}: slot {s}");
+                    model.simulate_into(&mut rng, &mut scratch, &mut alone);
+                    let column: Vec<f64> = (0..slots).map(|s| all[0][s * cap + j]).collect();
+                    assert_eq!(bits(&alone), bits(&column), "{what}: path {j}");
                 }
             }
         }
+        assert!(with_counter > 0, "no model with a counter-share");
+    }
+
+    /// Steps a year, and whether to keep the scenario's equity and its
+    /// counter-share: every combination.
+    fn shapes() -> impl Iterator<Item = (u32, bool, bool)> {
+        [1, 2, 4, 12].into_iter().flat_map(|s| [(s, true, true), (s, true, false), (s, false, true), (s, false, false)])
     }
 
     /// A column of a block drawn into again before the block is finished

@@ -207,6 +207,7 @@ impl ChunkMoments {
     /// Forget everything (keeps the buffers).
     pub fn reset(&mut self) {
         self.n = 0;
+        self.first_block = false;
         self.sum.fill(0.0);
         self.sum_sq.fill(0.0);
     }
@@ -234,11 +235,17 @@ impl ChunkMoments {
     /// The value that quantity `s`'s sums are deviations from, for its
     /// `column` of the block (whose pass is made elsewhere, with
     /// [`column_pass_with`]): its first value in a chunk's first block.
+    /// Each quantity's column is added once a block: a second one in a
+    /// chunk's first block would move the shift under sums already made.
     #[inline]
     pub(crate) fn shift(&mut self, s: usize, column: &[f64]) -> f64 {
         if self.first_block
             && let Some(&first) = column.first()
         {
+            debug_assert!(
+                (self.sum[s] == 0.0 && self.sum_sq[s] == 0.0) || self.shift[s].to_bits() == first.to_bits(),
+                "quantity {s} added twice in a chunk's first block"
+            );
             self.shift[s] = first;
         }
         self.shift[s]

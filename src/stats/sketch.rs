@@ -450,6 +450,8 @@ impl Store {
 
     /// Count one value at each of `index` (at this store's resolution): with
     /// one range check when they all fall inside the array (the common case).
+    /// If the store must grow or coarsen first, the indices are brought to
+    /// its new resolution in place.
     #[inline]
     fn add_indices(&mut self, index: &mut [i32]) {
         let Some(&first) = index.first() else { return };
@@ -458,28 +460,16 @@ impl Store {
             lo = lo.min(i);
             hi = hi.max(i);
         }
-        // SAFETY: lo and hi are the smallest and largest of `index`.
-        unsafe { self.add_indices_within(index, self.coarse, lo, hi) };
-    }
-
-    /// [`Store::add_indices`] for indices taken with `at` mantissa bits
-    /// dropped and known to lie in `lo..=hi` (a non-empty slice): with one
-    /// range check for the whole slice. If the store must grow or coarsen
-    /// first, the indices are brought to its new resolution in place.
-    ///
-    /// # Safety
-    ///
-    /// Every element of `index` must lie in `lo..=hi`.
-    #[inline]
-    unsafe fn add_indices_within(&mut self, index: &mut [i32], at: u32, lo: i32, hi: i32) {
-        if at != self.coarse || !self.covers(lo, hi) {
+        let at = self.coarse;
+        if !self.covers(lo, hi) {
             self.reserve(at, lo, hi);
         }
         let by = self.coarse - at;
         if by > 0 {
             index.iter_mut().for_each(|i| *i >>= by);
         }
-        // SAFETY: the caller's promise, kept by the shift (it keeps order).
+        // SAFETY: lo and hi are the smallest and largest of `index`, and
+        // the shift keeps that (it keeps order).
         unsafe { self.count_within(index, |i| i as isize, lo >> by, hi >> by) }
     }
 
@@ -1297,6 +1287,54 @@ mod tests {
                     assert_eq!((k.lo, k.hi), (lo, hi), "{width:?}, {len} values, dropping {drop}");
                 }
             }
+        }
+    }
+
+    /// Compaction gives the exact extremes of the values it keeps (the
+    /// counting after it writes where they say, unchecked) wherever they
+    /// are, the last values past the vectors' eights included, among
+    /// zeros of both signs, subnormals (counted as zeros), the dropped
+    /// value and values at both ends of the range of doubles; and a sketch
+    /// counts such values as if added one by one, coarsening as it must.
+    #[test]
+    fn compaction_gives_the_exact_extremes_of_what_it_keeps() {
+        let subnormal = f64::from_bits(5);
+        for len in 1..=40 {
+            for at in 0..len {
+                for (big, small) in [(1e300, f64::MIN_POSITIVE), (7.0, 3.0)] {
+                    let mut xs: Vec<f64> = (0..len).map(|i| [-0.0, subnormal, 5.0, ZERO, 5.5][i % 5]).collect();
+                    xs[at] = big;
+                    xs[len - 1 - at] = small;
+                    for drop in [f64::NAN, 5.5, big] {
+                        let kept: Vec<f64> = xs.iter().copied().filter(|x| *x > ZERO && *x != drop).collect();
+                        let lo = kept.iter().copied().fold(f64::INFINITY, f64::min);
+                        let hi = kept.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        for width in Width::supported() {
+                            let mut out = [f64::NAN; SLICE];
+                            let k = compact(width, &xs, drop, &mut out);
+                            let what = format!("{width:?}, {len} values, extremes at {at}, dropping {drop}");
+                            assert_eq!(&out[..k.count], &kept[..], "{what}");
+                            assert_eq!((k.lo.to_bits(), k.hi.to_bits()), (lo.to_bits(), hi.to_bits()), "{what}");
+                        }
+                    }
+                }
+            }
+        }
+        let mut s = 3;
+        let xs: Vec<f64> = (0..5000)
+            .map(|i| match i % 7 {
+                0 => -0.0,
+                1 => f64::from_bits(3),
+                2 => 0.0,
+                _ => lcg(&mut s) * 1e200 + 1e-300,
+            })
+            .collect();
+        for chunk in [1, 9, 100, 1024] {
+            let (mut one, mut all) = (Sketch::with_limit(MIN_BUCKETS), Sketch::with_limit(MIN_BUCKETS));
+            xs.iter().for_each(|x| one.add(*x));
+            xs.chunks(chunk).for_each(|c| all.add_slice(c));
+            assert_eq!((buckets(&one.positive), one.zeros), (buckets(&all.positive), all.zeros), "chunks of {chunk}");
+            assert!(all.mantissa_bits() < MANTISSA_BITS, "coarsened");
         }
     }
 
