@@ -716,10 +716,6 @@ fn write_comparison(
     Ok((dir, files))
 }
 
-fn money(x: f64) -> String {
-    format!("{x:.2}")
-}
-
 /// The short table printed after each scenario.
 fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[String]) -> io::Result<()> {
     let s = r.scenario;
@@ -768,10 +764,10 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
             out,
             "  {:<18} {:>10} {:>10} {:>10} {:>10}",
             label,
-            money(st.mean),
-            money(st.median()),
-            money(st.percentiles[0]),
-            money(st.percentiles[6])
+            export::money(st.mean),
+            export::quantile_money(st.median()),
+            export::quantile_money(st.percentiles[0]),
+            export::quantile_money(st.percentiles[6])
         )?;
     }
     let last = s.share_last_year();

@@ -65,6 +65,29 @@ pub fn percent_of_paths(p: f64) -> String {
     }
 }
 
+/// An amount in $B to two decimals: a mean, which is the sample's own.
+pub fn money(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+/// A percentile in $B, to the figures it holds: four significant ones (a
+/// percentile is within 1e-3 of the sample's, see MODEL.md §8), never more
+/// than two decimals. 2186, not 2186.00, for a value good to about ±2;
+/// 613.5, 31.14, 38.00.
+pub fn quantile_money(x: f64) -> String {
+    money_like(x, x)
+}
+
+/// `x` to the decimals [`quantile_money`] gives a percentile of the size of
+/// `like`: for the difference of two percentiles of that size.
+pub fn money_like(x: f64, like: f64) -> String {
+    if like == 0.0 || !like.is_finite() {
+        return money(x);
+    }
+    let decimals = (3 - like.abs().log10().floor() as i32).clamp(0, 2) as usize;
+    format!("{x:.decimals$}")
+}
+
 /// `n` and a noun, singular for one: "1 path", "20000 paths".
 pub fn count(n: u64, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
@@ -322,6 +345,30 @@ impl Drop for Staging {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Percentiles are printed to four significant figures, never more than
+    /// two decimals; a mean always to two; a difference of percentiles to
+    /// the decimals of the percentiles.
+    #[test]
+    fn percentiles_are_printed_to_the_figures_they_hold() {
+        let cases = [
+            (2185.998, "2186"),
+            (613.4996, "613.5"),
+            (31.1406, "31.14"),
+            (38.0, "38.00"),
+            (2.3141, "2.31"),
+            (0.5, "0.50"),
+            (12345.6, "12346"),
+            (-168.87, "-168.9"),
+            (0.0, "0.00"),
+        ];
+        for (x, printed) in cases {
+            assert_eq!(quantile_money(x), printed, "{x}");
+        }
+        assert_eq!(money(2185.998), "2186.00");
+        assert_eq!(money_like(18.26, 430.1), "18.3");
+        assert_eq!(money_like(0.26, 31.2), "0.26");
+    }
 
     /// Staged files appear in `<root>/<name>` only on commit, flushed and
     /// complete, replacing the previous results; a staging dropped without a

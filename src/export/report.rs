@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use super::charts::{EmbeddedChart, ScenarioDigest};
 use super::csv::{csv_writer, stat_fields, stats_header};
-use super::{Exporter, RunReport, count, format_number, percent_of_paths};
+use super::{Exporter, RunReport, count, format_number, money, money_like, percent_of_paths, quantile_money};
 use crate::model::Summary;
 use crate::model::dist::{Num, as_percent, significant};
 use crate::sensitivity::Sensitivity;
@@ -50,10 +50,6 @@ pub fn markdown_text(s: &str) -> String {
 }
 
 /// A money amount as the run prints it ($B, two decimals).
-fn money(x: f64) -> String {
-    format!("{x:.2}")
-}
-
 /// `report.md` of one scenario, written after every other file of the run.
 pub struct ScenarioReport<'a> {
     /// The charts written beside it, in the order to show them.
@@ -102,7 +98,7 @@ fn sensitivity_markdown(md: &mut String, a: &Sensitivity) {
         md,
         "The median of `pv_total` ({} with every input random) with each uncertain input held at its own P10 and at its P90, largest swing first; \
          every output in `swing.csv`, rank correlations in `sensitivity.csv`.\n",
-        money(a.base[0])
+        quantile_money(a.base[0])
     );
     let _ = writeln!(md, "| input | P10 → median | P90 → median | swing | rank corr |");
     let _ = writeln!(md, "|:--|--:|--:|--:|--:|");
@@ -111,9 +107,9 @@ fn sensitivity_markdown(md: &mut String, a: &Sensitivity) {
             md,
             "| `{}` | {} | {} | {} | {} |",
             i.input.key(),
-            money(i.at_low[0]),
-            money(i.at_high[0]),
-            money(i.swing(0)),
+            quantile_money(i.at_low[0]),
+            quantile_money(i.at_high[0]),
+            money_like(i.swing(0), i.at_low[0].abs().max(i.at_high[0].abs())),
             super::correlation(i.spearman[0])
         );
     }
@@ -162,9 +158,9 @@ pub fn scenario_markdown(
             "| `{}` | {meaning} | {} | {} | {} | {} |",
             m.name(),
             money(st.mean),
-            money(st.median()),
-            money(st.percentiles[0]),
-            money(st.percentiles[6])
+            quantile_money(st.median()),
+            quantile_money(st.percentiles[0]),
+            quantile_money(st.percentiles[6])
         );
     }
     let last = s.share_last_year();
@@ -224,7 +220,12 @@ pub fn scenario_markdown(
 }
 
 fn interval(st: &Stat) -> String {
-    format!("{} ({}–{})", money(st.median()), money(st.percentiles[0]), money(st.percentiles[6]))
+    format!(
+        "{} ({}–{})",
+        quantile_money(st.median()),
+        quantile_money(st.percentiles[0]),
+        quantile_money(st.percentiles[6])
+    )
 }
 
 /// The text of `comparison/report.md`.

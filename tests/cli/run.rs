@@ -1583,11 +1583,15 @@ fn check_prints_the_resolved_scenario_compactly_and_it_loads_back() {
 
 /// The printed table and report.md's headline give each summary's mean (the
 /// expected value, the figure quoted as a deal's worth) beside its median
-/// and P5–P95, the mean as summary.csv has it.
+/// and P5–P95, the mean as summary.csv has it (to two decimals), the
+/// percentiles as summary.csv has them to the four significant figures
+/// they hold (within 1e-3 of the sample's; 2186, not 2186.00).
 #[test]
 fn the_headline_tables_give_the_mean() {
     let ws = Workspace::new();
-    ws.file("deal.toml", &MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4"));
+    // Amounts in the thousands, where two decimals would be noise.
+    let deal = MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4").replace("20.0", "2000.0");
+    ws.file("deal.toml", &deal);
     let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "3000", "--no-charts"]));
     let header: Vec<&str> =
         stdout.lines().find(|l| l.trim_start().starts_with("$B")).expect(&stdout).split_whitespace().collect();
@@ -1598,6 +1602,22 @@ fn the_headline_tables_give_the_mean() {
     let row: Vec<&str> =
         stdout.lines().find(|l| l.trim_start().starts_with("pv_share ")).unwrap().split_whitespace().collect();
     assert_eq!(row[1], format!("{mean:.2}"), "{stdout}");
+    let fields: Vec<f64> = summary
+        .lines()
+        .find(|l| l.starts_with("deal,pv_share,"))
+        .unwrap()
+        .split(',')
+        .skip(2)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    // mean, sd, se, p5, p10, p25, p50, p75, p90, p95
+    for (printed, exact) in [(row[2], fields[6]), (row[3], fields[3]), (row[4], fields[9])] {
+        let value: f64 = printed.parse().unwrap();
+        let figures = printed.trim_start_matches(['-', '0', '.']).chars().filter(char::is_ascii_digit).count();
+        assert!(figures <= 4 || !printed.contains('.'), "{printed}: more figures than it holds\n{stdout}");
+        assert!(figures >= 3 || value.abs() < 1.0, "{printed}: fewer figures than it holds\n{stdout}");
+        assert!((value - exact).abs() <= 5e-3 * exact.abs().max(1.0), "{printed} against {exact}");
+    }
     let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
     assert!(
         report.contains(&format!("| `pv_share` | revenue-share payments, discounted to the start | {mean:.2} | ")),
