@@ -926,14 +926,14 @@ fn print_sensitivity(out: &mut dyn Write, a: &Sensitivity) -> io::Result<()> {
             "  sensitivity: no uncertain inputs to rank (each input that may be a distribution is a single value here)"
         );
     }
-    writeln!(out, "  sensitivity of median pv_total (base {:.2}):", a.base[0])?;
+    writeln!(out, "  sensitivity of median pv_total (base {}):", export::quantile_money(a.base[0]))?;
     for i in rows.iter().take(SHOWN) {
         writeln!(
             out,
-            "    {:<32} P10 → {:>9.2}   P90 → {:>9.2}   rank corr {:>6}",
+            "    {:<32} P10 → {:>9}   P90 → {:>9}   rank corr {:>6}",
             i.input.key(),
-            i.at_low[0],
-            i.at_high[0],
+            export::quantile_money(i.at_low[0]),
+            export::quantile_money(i.at_high[0]),
             export::correlation(i.spearman[0])
         )?;
     }
@@ -1188,11 +1188,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             let vals: Vec<String> = combo.iter().zip(&widths).map(|((_, v), w)| format!("{v:>w$}")).collect();
             writeln!(
                 stdout,
-                "  {} {:>12.2} {:>12.2} {:>12.2} {:>10}",
+                "  {} {:>12} {:>12} {:>12} {:>10}",
                 vals.join(" "),
-                r.summary(Summary::PvShare).median(),
-                r.summary(Summary::PvTotal).median(),
-                r.summary(Summary::TotalShare).median(),
+                export::quantile_money(r.summary(Summary::PvShare).median()),
+                export::quantile_money(r.summary(Summary::PvTotal).median()),
+                export::quantile_money(r.summary(Summary::TotalShare).median()),
                 if sc.revenue_share.cap.is_some() {
                     export::percent_of_paths(r.summary(Summary::CapHit).mean)
                 } else {

@@ -563,6 +563,41 @@ fn sweep_matches_separate_runs_at_each_value() {
     }
 }
 
+/// The sweep's table and the sensitivity's lines give medians to the four
+/// significant figures they hold, as the run's table does.
+#[test]
+fn sweeps_and_sensitivities_print_medians_to_the_figures_they_hold() {
+    let ws = Workspace::new();
+    let deal = MINIMAL.replace("growth = 0.5", "growth = 0.5\nvolatility = 0.4").replace("20.0", "2000.0");
+    ws.file(
+        "deal.toml",
+        &format!("{deal}[equity]\nstake = 0.3\nmultiple = {{ dist = \"lognormal\", median = 30, sigma = 0.2 }}\n"),
+    );
+    let four = |x: &str| {
+        let figures = x.trim_start_matches(['-', '0', '.']).chars().filter(char::is_ascii_digit).count();
+        x.parse::<f64>().is_ok() && (figures <= 4 || !x.contains('.'))
+    };
+    let (stdout, _) = succeeds(ws.cmd().args(["sweep", "deal.toml", "--vary", "revenue_share.cap=1000,3000"]).args([
+        "--paths",
+        "2000",
+        "--no-charts",
+    ]));
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|w| w.first().is_some_and(|c| *c == "1000" || *c == "3000"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert!(rows.iter().all(|w| w[1..4].iter().all(|x| four(x))), "{stdout}");
+    assert!(rows.iter().any(|w| w[2].parse::<f64>().unwrap() >= 1000.0), "{stdout}");
+    let (stdout, _) = succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "2000", "--sensitivity", "--no-charts"]));
+    let line = stdout.lines().find(|l| l.trim_start().starts_with("equity.multiple")).expect(&stdout);
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert!(four(words[3]) && four(words[6]), "{line}");
+    let base = stdout.lines().find(|l| l.contains("sensitivity of median pv_total (base ")).expect(&stdout);
+    assert!(four(base.rsplit("base ").next().unwrap().trim_end_matches("):")), "{base}");
+}
+
 #[test]
 fn sweep_ranges_and_several_keys_run_every_combination() {
     let ws = Workspace::new();
