@@ -443,7 +443,7 @@ struct Gathering<'a> {
 
 impl Columns for Gathering<'_> {
     fn columns(&mut self, columns: &[(usize, &[f64])]) {
-        if self.fault.is_none() && !columns.is_empty() {
+        if self.fault.is_none() {
             self.fault = gather_columns(self.width, self.moments, self.sketches, columns);
         }
     }

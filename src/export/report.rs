@@ -49,7 +49,6 @@ pub fn markdown_text(s: &str) -> String {
     out
 }
 
-/// A money amount as the run prints it ($B, two decimals).
 /// `report.md` of one scenario, written after every other file of the run.
 pub struct ScenarioReport<'a> {
     /// The charts written beside it, in the order to show them.

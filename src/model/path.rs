@@ -237,9 +237,9 @@ impl PathScratch {
 }
 
 /// Rows of a block kept apart from the statistics' own, reused from period
-/// to period: one per [`Metric`] (the stake's unused: its running values
-/// are handed on instead), then `pv_equity`'s and `pv_total`'s.
-const ROWS: usize = Metric::ALL.len() + 2;
+/// to period: one per [`Metric`] but the stake (its running values are
+/// handed on instead), then `pv_equity`'s and `pv_total`'s.
+const ROWS: usize = Metric::ALL.len() - 1 + 2;
 
 /// Where [`Model::finish_block_into`] hands a block's values: a few slots at
 /// a time, as soon as they are worked out, so that they can be gathered
@@ -312,9 +312,9 @@ pub struct Block {
     /// Whether each slot's values are handed on: a slot that only repeats
     /// another's values (see [`Model::aliases`]) need not be.
     keep: Vec<bool>,
-    /// A period's values of each metric ([`Metric`] order; the stake's row
-    /// is not used), then the present values of the equity and of the
-    /// whole (`pv_equity`, `pv_total`): [`ROWS`] rows reused from period to
+    /// A period's values of each metric but the stake ([`Metric`] order),
+    /// then the present values of the equity and of the whole
+    /// (`pv_equity`, `pv_total`): [`ROWS`] rows reused from period to
     /// period, each handed on as soon as it is worked out (so they stay in
     /// cache).
     rows: Vec<Aligned>,
@@ -1361,14 +1361,12 @@ impl Model {
             o_cumulative,
             o_counter,
             o_net,
-            // (The stake is handed on from its running values.)
-            _,
             o_valuation,
             o_equity,
             o_bound,
             o_pv_equity,
             o_pv_total,
-        ] = b.rows.get_disjoint_mut([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]).expect("distinct rows").map(|row| {
+        ] = b.rows.get_disjoint_mut([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).expect("distinct rows").map(|row| {
             // Every row exactly n long, visibly to the compiler: indexing by
             // j < n then needs no bounds checks, and the loops vectorise.
             &mut row[..n]
