@@ -179,8 +179,9 @@ pub fn chunk_rng(seed: u64, chunk: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(splitmix64(splitmix64(seed) ^ splitmix64(chunk ^ 0xA076_1D64_78BD_642F)))
 }
 
-/// Buckets per quantile store, so that one thread's sketches stay within
-/// about 128 MB however many statistics a run has, up to 13,107 of them
+/// Buckets per quantile store, so that one thread's sketches hold at most
+/// about 26.8 million buckets (160 MB, at six bytes a bucket: see `Store` in
+/// stats/sketch.rs) however many statistics a run has, up to 13,107 of them
 /// (100 years of monthly steps gather at most about 11,200); above that, the
 /// sketch's floor of 2048 buckets a store (which holds any range of values,
 /// coarsened) sets the memory. A statistic whose values span more buckets
@@ -188,16 +189,16 @@ pub fn chunk_rng(seed: u64, chunk: u64) -> Xoshiro256PlusPlus {
 /// the layout, never on the thread count, so that the resolution, and the
 /// results, do not either.
 ///
-/// Why 128 MB a thread: a few hundred statistics (the shipped scenarios)
-/// reach the most buckets a store may hold whatever the budget, so only
-/// long monthly layouts feel it, and for them each doubling of the budget
-/// buys one bit of resolution (halves the error) at twice the memory. 30
-/// years of monthly steps (2,600–3,400 statistics) then keep at least 128
-/// buckets per power of two (0.4%) instead of 64 at 64 MB; 256 MB would give
-/// 0.2%, but at 340 MB against 190 MB for a 100-year run on two threads, and a
-/// quarter more time.
+/// Why that budget: a few hundred statistics (the shipped scenarios) reach
+/// the most buckets a store may hold whatever the budget, so only long
+/// monthly layouts feel it, and for them each doubling of the budget buys
+/// one bit of resolution (halves the error) at twice the memory. 30 years of
+/// monthly steps (2,600–3,400 statistics) then keep at least 128 buckets per
+/// power of two (0.4%) instead of 64 at half the budget; twice the budget
+/// would give 0.2%, but at 340 MB against 190 MB for a 100-year run on two
+/// threads (measured when a bucket took five bytes), and a quarter more time.
 pub fn bucket_limit(slots: usize) -> usize {
-    // Five bytes a bucket (see `Store` in stats/sketch.rs).
+    // (128 MiB at the five bytes a bucket once took: the same resolution.)
     const BUDGET: usize = (128 << 20) / 5;
     BUDGET / slots.max(1)
 }

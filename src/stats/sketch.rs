@@ -44,7 +44,7 @@
 //! [`Sketch::quantile`]).
 
 use crate::simd::Width;
-use crate::stats::moments::{ColumnPass, EachLine, column_pass_with};
+use crate::stats::moments::{ColumnPass, EachLine, column_pass, column_pass_with};
 
 /// Relative accuracy α of every percentile at full resolution (MODEL.md §8
 /// allows 1e-3): the widest bucket, [2ᵉ, 2ᵉ(1 + 2⁻⁹)), holds values within
@@ -239,10 +239,14 @@ fn bucket_value(i: i32, shift: u32) -> f64 {
 /// Dense bucket counts over a sliding range of at most `limit` indices, at
 /// the coarsest resolution that fits every index counted into that range.
 ///
-/// A count is kept in two parts: its low eight bits in `low`, the array that
-/// every value added touches (a quarter the size of 32-bit counts, so that
-/// more of a thread's sketches stay in cache), and the rest, a multiple of
-/// 256, in `high`, which a bucket touches once per 256 values.
+/// A count is kept in two parts: the values counted since the last fold in
+/// `low`, the 16-bit array that every value added touches (half the size of
+/// 32-bit counts, so that more of a thread's sketches stay in cache), and
+/// the rest in `high`. At most [`FOLD`] values are counted between folds, so
+/// no low count can wrap round, and the counting loop is one increment a
+/// value, with no test for a carry; a fold (once per 65,535 values a
+/// statistic, a pass over the buckets counted) adds the low counts to the
+/// high ones.
 #[derive(Clone, Debug)]
 struct Store {
     limit: usize,
@@ -250,8 +254,11 @@ struct Store {
     /// [`MANTISSA_BITS`]): each bucket is 2^coarse buckets of full
     /// resolution merged. Indices are at this resolution.
     coarse: u32,
-    low: Vec<u8>,
+    low: Vec<u16>,
     high: Vec<u32>,
+    /// Values counted into `low` since the last fold (at most [`FOLD`]):
+    /// no low count is larger.
+    since_fold: u32,
     /// Index of the first bucket.
     offset: i32,
     /// Lowest and highest indices with a count (valid when `total > 0`).
@@ -260,32 +267,28 @@ struct Store {
     total: u64,
 }
 
-/// Count one value in bucket `i` of a store whose arrays' index 0 would be
-/// at `low` and `high` (its low byte, and a carry of 256 into the high part
-/// when the byte wraps round).
+/// Values a store counts into its low counts between folds: so many that
+/// no 16-bit count can wrap round.
+const FOLD: usize = u16::MAX as usize;
+
+/// Count one value in bucket `i` of a store whose low array's index 0 would
+/// be at `low`. (No carry: the store has made room, see [`Store::room`].)
 ///
 /// # Safety
 ///
-/// Bucket `i` must be inside both of the store's arrays.
+/// Bucket `i` must be inside the store's arrays.
 #[inline(always)]
-unsafe fn bump(low: *mut u8, high: *mut u32, i: isize) {
-    let at = low.wrapping_offset(i);
-    // SAFETY: the caller's promise.
-    unsafe {
-        let (count, carry) = (*at).overflowing_add(1);
-        *at = count;
-        if carry {
-            *high.wrapping_offset(i) += 0x100;
-        }
-    }
+unsafe fn bump(low: *mut u16, i: isize) {
+    // SAFETY: the caller's promise. The count cannot wrap (the store folds
+    // before it could); tests, with overflow checks, would stop here if it did.
+    unsafe { *low.wrapping_offset(i) += 1 };
 }
 
 /// Counts line `g` of `xs` (its values `8g..8g + 8`) for
 /// [`column_pass_with`]: the counting loop of [`Store::count_within`], a
 /// line at a time, with the pass of the next column in between.
 struct CountLines<'a> {
-    low: *mut u8,
-    high: *mut u32,
+    low: *mut u16,
     /// Whole lines only.
     xs: &'a [f64],
     shift: u32,
@@ -301,16 +304,49 @@ impl EachLine for CountLines<'_> {
         debug_assert!(8 * g + 8 <= self.xs.len());
         for l in 0..8 {
             // SAFETY: 8·g + l is inside `xs` (above), and every value's
-            // bucket inside the arrays (the promise `low` and `high` were
-            // made with).
-            unsafe { bump(self.low, self.high, (self.xs.get_unchecked(8 * g + l).to_bits() >> self.shift) as isize) };
+            // bucket inside the arrays (the promise `low` was made with).
+            unsafe { bump(self.low, (self.xs.get_unchecked(8 * g + l).to_bits() >> self.shift) as isize) };
         }
     }
 }
 
 impl Store {
     fn new(limit: usize) -> Self {
-        Store { limit, coarse: 0, low: Vec::new(), high: Vec::new(), offset: 0, min_index: 0, max_index: 0, total: 0 }
+        Store {
+            limit,
+            coarse: 0,
+            low: Vec::new(),
+            high: Vec::new(),
+            since_fold: 0,
+            offset: 0,
+            min_index: 0,
+            max_index: 0,
+            total: 0,
+        }
+    }
+
+    /// Make room in the low counts for `n` values (at most [`FOLD`]) about
+    /// to be counted, folding them into the high counts first if `n` more
+    /// could wrap one round.
+    #[inline(always)]
+    fn room(&mut self, n: usize) {
+        debug_assert!(n <= FOLD);
+        if self.since_fold as usize + n > FOLD {
+            self.fold();
+        }
+        self.since_fold += n as u32;
+    }
+
+    /// Add the low counts to the high ones and clear them.
+    #[cold]
+    fn fold(&mut self) {
+        if self.total > 0 {
+            let live = self.live();
+            for (h, l) in self.high[live.clone()].iter_mut().zip(&mut self.low[live]) {
+                *h += u32::from(std::mem::take(l));
+            }
+        }
+        self.since_fold = 0;
     }
 
     /// Buckets held.
@@ -341,13 +377,13 @@ impl Store {
         u64::from(self.high[pos]) + u64::from(self.low[pos])
     }
 
-    /// Add `n` to the bucket at position `pos` (no count ever exceeds
-    /// [`MAX_COUNT`], which the engine enforces).
+    /// Add `n` to the bucket at position `pos` (to its high count: no count
+    /// ever exceeds [`MAX_COUNT`], which the engine enforces).
     #[inline]
     fn add_at(&mut self, pos: usize, n: u64) {
-        let c = self.count(pos) + n;
-        self.low[pos] = c as u8;
-        self.high[pos] = (c & !0xff) as u32;
+        let c = u64::from(self.high[pos]) + n;
+        debug_assert!(c + u64::from(self.low[pos]) <= MAX_COUNT);
+        self.high[pos] = c as u32;
     }
 
     /// Count `n` copies of a positive value.
@@ -514,6 +550,12 @@ impl Store {
         c: f64,
     ) -> ColumnPass {
         debug_assert_eq!(next.len(), xs.len());
+        if xs.len() > FOLD {
+            // (Longer than any block: counted in parts, and the pass made apart.)
+            // SAFETY: the caller's promise.
+            unsafe { self.add_values_within(xs, lo, hi) };
+            return column_pass(width, next, c);
+        }
         let lines = xs.len() / 8;
         let (xs, rest) = xs.split_at(lines * 8);
         // The values past the last whole line first, as any slice's: that
@@ -522,11 +564,11 @@ impl Store {
         // no count.
         // SAFETY: the caller's promise.
         unsafe { self.add_values_within(rest, lo, hi) };
+        self.room(xs.len());
         let low = self.low.as_mut_ptr().wrapping_offset(-(self.offset as isize));
-        let high = self.high.as_mut_ptr().wrapping_offset(-(self.offset as isize));
         // The values of line g of `next` are read while those of line g of
         // `xs` are counted: see `column_pass_with`.
-        let pass = column_pass_with(width, next, c, CountLines { low, high, xs, shift: self.shift() });
+        let pass = column_pass_with(width, next, c, CountLines { low, xs, shift: self.shift() });
         self.total += xs.len() as u64;
         pass
     }
@@ -544,25 +586,28 @@ impl Store {
         // (Not `covers`: a store counting its first values has laid out its
         // array but has no total yet.)
         debug_assert!(self.spans(lo, hi), "{lo}..={hi} outside the array");
-        // Where index 0 would be in each array: `i`'s count is then at
-        // `i` from there, with no subtraction of the offset for each value.
-        let low = self.low.as_mut_ptr().wrapping_offset(-(self.offset as isize));
-        let high = self.high.as_mut_ptr().wrapping_offset(-(self.offset as isize));
-        // SAFETY (of every call): offset <= lo <= i <= hi < offset + len, by
-        // the caller's promises, so `i` is inside both arrays. (A checked
-        // index here costs about 5% of a run.)
-        let bump = |i: isize| unsafe { bump(low, high, i) };
-        let mut quads = items.chunks_exact(4);
-        for q in &mut quads {
-            bump(index(q[0]));
-            bump(index(q[1]));
-            bump(index(q[2]));
-            bump(index(q[3]));
+        for part in items.chunks(FOLD) {
+            self.room(part.len());
+            // Where index 0 would be in the low array: `i`'s count is then
+            // at `i` from there, with no subtraction of the offset for each
+            // value. (After `room`, which may fold.)
+            let low = self.low.as_mut_ptr().wrapping_offset(-(self.offset as isize));
+            // SAFETY (of every call): offset <= lo <= i <= hi < offset + len,
+            // by the caller's promises, so `i` is inside the array. (A checked
+            // index here costs about 5% of a run.)
+            let bump = |i: isize| unsafe { bump(low, i) };
+            let mut quads = part.chunks_exact(4);
+            for q in &mut quads {
+                bump(index(q[0]));
+                bump(index(q[1]));
+                bump(index(q[2]));
+                bump(index(q[3]));
+            }
+            for &t in quads.remainder() {
+                bump(index(t));
+            }
+            self.total += part.len() as u64;
         }
-        for &t in quads.remainder() {
-            bump(index(t));
-        }
-        self.total += items.len() as u64;
         self.min_index = self.min_index.min(lo);
         self.max_index = self.max_index.max(hi);
     }
@@ -587,18 +632,16 @@ impl Store {
     /// Add every count of `other`, whose resolution is no coarser than this
     /// one's and whose counted range this array covers (`other.total` > 0),
     /// leaving this store's total and bounds to the caller. At the same
-    /// resolution bucket by bucket, the low bytes' carry going to the high
-    /// part (a loop that vectorises); coarser, each count to its bucket.
+    /// resolution bucket by bucket, into the high counts (a loop that
+    /// vectorises); coarser, each count to its bucket.
     fn add_counts(&mut self, other: &Store) {
         let (by, live) = (self.coarse - other.coarse, other.live());
         if by == 0 {
             let to = (other.min_index - self.offset) as usize;
             let n = live.end() - live.start() + 1;
-            let (low, high) = (&mut self.low[to..to + n], &mut self.high[to..to + n]);
-            for (((l, h), &ol), &oh) in low.iter_mut().zip(high).zip(&other.low[live.clone()]).zip(&other.high[live]) {
-                let c = u32::from(*l) + u32::from(ol);
-                *l = c as u8;
-                *h += oh + (c & 0x100);
+            let high = &mut self.high[to..to + n];
+            for ((h, &ol), &oh) in high.iter_mut().zip(&other.low[live.clone()]).zip(&other.high[live]) {
+                *h += oh + u32::from(ol);
             }
         } else {
             for j in live {
@@ -1761,30 +1804,63 @@ mod tests {
         }
     }
 
-    /// A bucket's count is its low byte plus a high part that takes a carry
-    /// every 256 values: counts past 255, 256, 511, 65 536 come out exact, by
-    /// the vectorised path, one by one, merged, and moved to a wider array,
-    /// and the percentiles see them.
+    /// A bucket's count is its 16-bit low count plus a high count that the
+    /// low ones are folded into every 65,535 values: counts past 255, 65,535
+    /// and 65,536 and into the millions come out exact, by the vectorised
+    /// path in slices (of 300, and in one slice longer than a fold), by the
+    /// engine's path that makes the next column's pass as it counts, one by
+    /// one, merged, and moved to a wider array, and the percentiles see them.
+    /// (Tests run with overflow checks: a low count that wrapped would stop
+    /// them.)
     #[test]
-    fn counts_carry_past_a_byte_exactly() {
+    fn counts_past_a_fold_come_out_exact() {
         let (a, b) = (3.0, 5.0);
-        for n in [255, 256, 257, 511, 512, 70_000] {
+        for n in [255, 256, 257, 32_767, 32_768, 65_535, 65_536, 70_000, 1_100_000] {
             let mut slices = Sketch::new();
+            let mut whole = Sketch::new();
+            let mut ahead = Sketch::new();
             let mut one = Sketch::new();
-            // Two spread values first, so that both sketches leave exact mode.
+            // Two spread values first, so that every sketch leaves exact mode.
             let warm: Vec<f64> = (0..8).map(|i| 1.0 + f64::from(i) * 0.1).collect();
-            slices.add_slice(&warm);
+            for sk in [&mut slices, &mut whole, &mut ahead] {
+                sk.add_slice(&warm);
+            }
             warm.iter().for_each(|x| one.add(*x));
-            // n values alternating between two buckets, in slices of 300.
+            // n values alternating between two buckets.
             let xs: Vec<f64> = (0..2 * n).map(|i| if i % 2 == 0 { a } else { b }).collect();
             xs.chunks(300).for_each(|c| slices.add_slice(c));
-            xs.iter().for_each(|x| one.add(*x));
-            for sk in [&slices, &one] {
+            whole.add_slice(&xs);
+            // The engine's counting loop, in blocks of 256 whose largest
+            // value is one of its own (so that the block is spread out, not a
+            // pile at its largest value, and takes that loop).
+            let (top, next) = (7.0, (0..256).map(f64::from).collect::<Vec<_>>());
+            let mut blocks = 0;
+            for c in xs.chunks(255) {
+                let block: Vec<f64> = c.iter().copied().chain([top]).collect();
+                let next = &next[..block.len()];
+                // SAFETY: finite values, and their extremes.
+                let (lo, hi) = extremes(&block);
+                let pass = unsafe { ahead.add_slice_within_ahead(Width::widest(), &block, lo, hi, Some((next, 1.0))) };
+                assert_eq!(pass, Some(column_pass(Width::widest(), next, 1.0)), "{n}: the counting loop's pass");
+                blocks += 1;
+            }
+            if n <= 70_000 {
+                xs.iter().for_each(|x| one.add(*x));
+            } else {
+                one = whole.clone();
+            }
+            for sk in [&slices, &whole, &ahead, &one] {
                 let count = |x: f64| sk.positive.count((bucket(x) - sk.positive.offset) as usize);
                 assert_eq!((count(a), count(b)), (n as u64, n as u64), "{n}");
+            }
+            let count = |x: f64| ahead.positive.count((bucket(x) - ahead.positive.offset) as usize);
+            assert_eq!((count(top), ahead.positive.total), (blocks, 8 + 2 * n as u64 + blocks));
+            for sk in [&slices, &whole, &one] {
                 assert_eq!(sk.positive.total, 8 + 2 * n as u64);
             }
-            assert_eq!(buckets(&slices.positive), buckets(&one.positive));
+            for sk in [&whole, &one] {
+                assert_eq!(buckets(&slices.positive), buckets(&sk.positive));
+            }
             let mut merged = slices.clone();
             merged.merge(&one);
             let count = |x: f64| merged.positive.count((bucket(x) - merged.positive.offset) as usize);
