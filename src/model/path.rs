@@ -319,9 +319,10 @@ pub struct Block {
     /// cache).
     rows: Vec<Aligned>,
     /// Paths drawn but not yet stepped, at most [`GROUP`] (see
-    /// [`Model::draw_path`]), with their period normals (interleaved: the
-    /// i-th normal of the path in slot g at `i * GROUP + g`) and the periods
-    /// of their shocks.
+    /// [`Model::draw_path`]), with their periods' variates (interleaved: the
+    /// i-th of the path in slot g at `i * GROUP + g`; per period ε, then,
+    /// with growth noise, its value u_k, else ζ) and the periods of their
+    /// shocks.
     pending: Vec<Pending>,
     pending_normals: Vec<f64>,
     pending_shocks: Vec<Vec<usize>>,
@@ -1149,7 +1150,14 @@ impl Model {
         self.draw_bits(rng, &mut block.inputs.raw[g], &scratch.strata);
         let shocks = &mut block.pending_shocks[g];
         let normals = &mut block.pending_normals[g..];
-        let (u0, terminated_at) = self.draw_periods(rng, normals, GROUP, shocks);
+        // With growth noise, its values are worked out as the normals are
+        // drawn, while the draws keep the core busy: the stepping then has
+        // no chain of operations from period to period.
+        let (u0, terminated_at) = if self.noise_sd > 0.0 {
+            self.draw_periods::<R, true>(rng, normals, GROUP, shocks)
+        } else {
+            self.draw_periods::<R, false>(rng, normals, GROUP, shocks)
+        };
         // Its growth shift and jump once its inputs are worked out.
         block.pending.push(Pending { j, u0, growth_shift: 0.0, jump: 0.0 });
         block.terminated_at[j] = terminated_at as f64;
@@ -1227,12 +1235,12 @@ impl Model {
 
     /// The steps of [`GROUP`] paths in side-by-side columns of a block, in
     /// each period (§3) but for their shocks, into `steps[k * n + j]`: from
-    /// each one's growth noise's starting value and growth shift and its
-    /// normals (interleaved, see [`Block`]). One copy for each combination of
-    /// the process's parts, so that the loop tests neither. Every path gets
-    /// the same operations in the same order as the general formula (and as
-    /// [`Model::step_one`]); the paths' growth noises are independent chains
-    /// of operations, which run side by side.
+    /// each one's growth shift, its normals ε and, with growth noise, its
+    /// values u_k, which [`Model::draw_periods`] worked out (interleaved, see
+    /// [`Block`]; without, u is its starting value throughout). One copy for
+    /// each combination of the process's parts, so that the loop tests
+    /// neither. Every path gets the same operations in the same order as the
+    /// general formula (and as [`Model::step_one`]).
     #[inline(always)]
     fn step_group<const VOL: bool, const NOISE: bool>(
         &self,
@@ -1244,27 +1252,24 @@ impl Model {
         let kk = self.layout.periods;
         let per = NORMALS_PER_PERIOD;
         let normals = &normals[..per * kk * GROUP];
-        let (dt, vol, decay, innovation) = (self.dt, self.vol_sqrt_dt, self.noise_decay, self.noise_innovation);
+        let (dt, vol) = (self.dt, self.vol_sqrt_dt);
         let j = paths[0].j;
         let shift = paths.map(|p| p.growth_shift);
-        let mut u = paths.map(|p| p.u0);
+        let u0 = paths.map(|p| p.u0);
         for (k, (lg, z)) in self.log_growth[..kk].iter().zip(normals.chunks_exact(per * GROUP)).enumerate() {
             let out: &mut [f64; GROUP] = (&mut steps[k * n + j..][..GROUP]).try_into().expect("GROUP columns");
             for g in 0..GROUP {
-                let mut step = (lg + shift[g] + u[g]) * dt;
+                let u = if NOISE { z[GROUP + g] } else { u0[g] };
+                let mut step = (lg + shift[g] + u) * dt;
                 if VOL {
                     step += vol * z[g];
-                }
-                if NOISE {
-                    let zeta = z[GROUP + g];
-                    u[g] = decay * u[g] + innovation * zeta;
                 }
                 out[g] = step;
             }
         }
     }
 
-    /// [`Model::step_group`] for one path, whose normals are every
+    /// [`Model::step_group`] for one path, whose variates are every
     /// [`GROUP`]-th of `normals`.
     #[inline(always)]
     fn step_one<const VOL: bool, const NOISE: bool>(
@@ -1276,16 +1281,12 @@ impl Model {
     ) {
         let kk = self.layout.periods;
         let per = NORMALS_PER_PERIOD;
-        let (dt, vol, decay, innovation) = (self.dt, self.vol_sqrt_dt, self.noise_decay, self.noise_innovation);
-        let mut u = path.u0;
+        let (dt, vol) = (self.dt, self.vol_sqrt_dt);
         for (k, lg) in self.log_growth[..kk].iter().enumerate() {
+            let u = if NOISE { normals[(k * per + 1) * GROUP] } else { path.u0 };
             let mut step = (lg + path.growth_shift + u) * dt;
             if VOL {
                 step += vol * normals[k * per * GROUP];
-            }
-            if NOISE {
-                let zeta = normals[(k * per + 1) * GROUP];
-                u = decay * u + innovation * zeta;
             }
             steps[k * n + path.j] = step;
         }
@@ -1525,10 +1526,15 @@ impl Model {
     /// Draw a path's period variates, after its inputs: the uniform of its termination, a seed for its shocks, the
     /// growth noise's starting value (returned, scaled) and every period's
     /// normals into every `stride`-th place of `normals` (per period, ε then
-    /// ζ). The periods with a shock go into `shocks`, and the period of
-    /// termination is returned (the number of periods if none). The normals
-    /// are drawn in one tight loop: no value is kept across a draw, so nothing
-    /// waits on memory.
+    /// ζ). With `NOISE` (for a path of a model with growth noise), the
+    /// place of each period's ζ gets instead the growth noise's value u_k
+    /// in that period (§3: u₀, then u_{k+1} = φ^Δ·u_k + a·√(1 − φ^{2Δ})·ζ_k,
+    /// the same operations as [`Model::step_one`] once made), worked out as
+    /// the normals are drawn: its chain of operations then runs beside the
+    /// draws instead of holding up the stepping. The periods with a shock go
+    /// into `shocks`, and the period of termination is returned (the number
+    /// of periods if none). The normals are drawn in one tight loop: no
+    /// value is kept across a draw, so nothing waits on memory.
     ///
     /// Shocks and termination are events that happen in each period with a
     /// fixed probability, independently (§3, §4). Rather than one uniform per
@@ -1541,7 +1547,7 @@ impl Model {
     /// so that however many there are, the next path is the same, and a higher
     /// rate moves each shock earlier (the same uniform through a steeper
     /// distribution).
-    fn draw_periods<R: Rng + Clone>(
+    fn draw_periods<R: Rng + Clone, const NOISE: bool>(
         &self,
         rng: &mut R,
         normals: &mut [f64],
@@ -1562,12 +1568,29 @@ impl Model {
         assert!(room, "room for every normal");
         let u0 = self.noise_sd * standard_normal(rng);
         let mut at = normals.as_mut_ptr();
-        for _ in 0..count {
-            // SAFETY: the i-th write is at i * stride <= (count - 1) * stride <
-            // normals.len(), checked above without overflow.
-            unsafe {
-                *at = standard_normal(rng);
-                at = at.wrapping_add(stride);
+        if NOISE {
+            const { assert!(NORMALS_PER_PERIOD == 2, "ε and ζ in each period") };
+            let (decay, innovation) = (self.noise_decay, self.noise_innovation);
+            let mut u = u0;
+            for _ in 0..kk {
+                // SAFETY: as below, two writes a period.
+                unsafe {
+                    *at = standard_normal(rng);
+                    at = at.wrapping_add(stride);
+                    let zeta = standard_normal(rng);
+                    *at = u;
+                    u = decay * u + innovation * zeta;
+                    at = at.wrapping_add(stride);
+                }
+            }
+        } else {
+            for _ in 0..count {
+                // SAFETY: the i-th write is at i * stride <= (count - 1) * stride <
+                // normals.len(), checked above without overflow.
+                unsafe {
+                    *at = standard_normal(rng);
+                    at = at.wrapping_add(stride);
+                }
             }
         }
         *outer = local;
@@ -1597,7 +1620,8 @@ impl Model {
     /// floor 3% slower than the draws alone.
     pub fn draw_variates<R: Rng + Clone>(&self, rng: &mut R, scratch: &mut PathScratch) -> f64 {
         self.draw_bits(rng, &mut scratch.group.raw[scratch.grouped], &scratch.strata);
-        let (u0, terminated_at) = self.draw_periods(rng, &mut scratch.period_normals, 1, &mut scratch.shocks);
+        let (u0, terminated_at) =
+            self.draw_periods::<R, false>(rng, &mut scratch.period_normals, 1, &mut scratch.shocks);
         std::hint::black_box(&mut scratch.period_normals);
         let sum = u0 + (terminated_at + scratch.shocks.len()) as f64;
         scratch.grouped += 1;
