@@ -16,7 +16,7 @@ use revshare::export::{Exporter, PeriodsCsv, RunReport, SummaryCsv, YearlyCsv};
 use revshare::model::{Columns, Model, PathEvents};
 use revshare::scenario::Scenario;
 use revshare::simd::Width;
-use revshare::stats::{ChunkMoments, Sketch};
+use revshare::stats::ChunkMoments;
 
 const PATHS: u64 = 100_000;
 
@@ -131,7 +131,7 @@ fn aggregation(bencher: Bencher) {
         .map(|b| b.0.iter().map(|g| g.iter().map(|(s, v)| (*s, &v[..])).collect::<Vec<(usize, &[f64])>>()).collect())
         .collect();
     let gathered = m.aliases().iter().enumerate().filter(|(s, a)| *a == s).count();
-    let mut sketches = vec![Sketch::with_limit(engine::bucket_limit(gathered)); slots];
+    let mut sketches = vec![engine::sketch_for(gathered); slots];
     let mut moments = ChunkMoments::new(slots);
     // Warm the sketches up so they are in their steady state.
     for (s, v) in groups.iter().flatten().flatten() {

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use crate::model::{Columns, Layout, Metric, Model, PathEvents, PathScratch, Slot, Summary};
 use crate::scenario::Sampling;
 use crate::simd::Width;
-use crate::stats::sketch::{MANTISSA_BITS, relative_accuracy};
+use crate::stats::sketch::{Counts, MANTISSA_BITS, relative_accuracy};
 use crate::stats::{ChunkMoments, Moments, Sketch, Stat};
 
 /// Paths per chunk. Part of what a seed means: changing it changes results.
@@ -179,9 +179,8 @@ pub fn chunk_rng(seed: u64, chunk: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(splitmix64(splitmix64(seed) ^ splitmix64(chunk ^ 0xA076_1D64_78BD_642F)))
 }
 
-/// Buckets per quantile store, so that one thread's sketches hold at most
-/// about 26.8 million buckets (160 MB, at six bytes a bucket: see `Store` in
-/// stats/sketch.rs) however many statistics a run has, up to 13,107 of them
+/// Buckets per quantile store, so that one thread's sketches stay within
+/// about 128 MB however many statistics a run has, up to 13,107 of them
 /// (100 years of monthly steps gather at most about 11,200); above that, the
 /// sketch's floor of 2048 buckets a store (which holds any range of values,
 /// coarsened) sets the memory. A statistic whose values span more buckets
@@ -189,18 +188,36 @@ pub fn chunk_rng(seed: u64, chunk: u64) -> Xoshiro256PlusPlus {
 /// the layout, never on the thread count, so that the resolution, and the
 /// results, do not either.
 ///
-/// Why that budget: a few hundred statistics (the shipped scenarios) reach
-/// the most buckets a store may hold whatever the budget, so only long
-/// monthly layouts feel it, and for them each doubling of the budget buys
-/// one bit of resolution (halves the error) at twice the memory. 30 years of
-/// monthly steps (2,600–3,400 statistics) then keep at least 128 buckets per
-/// power of two (0.4%) instead of 64 at half the budget; twice the budget
-/// would give 0.2%, but at 340 MB against 190 MB for a 100-year run on two
-/// threads (measured when a bucket took five bytes), and a quarter more time.
+/// Why 128 MB a thread: a few hundred statistics (the shipped scenarios)
+/// reach the most buckets a store may hold whatever the budget, so only
+/// long monthly layouts feel it, and for them each doubling of the budget
+/// buys one bit of resolution (halves the error) at twice the memory. 30
+/// years of monthly steps (2,600–3,400 statistics) then keep at least 128
+/// buckets per power of two (0.4%) instead of 64 at 64 MB; 256 MB would give
+/// 0.2%, but at 340 MB against 190 MB for a 100-year run on two threads, and a
+/// quarter more time.
 pub fn bucket_limit(slots: usize) -> usize {
-    // (128 MiB at the five bytes a bucket once took: the same resolution.)
+    // Five bytes a bucket with low bytes (see `Store` in stats/sketch.rs);
+    // runs with 16-bit low counts (six bytes) gather too few statistics for
+    // the budget to bind (see `sketch_for`).
     const BUDGET: usize = (128 << 20) / 5;
     BUDGET / slots.max(1)
+}
+
+/// The most statistics a run gathers with 16-bit low counts in its sketches
+/// ([`Counts::Words`], the faster counting loop); above, low bytes, whose
+/// sketches take half the cache. The shipped scenarios (quarterly over five
+/// years) gather 156; the monthly feature tour, about 540, counts 12%
+/// faster with bytes. (With at most this many, `bucket_limit` gives every
+/// store the most buckets a sketch may hold, so the budget never binds.)
+const WORD_COUNTS_UP_TO: usize = 256;
+
+/// A fresh sketch for a run that gathers `gathered` statistics: its limit of
+/// buckets and its kind of low counts depend on that alone (never on the
+/// threads), and the kind changes no count.
+pub fn sketch_for(gathered: usize) -> Sketch {
+    let counts = if gathered <= WORD_COUNTS_UP_TO { Counts::Words } else { Counts::Bytes };
+    Sketch::with_counts(bucket_limit(gathered), counts)
 }
 
 /// What one worker thread gathers.
@@ -471,7 +488,7 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
 
     let gathered: Vec<Gathered> = pool.broadcast(|_| {
         let mut g = Gathered {
-            sketches: vec![Sketch::with_limit(bucket_limit(gathered_slots.len())); slots],
+            sketches: vec![sketch_for(gathered_slots.len()); slots],
             cap_years: vec![0; layout.years],
             terminated: vec![0; layout.years],
         };
@@ -680,6 +697,24 @@ mod tests {
         }
     }
 
+    /// A run's sketches count with 16-bit low counts when it gathers a few
+    /// hundred statistics (the shipped quarterly scenarios), with low bytes
+    /// when it gathers more (monthly steps), which run with the same results.
+    #[test]
+    fn sketches_count_in_words_or_bytes_by_the_statistics_gathered() {
+        let gathered = |name: &str| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+            let m = Model::new(&crate::scenario::Scenario::load(&path).expect("scenario"));
+            m.aliases().iter().enumerate().filter(|(s, a)| *s == **a).count()
+        };
+        let quarterly = gathered("scenarios/amended-2026.toml");
+        let monthly = gathered("benches/scenarios/feature-tour.toml");
+        assert!(quarterly <= WORD_COUNTS_UP_TO && monthly > WORD_COUNTS_UP_TO, "{quarterly}, {monthly}");
+        assert_eq!(sketch_for(quarterly).counts(), Counts::Words);
+        assert_eq!(sketch_for(monthly).counts(), Counts::Bytes);
+        assert_eq!(sketch_for(WORD_COUNTS_UP_TO + 1).counts(), Counts::Bytes);
+    }
+
     /// Error messages name a slot by what it holds (a year's payment was once
     /// named as another metric's).
     #[test]
@@ -870,7 +905,7 @@ mod tests {
             let (slots, n) = (model.layout.len(), 100);
             let alias = model.aliases();
             let gathered: Vec<usize> = (0..slots).filter(|s| alias[*s] == *s).collect();
-            let fresh = || (ChunkMoments::new(slots), vec![Sketch::with_limit(bucket_limit(gathered.len())); slots]);
+            let fresh = || (ChunkMoments::new(slots), vec![sketch_for(gathered.len()); slots]);
             let (mut whole, mut handed) = (fresh(), fresh());
             let (mut rng, mut scratch) = (Xoshiro256PlusPlus::seed_from_u64(9), model.scratch());
             let mut events = vec![PathEvents::default(); n];
