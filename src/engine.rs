@@ -699,7 +699,8 @@ mod tests {
 
     /// A run's sketches count with 16-bit low counts when it gathers a few
     /// hundred statistics (the shipped quarterly scenarios), with low bytes
-    /// when it gathers more (monthly steps), which run with the same results.
+    /// when it gathers more (monthly steps). (Either kind gives the same
+    /// counts: see `both_kinds_of_low_counts_give_the_same_sketch`.)
     #[test]
     fn sketches_count_in_words_or_bytes_by_the_statistics_gathered() {
         let gathered = |name: &str| {

@@ -2181,4 +2181,33 @@ mod tests {
             }
         }
     }
+
+    /// With growth noise, `draw_periods` puts u_k where ζ_k was: the same
+    /// draws (ε in place, the generator in the same state) and, in each
+    /// period's second place, u_0 = u0 then u_{k+1} = φ·u_k + a·ζ_k, worked
+    /// out here from the plain draws.
+    #[test]
+    fn noise_values_are_the_chain_of_the_plain_draws() {
+        use rand::SeedableRng;
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/amended-2026.toml");
+        let model = Model::new(&crate::scenario::Scenario::load(&path).expect("shipped scenario"));
+        assert!(model.noise_sd > 0.0);
+        let kk = model.layout.periods;
+        let mut a = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+        let mut b = a.clone();
+        let (mut plain, mut noise) = (vec![0.0; 2 * kk], vec![0.0; 2 * kk]);
+        let (mut sa, mut sb) = (Vec::new(), Vec::new());
+        for p in 0..500 {
+            let (u0a, ta) = model.draw_periods::<_, false>(&mut a, &mut plain, 1, &mut sa);
+            let (u0b, tb) = model.draw_periods::<_, true>(&mut b, &mut noise, 1, &mut sb);
+            assert_eq!((u0a.to_bits(), ta, &sa), (u0b.to_bits(), tb, &sb), "path {p}");
+            assert_eq!(a.clone().next_u64(), b.clone().next_u64(), "path {p}");
+            let mut u = u0a;
+            for k in 0..kk {
+                assert_eq!(plain[2 * k].to_bits(), noise[2 * k].to_bits(), "path {p}, ε_{k}");
+                assert_eq!(u.to_bits(), noise[2 * k + 1].to_bits(), "path {p}, u_{k}");
+                u = model.noise_decay * u + model.noise_innovation * plain[2 * k + 1];
+            }
+        }
+    }
 }

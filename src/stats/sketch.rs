@@ -711,6 +711,10 @@ impl Store {
         // (Not `covers`: a store counting its first values has laid out its
         // array but has no total yet.)
         debug_assert!(self.spans(lo, hi), "{lo}..={hi} outside the array");
+        // The counted range first: a fold between two parts must cover
+        // every bucket the first part counted into.
+        self.min_index = self.min_index.min(lo);
+        self.max_index = self.max_index.max(hi);
         for part in items.chunks(FOLD) {
             self.room(part.len());
             // SAFETY (of every count): offset <= lo <= i <= hi < offset +
@@ -722,8 +726,6 @@ impl Store {
             });
             self.total += part.len() as u64;
         }
-        self.min_index = self.min_index.min(lo);
-        self.max_index = self.max_index.max(hi);
     }
 
     /// Add every count of `other`, at the coarser of the two resolutions (or
@@ -1941,11 +1943,13 @@ mod tests {
     /// engine's loop, with the next column's pass), zeros and a pile at the
     /// largest value (the compacting loop), negative values, and blocks of
     /// one value throughout; 400 blocks of 256, some of them in so few
-    /// buckets that low bytes wrap many times over.
+    /// buckets that low bytes wrap many times over. And the same as the
+    /// values added one at a time (which go through none of those loops).
     #[test]
     fn both_kinds_of_low_counts_give_the_same_sketch() {
         let mut seed = 7;
         let mut sketches = [Counts::Words, Counts::Bytes].map(|k| Sketch::with_counts(MAX_BUCKETS, k));
+        let mut one = Sketch::new();
         let next: Vec<f64> = (0..256).map(f64::from).collect();
         for block in 0..400 {
             let xs: Vec<f64> = (0..256)
@@ -1968,11 +1972,14 @@ mod tests {
                 unsafe { sk.add_slice_within_ahead(Width::widest(), &xs, lo, hi, Some((&next, 3.0))) }
             });
             assert_eq!(passes[0], passes[1], "block {block}");
+            xs.iter().for_each(|x| one.add(*x));
         }
         let [words, bytes] = &sketches;
-        assert_eq!(buckets(&words.positive), buckets(&bytes.positive));
-        assert_eq!(buckets(&words.negative), buckets(&bytes.negative));
-        assert_eq!((words.zeros, words.count()), (bytes.zeros, bytes.count()));
+        for sk in [bytes, &one] {
+            assert_eq!(buckets(&words.positive), buckets(&sk.positive));
+            assert_eq!(buckets(&words.negative), buckets(&sk.negative));
+            assert_eq!((words.zeros, words.count()), (sk.zeros, sk.count()));
+        }
         assert!(words.positive.total > 256 * 100 && words.negative.total > 0 && words.zeros > 0);
         let wrapped = |sk: &Sketch| (0..sk.positive.len()).filter(|&p| sk.positive.count(p) > 600).count();
         assert!(wrapped(bytes) > 20, "bytes wrapped in {} buckets", wrapped(bytes));
@@ -2125,6 +2132,33 @@ mod tests {
                     "limit {limit}, q={q}: {got:e} vs {exact:e}"
                 );
             }
+        }
+    }
+
+    /// A slice longer than a fold, whose values fall inside the array but
+    /// past the counted range: every bucket it counts into must be folded
+    /// (a review found the range widened only after the last part, so that
+    /// a 16-bit count wrapped: tests stopped on the overflow, a release
+    /// build lost 65,536). The engine's slices are never this long; a
+    /// sketch's own users' may be.
+    #[test]
+    fn a_long_slice_past_the_counted_range_is_folded() {
+        for counts in [Counts::Words, Counts::Bytes] {
+            let mut sk = Sketch::with_counts(MAX_BUCKETS, counts);
+            let warm: Vec<f64> = (0..8).map(|i| 1.0 + f64::from(i) * 0.1).collect();
+            sk.add_slice(&warm);
+            let st = &sk.positive;
+            let i = st.max_index + 1;
+            assert_eq!(st.coarse, 0);
+            assert!(st.covers(i, i), "{i} outside {}..{}", st.offset, st.offset + st.len() as i32);
+            let a = bucket_bounds(i, st.shift()).0;
+            let b = a * (1.0 + 1e-9);
+            assert_eq!((bucket(a), bucket(b)), (i, i));
+            let n = 3 * FOLD;
+            let xs: Vec<f64> = (0..n).map(|k| if k + 1 == n { b } else { a }).collect();
+            sk.add_slice(&xs);
+            let pos = (i - sk.positive.offset) as usize;
+            assert_eq!(sk.positive.count(pos), n as u64, "{counts:?}");
         }
     }
 }
