@@ -130,8 +130,7 @@ fn aggregation(bencher: Bencher) {
         .iter()
         .map(|b| b.0.iter().map(|g| g.iter().map(|(s, v)| (*s, &v[..])).collect::<Vec<(usize, &[f64])>>()).collect())
         .collect();
-    let gathered = m.aliases().iter().enumerate().filter(|(s, a)| *a == s).count();
-    let mut sketches = vec![engine::sketch_for(gathered); slots];
+    let mut sketches = vec![engine::sketch_for(m.gathered()); slots];
     let mut moments = ChunkMoments::new(slots);
     // Warm the sketches up so they are in their steady state.
     for (s, v) in groups.iter().flatten().flatten() {

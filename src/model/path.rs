@@ -902,6 +902,19 @@ impl Model {
         alias
     }
 
+    /// How many distinct statistics a run gathers: the slots that are their
+    /// own alias (see [`Model::aliases`]).
+    pub fn gathered(&self) -> usize {
+        self.aliases().iter().enumerate().filter(|(s, a)| s == *a).count()
+    }
+
+    /// Whether a path's growth noise is a chain of values (growth noise's
+    /// sd above 0): [`Model::draw_periods`] then works them out in place of
+    /// ζ, and the stepping reads them. Both ask this, so they agree.
+    fn noise_chain(&self) -> bool {
+        self.noise_sd > 0.0
+    }
+
     /// Buffers for [`Model::simulate`].
     pub fn scratch(&self) -> PathScratch {
         PathScratch {
@@ -1153,7 +1166,7 @@ impl Model {
         // With growth noise, its values are worked out as the normals are
         // drawn, while the draws keep the core busy: the stepping then has
         // no chain of operations from period to period.
-        let (u0, terminated_at) = if self.noise_sd > 0.0 {
+        let (u0, terminated_at) = if self.noise_chain() {
             self.draw_periods::<R, true>(rng, normals, GROUP, shocks)
         } else {
             self.draw_periods::<R, false>(rng, normals, GROUP, shocks)
@@ -1196,7 +1209,7 @@ impl Model {
     fn step_pending(&self, block: &mut Block) {
         self.pending_inputs(block);
         let n = block.capacity;
-        let (vol, noise) = (self.vol_sqrt_dt > 0.0, self.noise_sd > 0.0);
+        let (vol, noise) = (self.vol_sqrt_dt > 0.0, self.noise_chain());
         let (steps, normals) = (&mut block.steps, &block.pending_normals);
         let side_by_side = |g: &[Pending; GROUP]| (1..GROUP).all(|i| g[i].j == g[0].j + i);
         // A shock's jump is the step's last term (§3).

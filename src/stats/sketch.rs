@@ -356,6 +356,12 @@ impl Bump for Bytes {
     }
 }
 
+/// A store's [`Bump`], of its kind of low counts ([`Store::bumper`]).
+enum Bumper {
+    Words(Words),
+    Bytes(Bytes),
+}
+
 /// Counts line `g` of `xs` (its values `8g..8g + 8`) for
 /// [`column_pass_with`]: the counting loop of [`Store::count_within`], a
 /// line at a time, with the pass of the next column in between.
@@ -447,15 +453,17 @@ impl Store {
         self.since_fold = 0;
     }
 
-    /// Where index 0 of the arrays would be, for the counting loops (after
-    /// any [`Store::room`]: a fold moves nothing, but the borrow is fresh).
+    /// The counting loops' pointers to this store's counts, of its kind
+    /// (taken after any [`Store::room`]; nothing may grow the arrays while
+    /// they are used).
     #[inline(always)]
-    fn counts_at<R>(&mut self, with: impl FnOnce(Counts, *mut u16, *mut u8, *mut u32) -> R) -> R {
+    fn bumper(&mut self) -> Bumper {
         let back = -(self.offset as isize);
-        let high = self.high.as_mut_ptr().wrapping_offset(back);
         match &mut self.low {
-            Low::Words(w) => with(Counts::Words, w.as_mut_ptr().wrapping_offset(back), std::ptr::null_mut(), high),
-            Low::Bytes(b) => with(Counts::Bytes, std::ptr::null_mut(), b.as_mut_ptr().wrapping_offset(back), high),
+            Low::Words(w) => Bumper::Words(Words(w.as_mut_ptr().wrapping_offset(back))),
+            Low::Bytes(b) => {
+                Bumper::Bytes(Bytes(b.as_mut_ptr().wrapping_offset(back), self.high.as_mut_ptr().wrapping_offset(back)))
+            }
         }
     }
 
@@ -690,10 +698,10 @@ impl Store {
         let shift = self.shift();
         // The values of line g of `next` are read while those of line g of
         // `xs` are counted: see `column_pass_with`.
-        let pass = self.counts_at(|counts, words, bytes, high| match counts {
-            Counts::Words => column_pass_with(width, next, c, CountLines { counts: Words(words), xs, shift }),
-            Counts::Bytes => column_pass_with(width, next, c, CountLines { counts: Bytes(bytes, high), xs, shift }),
-        });
+        let pass = match self.bumper() {
+            Bumper::Words(w) => column_pass_with(width, next, c, CountLines { counts: w, xs, shift }),
+            Bumper::Bytes(b) => column_pass_with(width, next, c, CountLines { counts: b, xs, shift }),
+        };
         self.total += xs.len() as u64;
         pass
     }
@@ -720,10 +728,10 @@ impl Store {
             // SAFETY (of every count): offset <= lo <= i <= hi < offset +
             // len, by the caller's promises, so `i` is inside the arrays, and
             // `room` made room. (A checked index here costs about 5% of a run.)
-            self.counts_at(|counts, words, bytes, high| match counts {
-                Counts::Words => unsafe { count_all(Words(words), part, &index) },
-                Counts::Bytes => unsafe { count_all(Bytes(bytes, high), part, &index) },
-            });
+            match self.bumper() {
+                Bumper::Words(w) => unsafe { count_all(w, part, &index) },
+                Bumper::Bytes(b) => unsafe { count_all(b, part, &index) },
+            }
             self.total += part.len() as u64;
         }
     }
