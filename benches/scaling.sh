@@ -7,7 +7,10 @@
 #   bash benches/scaling.sh BIN_DIR    # BIN_DIR/revshare and BIN_DIR/floor, built
 #                                      # elsewhere (a machine without Rust)
 #
-# To build BIN_DIR on a machine with Rust (same processor architecture):
+# To build BIN_DIR on a machine with Rust (same processor architecture; a
+# plain build is for the building machine's processor, see .cargo/config.toml,
+# so name one the other machine has, x86-64-v3 for any recent x86-64):
+#   export RUSTFLAGS="-C target-cpu=x86-64-v3"
 #   cargo build --release && mkdir -p bin && cp target/release/revshare bin/ &&
 #   cp "$(python3 -c 'import sys; sys.path.insert(0, "benches"); import table; print(table.build_floor())')" bin/floor
 #
