@@ -97,7 +97,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "OUT", default_value = "output")]
     pub out: PathBuf,
 
-    /// Worker threads (results are the same for any number) [default: one per core]
+    /// Worker threads, for the simulation and the charts (results are the same for any number) [default: one per core]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 

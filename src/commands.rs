@@ -331,6 +331,19 @@ fn check_overrides(set: &[(String, String)], vary: &[(String, Vec<String>)]) -> 
     Ok(())
 }
 
+/// Hold everything that runs beside the simulation (the CSV files and the
+/// charts drawn side by side, the chart files written in parallel) to
+/// `--threads`, as the simulation is: without this, rayon's shared pool
+/// gave them one thread per core even with `--threads 1`. No effect when
+/// `threads` is not given, or once the shared pool is built.
+pub fn limit_threads(threads: Option<u16>) {
+    if let Some(n) = threads {
+        // (It fails only when the pool already exists, or its threads
+        // cannot be started; a pool of the default size is then used.)
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(usize::from(n)).build_global();
+    }
+}
+
 /// `revshare run`.
 pub fn run(args: &RunArgs) -> Result<(), AppError> {
     check_overrides(&args.set, &[])?;
@@ -1259,5 +1272,35 @@ mod tests {
         // This test's stderr is captured, not a terminal.
         assert!(Progress::new("deal", 10, false).bar.is_none() || io::stderr().is_terminal());
         assert!(Progress::new("deal", 10, true).bar.is_none());
+    }
+
+    /// `--threads N` holds rayon's shared pool, which draws the charts and
+    /// writes the files beside the simulation, to N threads; without it,
+    /// the pool has one per core. Each case runs in a fresh process (this
+    /// test binary again, running only the case), since a process builds
+    /// its shared pool once.
+    #[test]
+    fn threads_hold_the_shared_pool() {
+        if let Ok(case) = std::env::var("REVSHARE_POOL_CASE") {
+            let threads = case.parse::<u16>().ok();
+            limit_threads(threads);
+            let expected =
+                threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
+            assert_eq!(rayon::current_num_threads(), expected, "--threads {case}");
+            // The charts' pool is the one they run on.
+            let (a, b) = rayon::join(rayon::current_num_threads, rayon::current_num_threads);
+            assert_eq!((a, b), (expected, expected));
+            return;
+        }
+        for case in ["1", "3", "none"] {
+            let out = std::process::Command::new(std::env::current_exe().expect("this test binary"))
+                .args(["--exact", "commands::tests::threads_hold_the_shared_pool", "--nocapture"])
+                .env("REVSHARE_POOL_CASE", case)
+                .output()
+                .expect("the test binary runs");
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "case {case}: {said}{}", String::from_utf8_lossy(&out.stderr));
+            assert!(said.contains("1 passed"), "case {case} did not run: {said}");
+        }
     }
 }

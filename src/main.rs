@@ -15,6 +15,11 @@ use commands::AppError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match &cli.command {
+        Command::Run(args) => commands::limit_threads(args.threads),
+        Command::Sweep(args) => commands::limit_threads(args.run.threads),
+        _ => {}
+    }
     let result = match cli.command {
         Command::Run(args) => commands::run(&args),
         Command::Sweep(args) => commands::sweep(&args),
