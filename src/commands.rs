@@ -334,14 +334,22 @@ fn check_overrides(set: &[(String, String)], vary: &[(String, Vec<String>)]) -> 
 /// Hold everything that runs beside the simulation (the CSV files and the
 /// charts drawn side by side, the chart files written in parallel) to
 /// `--threads`, as the simulation is: without this, rayon's shared pool
-/// gave them one thread per core even with `--threads 1`. No effect when
-/// `threads` is not given, or once the shared pool is built.
+/// gave them one thread per core even with `--threads 1`. Never more than
+/// one per core (a handful of charts gain nothing from more, and
+/// `--threads 60000` should not start that many). No effect when `threads`
+/// is not given, or once the shared pool is built.
 pub fn limit_threads(threads: Option<u16>) {
     if let Some(n) = threads {
+        let n = usize::from(n).min(cores());
         // (It fails only when the pool already exists, or its threads
         // cannot be started; a pool of the default size is then used.)
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(usize::from(n)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
     }
+}
+
+/// The machine's cores (as the default `--threads` counts them).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// `revshare run`.
@@ -1275,8 +1283,9 @@ mod tests {
     }
 
     /// `--threads N` holds rayon's shared pool, which draws the charts and
-    /// writes the files beside the simulation, to N threads; without it,
-    /// the pool has one per core. Each case runs in a fresh process (this
+    /// writes the files beside the simulation, to N threads (one per core
+    /// at most); without it, the pool has one per core. Each case runs in a
+    /// fresh process (this
     /// test binary again, running only the case), since a process builds
     /// its shared pool once.
     #[test]
@@ -1284,15 +1293,14 @@ mod tests {
         if let Ok(case) = std::env::var("REVSHARE_POOL_CASE") {
             let threads = case.parse::<u16>().ok();
             limit_threads(threads);
-            let expected =
-                threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
+            let expected = threads.map_or(cores(), |n| usize::from(n).min(cores()));
             assert_eq!(rayon::current_num_threads(), expected, "--threads {case}");
             // The charts' pool is the one they run on.
             let (a, b) = rayon::join(rayon::current_num_threads, rayon::current_num_threads);
             assert_eq!((a, b), (expected, expected));
             return;
         }
-        for case in ["1", "3", "none"] {
+        for case in ["1", "2", "60000", "none"] {
             let out = std::process::Command::new(std::env::current_exe().expect("this test binary"))
                 .args(["--exact", "commands::tests::threads_hold_the_shared_pool", "--nocapture"])
                 .env("REVSHARE_POOL_CASE", case)
