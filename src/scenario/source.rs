@@ -335,6 +335,15 @@ impl Sources {
                 continue;
             }
             let value = match toml::from_str::<toml::Table>(&format!("v = {text}")) {
+                // A line break and more after the value (`45\ntypo = 1`) would
+                // read as further keys of its own, silently dropped.
+                Ok(t) if t.len() > 1 => {
+                    errors.push(refusal(
+                        "holds more than one value: the text after the line break would be ignored".into(),
+                        &format!("give each key its own {flag}, and the value on one line: {flag} '{key}=VALUE'"),
+                    ));
+                    continue;
+                }
                 Ok(mut t) => t.remove("v").expect("parsed"),
                 Err(_) if is_huge_integer(text) => {
                     let fix = if key == "seed" {

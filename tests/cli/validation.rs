@@ -459,6 +459,33 @@ fn an_invalid_input_is_one_error_and_a_broken_set_value_is_called_that() {
     );
 }
 
+/// A `--set` or `--vary` value with a line break and more after it
+/// (`45\ntypo_key = 1`, a pasted block of a file) is refused: the lines after
+/// the first would read as keys of their own and be dropped without a word,
+/// a typo'd key included. A multi-line description is refused
+/// by its own rule.
+#[test]
+fn a_value_with_more_lines_after_it_is_refused() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    for set in [
+        "revenue_share.cap=45\ntypo_key=1",
+        "revenue_share.cap=45\nrevenue_share.rate=0.9",
+        "revenue_share.cap=45\n[revenue]\ninitial=1000",
+    ] {
+        let stderr = ws.exits_2_in_place(&["check", "deal.toml", "--set", set]);
+        assert_eq!(stderr.matches("error:").count(), 1, "{set}:\n{stderr}");
+        assert!(stderr.contains("holds more than one value"), "{set}:\n{stderr}");
+        assert!(stderr.contains("fix: give each key its own --set"), "{set}:\n{stderr}");
+    }
+    let stderr =
+        ws.exits_2_in_place(&["sweep", "deal.toml", "--vary", "revenue_share.cap=45\ntypo=1,50", "--paths", "100"]);
+    assert!(stderr.contains("holds more than one value") && stderr.contains("its own --vary"), "{stderr}");
+    // A description's own rule speaks for it (it is text, and one line).
+    let stderr = ws.exits_2_in_place(&["check", "deal.toml", "--set", "description=first line\nsecond line"]);
+    assert!(stderr.contains("must be one line") && !stderr.contains("more than one value"), "{stderr}");
+}
+
 /// Folders an earlier run left beside the results (a staging folder of a
 /// killed run, previous results it could not delete) are named in a warning
 /// with a fix, with or without --quiet; the run still succeeds, and other
