@@ -352,6 +352,49 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Standard output for a run's tables: a reader that goes away (`| head`,
+/// `| true`) ends the tables, not the run, which goes on to write every
+/// scenario's files. (`check` and `list`, whose output is the whole job,
+/// stop instead, quietly, as any filter does.)
+struct Console<W: Write> {
+    out: W,
+    gone: bool,
+}
+
+impl<W: Write> Console<W> {
+    fn new(out: W) -> Self {
+        Console { out, gone: false }
+    }
+
+    fn keep<T>(&mut self, result: io::Result<T>, gone: T) -> io::Result<T> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(gone)
+            }
+            other => other,
+        }
+    }
+}
+
+impl<W: Write> Write for Console<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.gone {
+            return Ok(buf.len());
+        }
+        let result = self.out.write(buf);
+        self.keep(result, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.gone {
+            return Ok(());
+        }
+        let result = self.out.flush();
+        self.keep(result, ())
+    }
+}
+
 /// `revshare run`.
 pub fn run(args: &RunArgs) -> Result<(), AppError> {
     check_overrides(&args.set, &[])?;
@@ -396,7 +439,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
     let cancel = interrupt_flag();
     let chart_options = chart_options(args);
     let command: Vec<String> = std::env::args().collect();
-    let mut stdout = io::stdout().lock();
+    let mut stdout = Console::new(io::stdout().lock());
     let compare = scenarios.len() >= 2;
     let mut digests: Vec<ScenarioDigest> = Vec::new();
     let mut finished = 0;
@@ -1172,7 +1215,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     let dir = staging.commit()?;
     warn_leftovers(&dir);
     if !run.quiet {
-        let mut stdout = io::stdout().lock();
+        let mut stdout = Console::new(io::stdout().lock());
         writeln!(
             stdout,
             "\n{} — {} · {} each{} · seed {} (common random numbers) · {:.2} s",

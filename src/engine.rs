@@ -343,7 +343,10 @@ pub fn run_to_precision(
         if met || paths >= precision.max_paths {
             return Ok((result, PrecisionOutcome { se, target, met }));
         }
-        let needed = if !se.is_finite() {
+        let needed = if !se.is_finite() || se <= target {
+            // (No estimate yet, or already within the target on too few
+            // paths: a quantity that is 0 on every path has se 0, within a
+            // relative target of 0 too.)
             0.0
         } else if target > 0.0 {
             paths as f64 * (se / target).powi(2) * 1.1

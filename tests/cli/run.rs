@@ -940,7 +940,7 @@ fn a_key_given_twice_on_the_command_line_is_refused() {
 /// The sample sd and se of a single path are undefined: empty cells (as a
 /// spreadsheet reads a missing value), not 0; and a --target-se never counts
 /// as reached on one path, nor on a few identical ones (se 0), but on at
-/// least 1000.
+/// least 1000, and then at once.
 #[test]
 fn one_path_has_no_sd_and_a_target_counts_only_on_enough_paths() {
     let ws = Workspace::new();
@@ -972,6 +972,24 @@ fn one_path_has_no_sd_and_a_target_counts_only_on_enough_paths() {
         assert!(paths(out) >= 1000, "reached with {} paths: {stdout}", paths(out));
         assert!(stdout.contains(": reached with"), "{stdout}");
     }
+    // A relative target on a quantity that is 0 on every path (no
+    // counter-share here) is met at once, on the first whole chunk past
+    // 1000 paths: it ran to --max-paths before.
+    let (stdout, _) = succeeds(ws.cmd().args([
+        "run",
+        "deal.toml",
+        "--paths",
+        "100",
+        "--target-se",
+        "total_counter=0.1%",
+        "--max-paths",
+        "300000",
+        "--no-charts",
+        "--out",
+        "zero",
+    ]));
+    assert_eq!(paths("zero"), 4096, "{stdout}");
+    assert!(stdout.contains(": reached with"), "{stdout}");
     let err = ws.refused(
         &["run", "deal.toml", "--paths", "100", "--target-se", "pv_share=1%", "--max-paths", "500"],
         "--max-paths 500 is below the 1000 paths",
@@ -1681,4 +1699,37 @@ fn a_paths_csv_too_long_for_a_spreadsheet_is_warned_about() {
         "{stderr}"
     );
     assert!(!warned("52428").contains("warning"));
+}
+
+/// A reader of the tables that goes away (`revshare run | head -1`, `| true`)
+/// ends the tables, not the run: every scenario's files are still written,
+/// and the run succeeds. (It used to stop at the first table it could not
+/// print, with exit code 0 and the other scenarios never run.)
+#[test]
+fn a_closed_stdout_ends_the_tables_not_the_run() {
+    use std::process::{Command, Stdio};
+    let ws = Workspace::new();
+    for name in ["a", "b", "c"] {
+        ws.file(&format!("deals/{name}.toml"), &format!("name = \"{name}\"\n{MINIMAL}"));
+    }
+    for command in [&["run", "deals"][..], &["sweep", "deals/a.toml", "--vary", "revenue_share.cap=10,20"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_revshare"))
+            .current_dir(ws.path())
+            .args(command)
+            .args(["--paths", "1000", "--no-charts", "--out", "out"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("revshare starts");
+        // Nobody reads its tables.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("revshare ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{command:?}: {:?}\n{stderr}", out.status);
+        assert!(stderr.is_empty(), "{command:?}: {stderr}");
+    }
+    for dir in ["a", "b", "c", "comparison"] {
+        assert!(ws.path().join("out").join(dir).join("report.md").is_file(), "out/{dir} not written");
+    }
+    assert!(ws.path().join("out/a-sweep/sweep.csv").is_file(), "the sweep's files not written");
 }
