@@ -428,7 +428,9 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         }
     }
     check_path_options(args, &scenarios)?;
-    export::check_output_root(&args.out)?;
+    // (Folders made for the output are removed again if the run fails
+    // before it writes anything into them.)
+    let _made = export::check_output_root(&args.out)?;
     for s in &scenarios {
         export::check_target(&args.out, &s.name, export::SCENARIO_MARK)?;
     }
@@ -1119,7 +1121,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         }
     }
     let name = format!("{}-sweep", scenarios[0].name);
-    export::check_output_root(&run.out)?;
+    let _made = export::check_output_root(&run.out)?;
     export::check_target(&run.out, &name, export::SWEEP_MARK)?;
     let cancel = interrupt_flag();
     let started = export::utc_timestamp();

@@ -131,7 +131,10 @@ fn output_error(path: &Path, action: &'static str, source: io::Error) -> OutputE
 }
 
 /// Make sure `root` exists and can be written, before any simulation runs.
-pub fn check_output_root(root: &Path) -> Result<(), OutputError> {
+/// The folders this creates for it are removed again when the returned
+/// guard is dropped, if they are still empty then: a run that fails (or is
+/// interrupted) before it writes any results leaves no empty folders behind.
+pub fn check_output_root(root: &Path) -> Result<CreatedFolders, OutputError> {
     if root.exists() && !root.is_dir() {
         return Err(output_error(
             root,
@@ -139,11 +142,32 @@ pub fn check_output_root(root: &Path) -> Result<(), OutputError> {
             io::Error::new(io::ErrorKind::AlreadyExists, "it is a file, not a folder"),
         ));
     }
+    // The folders that do not exist yet, outermost last.
+    let missing: Vec<PathBuf> =
+        root.ancestors().take_while(|p| !p.as_os_str().is_empty() && !p.exists()).map(Path::to_path_buf).collect();
+    let created = CreatedFolders(missing);
     fs::create_dir_all(root).map_err(|e| output_error(root, "cannot create the output folder", e))?;
     let probe = root.join(format!(".revshare-probe-{}", std::process::id()));
     fs::create_dir(&probe).map_err(|e| output_error(root, "cannot write into the output folder", e))?;
     let _ = fs::remove_dir(&probe);
-    Ok(())
+    Ok(created)
+}
+
+/// Folders made for the output (innermost first), removed when dropped if
+/// they are empty; a folder with anything in it stays, and so do the folders
+/// around it.
+#[must_use = "dropping it removes the output folder if it is still empty"]
+pub struct CreatedFolders(Vec<PathBuf>);
+
+impl Drop for CreatedFolders {
+    fn drop(&mut self) {
+        for dir in &self.0 {
+            // (Fails, and so stops, at the first folder with something in it.)
+            if fs::remove_dir(dir).is_err() {
+                break;
+            }
+        }
+    }
 }
 
 /// The file that marks a folder as one revshare wrote: every scenario's

@@ -1363,6 +1363,41 @@ fn a_failed_rerun_leaves_the_earlier_results_as_they_were() {
     assert_eq!(entries, ["deal"], "only the earlier results: {entries:?}");
 }
 
+/// A run that fails once its paths have started (an overflow), into an
+/// output folder that did not exist, leaves no empty folders behind: those
+/// it made are removed again, and the folders that were there stay. A run
+/// that writes results keeps the folders it made.
+#[test]
+fn a_failed_run_removes_the_empty_folders_it_made() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    std::fs::create_dir(ws.path().join("there")).unwrap();
+    for command in [
+        &["run", "deal.toml", "--paths", "2000", "-q", "--set", "revenue.growth=1e300", "--out", "there/new/deeper"][..],
+        &[
+            "sweep",
+            "deal.toml",
+            "--vary",
+            "revenue.growth=1e300,0.5",
+            "--paths",
+            "2000",
+            "-q",
+            "--out",
+            "there/new/deeper",
+        ],
+    ] {
+        let err = ws.exits_2_in_place(command);
+        assert!(err.contains("overflowed"), "{command:?}: {err}");
+        assert!(ws.path().join("there").is_dir(), "{command:?} removed a folder that was there");
+        assert!(!ws.path().join("there/new").exists(), "{command:?} left the empty folders it made");
+    }
+    ws.cmd()
+        .args(["run", "deal.toml", "--paths", "2000", "-q", "--no-charts", "--out", "there/new/deeper"])
+        .assert()
+        .success();
+    assert!(ws.path().join("there/new/deeper/deal/summary.csv").is_file());
+}
+
 /// On a pipe (as in CI, or `revshare run > log`), a run long enough for a
 /// progress bar draws none: stderr stays empty, and stdout has the table.
 #[test]
