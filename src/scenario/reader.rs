@@ -648,6 +648,18 @@ impl<'s> Reader<'s> {
                         ok = false;
                         continue;
                     };
+                    // Written as the year is (`02027` or `+2027` would be a
+                    // second key for 2027, one silently taking the other's place).
+                    if *y != year.to_string() {
+                        self.error(
+                            "not-a-year",
+                            &at,
+                            format!("`{y}` is not written as a year"),
+                            format!("write the year as {year}, without leading zeros, signs or spaces"),
+                        );
+                        ok = false;
+                        continue;
+                    }
                     match self.number_value(&at, value).and_then(|x| self.check_domain(&at, x, domain)) {
                         Some(x) => {
                             if year > i64::from(years[1]) {

@@ -551,7 +551,9 @@ fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<()
     for (n, part) in parts.iter().enumerate() {
         let (name, index) = match part.split_once('[') {
             Some((name, rest)) => {
-                let i = rest.strip_suffix(']').and_then(|i| i.parse::<usize>().ok());
+                // Written as the index is: `[01]` would get past the check
+                // that a key is given once.
+                let i = rest.strip_suffix(']').and_then(|i| i.parse::<usize>().ok().filter(|n| n.to_string() == i));
                 match i {
                     Some(i) => (name, Some(i)),
                     None => return Err((format!("`{part}` is not `name[index]`"), KEY_FIX)),
