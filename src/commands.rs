@@ -395,6 +395,9 @@ impl<W: Write> Write for Console<W> {
     }
 }
 
+/// The most combinations one `sweep` runs.
+pub const MAX_COMBINATIONS: usize = 2000;
+
 /// `revshare run`.
 pub fn run(args: &RunArgs) -> Result<(), AppError> {
     check_overrides(&args.set, &[])?;
@@ -1087,6 +1090,19 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     }
     check_overrides(&run.set, &args.vary)?;
     check_option_conflicts(run)?;
+    // Counted before any is made: a sweep keeps every combination's
+    // scenario and results (about 0.1 MB each) until it writes sweep.csv.
+    let count = args.vary.iter().fold(1usize, |n, (_, values)| n.saturating_mul(values.len()));
+    if count > MAX_COMBINATIONS {
+        let sizes: Vec<String> = args.vary.iter().map(|(k, v)| format!("{} values of {k}", v.len())).collect();
+        return Err(usage(
+            format!(
+                "--vary: {} make {count} combinations, more than the {MAX_COMBINATIONS} a sweep runs",
+                sizes.join(" × ")
+            ),
+            "give fewer values (a..b:n with a smaller n), or split the sweep into several runs",
+        ));
+    }
     // Every combination, applied after the user's own --set overrides.
     let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
     for (key, values) in &args.vary {

@@ -618,6 +618,32 @@ fn sweep_ranges_and_several_keys_run_every_combination() {
     // A bad value is refused before anything runs.
     let err = ws.exits_2(&["sweep", "deal.toml", "--vary", "revenue_share.cap=10,-5"]);
     assert!(err.contains("--vary revenue_share.cap=-5"), "{err}");
+    // So is a grid too big to keep: it used to run, growing by about 0.1 MB
+    // a combination (a million of them: out of memory).
+    let err = ws.exits_2(&[
+        "sweep",
+        "deal.toml",
+        "--vary",
+        "revenue_share.cap=10..80:50",
+        "--vary",
+        "discount_rate=0..0.2:50",
+        "--paths",
+        "10",
+    ]);
+    assert!(
+        err.contains(
+            "50 values of revenue_share.cap × 50 values of discount_rate make 2500 combinations, more than the 2000"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("fix: give fewer values"), "{err}");
+    ws.cmd()
+        .args(["sweep", "deal.toml", "--vary", "revenue_share.cap=10..80:40", "--vary", "discount_rate=0..0.2:50"])
+        .args(["--paths", "10", "--no-charts", "--out", "grid", "-q"])
+        .assert()
+        .success();
+    let grid = String::from_utf8(read(&ws.path().join("grid/deal-sweep/sweep.csv"))).unwrap();
+    assert_eq!(grid.lines().count(), 1 + 2000 * 8);
 }
 
 /// A sweep's values are TOML values, commas inside an array or table
