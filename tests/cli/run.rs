@@ -142,6 +142,18 @@ fn paths_accepts_the_ways_people_write_them() {
         .code(2)
         .stderr(predicate::str::contains("not a path count"));
     ws.cmd().args(["run", "deal.toml", "--paths", "0"]).assert().code(2);
+    // A negative number is read as the option's value and refused with its
+    // range, not taken for another option (whose tip, `-- -1`, did not work).
+    for (option, says) in [
+        ("--paths", "`-5` is not a path count"),
+        ("--seed", "`-5` is not a seed: give a whole number from 0"),
+        ("--threads", "-5 is not in 1..=65535"),
+        ("--export-paths", "`-5` is not a path count"),
+    ] {
+        let out = ws.cmd().args(["run", "deal.toml", option, "-5"]).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(says) && !stderr.contains("-- -5"), "{option}: {stderr}");
+    }
 }
 
 #[test]
