@@ -405,6 +405,22 @@ impl Dist {
         matches!(self, Dist::Fixed { .. })
     }
 
+    /// True when every draw gives the same value, a discrete distribution
+    /// of one value (or of values all the same) included. (Such a discrete
+    /// one stays a discrete one, drawn through a uniform: in a correlation,
+    /// its normal score is that uniform's, and the inputs correlated with it
+    /// keep their draws.)
+    pub fn is_constant(&self) -> bool {
+        match self {
+            Dist::Discrete { values, weights, .. } => {
+                let mut held = values.iter().zip(weights).filter(|(_, w)| **w > 0.0).map(|(v, _)| v);
+                let first = held.next();
+                held.all(|v| Some(v) == first)
+            }
+            other => other.is_fixed(),
+        }
+    }
+
     /// Inverse CDF F⁻¹(u) for u in [0, 1).
     pub fn quantile(&self, u: f64) -> f64 {
         match self {

@@ -1001,7 +1001,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     // A correlation with a fixed number changes nothing: probably not meant.
     for (i, c) in scenario.correlations.iter().enumerate() {
         for input in [c.a, c.b] {
-            if scenario.input_dist(input).is_some_and(Dist::is_fixed) {
+            if scenario.input_dist(input).is_some_and(Dist::is_constant) {
                 scenario.warnings.push(format!(
                     "correlation[{i}]: {} is a fixed number here, so this correlation has no effect",
                     input.key()

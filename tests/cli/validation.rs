@@ -261,6 +261,21 @@ fn unused_settings_are_warned_about() {
     assert!(all.contains("revenue.growth.2031: year 2031 is after the last simulated year 2028"), "{all}");
     assert!(all.contains("correlation[0]: revenue_share.cap is a fixed number here"), "{all}");
     assert_eq!(s.warnings.len(), 3, "{all}");
+    // A discrete distribution of one value (or of one value held by every
+    // weight) is as fixed, and says so too.
+    for cap in
+        ["{ dist = \"discrete\", values = [12] }", "{ dist = \"discrete\", values = [12, 30], weights = [1, 0] }"]
+    {
+        let g = ws.file(
+            "one-value.toml",
+            &MINIMAL.replace(
+                "cap = 20.0",
+                &format!("cap = {cap}\nrate_multiplier = {{ dist = \"uniform\", low = 0.9, high = 1.1 }}\n[[correlation]]\na = \"revenue_share.cap\"\nb = \"revenue_share.rate_multiplier\"\nrho = 0.5"),
+            ),
+        );
+        let warned = revshare::scenario::Scenario::load(&g).unwrap().warnings.join("\n");
+        assert!(warned.contains("correlation[0]: revenue_share.cap is a fixed number here"), "{cap}: {warned}");
+    }
     ws.cmd()
         .args(["run", "deal.toml", "--paths", "100", "--no-charts"])
         .assert()
