@@ -9,7 +9,8 @@
 #
 # To build BIN_DIR on a machine with Rust (same processor architecture; a
 # plain build is for the building machine's processor, see .cargo/config.toml,
-# so name one the other machine has, x86-64-v3 for any recent x86-64):
+# so name one the other machine has: x86-64-v3 where it has AVX2, BMI2 and
+# FMA, x86-64-v2 otherwise):
 #   export RUSTFLAGS="-C target-cpu=x86-64-v3"
 #   cargo build --release && mkdir -p bin && cp target/release/revshare bin/ &&
 #   cp "$(python3 -c 'import sys; sys.path.insert(0, "benches"); import table; print(table.build_floor())')" bin/floor

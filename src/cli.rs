@@ -86,11 +86,11 @@ pub struct RunArgs {
     pub inputs: Vec<PathBuf>,
 
     /// Paths to simulate, overriding each file's `paths` (e.g. 1000000, 1_000_000, 1e6, 1M).
-    #[arg(long, value_parser = parse_paths, value_name = "N", allow_negative_numbers = true)]
+    #[arg(long, value_parser = parse_paths, value_name = "N", allow_hyphen_values = true)]
     pub paths: Option<u64>,
 
     /// Random seed, overriding each file's `seed` (a whole number ≥ 0).
-    #[arg(long, value_name = "SEED", value_parser = parse_seed, allow_negative_numbers = true)]
+    #[arg(long, value_name = "SEED", value_parser = parse_seed, allow_hyphen_values = true)]
     pub seed: Option<u64>,
 
     /// Folder for the results: each scenario writes to OUT/<name>/.
@@ -98,7 +98,7 @@ pub struct RunArgs {
     pub out: PathBuf,
 
     /// Worker threads, for the simulation and the charts (results are the same for any number) [default: one per core]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), allow_hyphen_values = true)]
     pub threads: Option<u16>,
 
     /// Print no table and no progress bar; warnings (an unmet --target-se
@@ -119,7 +119,7 @@ pub struct RunArgs {
 
     /// Also write paths.csv: the first N paths, one row per path and period,
     /// with every per-period quantity and the path's sampled inputs.
-    #[arg(long, value_name = "N", value_parser = parse_paths, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = parse_paths, allow_hyphen_values = true)]
     pub export_paths: Option<u64>,
 
     /// Also analyse sensitivity: each uncertain input's rank correlation with
@@ -135,7 +135,7 @@ pub struct RunArgs {
     pub sampling: Option<String>,
 
     /// The most paths --target-se may use (default 100M).
-    #[arg(long, value_name = "N", value_parser = parse_paths, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = parse_paths, allow_hyphen_values = true)]
     pub max_paths: Option<u64>,
 
     /// Size of the charts in pixels, WIDTHxHEIGHT (from 400x300 to 8000x8000).

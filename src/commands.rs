@@ -1365,6 +1365,8 @@ mod tests {
             let out = std::process::Command::new(std::env::current_exe().expect("this test binary"))
                 .args(["--exact", "commands::tests::threads_hold_the_shared_pool", "--nocapture"])
                 .env("REVSHARE_POOL_CASE", case)
+                // (rayon would size a pool given no --threads from it.)
+                .env_remove("RAYON_NUM_THREADS")
                 .output()
                 .expect("the test binary runs");
             let said = String::from_utf8_lossy(&out.stdout);

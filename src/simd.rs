@@ -8,7 +8,10 @@
 //! then the baseline runs). Rust never fuses a
 //! multiply and an add on its own, and these loops use no operation whose
 //! result depends on the width, so the three give the same bits; tests check
-//! every width the processor has against the baseline.
+//! every width the processor has against the baseline. (The project's own
+//! builds are for the building machine's processor, `.cargo/config.toml`, so
+//! there the "baseline" copy has that machine's instructions too; `.ci/run`
+//! also tests a build for plain x86-64, where it is SSE2.)
 
 /// A vector width this processor supports (one is only made after checking).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

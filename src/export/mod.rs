@@ -155,7 +155,9 @@ pub fn check_output_root(root: &Path) -> Result<CreatedFolders, OutputError> {
 
 /// Folders made for the output (innermost first), removed when dropped if
 /// they are empty; a folder with anything in it stays, and so do the folders
-/// around it.
+/// around it. (Removal stops at the first it cannot remove: an `--out` that
+/// goes through `..` may keep some of the folders made on the way. Nothing
+/// that was there before is ever removed.)
 #[must_use = "dropping it removes the output folder if it is still empty"]
 pub struct CreatedFolders(Vec<PathBuf>);
 

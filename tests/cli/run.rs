@@ -154,6 +154,12 @@ fn paths_accepts_the_ways_people_write_them() {
         let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
         assert!(stderr.contains(says) && !stderr.contains("-- -5"), "{option}: {stderr}");
     }
+    // Written as people write counts, too.
+    for text in ["-1M", "-1_000"] {
+        let out = ws.cmd().args(["run", "deal.toml", "--paths", text]).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(&format!("`{text}` is not a path count")), "{text}: {stderr}");
+    }
 }
 
 #[test]
