@@ -340,16 +340,11 @@ fn check_overrides(set: &[(String, String)], vary: &[(String, Vec<String>)]) -> 
 /// is not given, or once the shared pool is built.
 pub fn limit_threads(threads: Option<u16>) {
     if let Some(n) = threads {
-        let n = usize::from(n).min(cores());
+        let n = usize::from(n).min(engine::cores());
         // (It fails only when the pool already exists, or its threads
         // cannot be started; a pool of the default size is then used.)
         let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
     }
-}
-
-/// The machine's cores (as the default `--threads` counts them).
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Standard output for a run's tables: a reader that goes away (`| head`,
@@ -1354,7 +1349,7 @@ mod tests {
         if let Ok(case) = std::env::var("REVSHARE_POOL_CASE") {
             let threads = case.parse::<u16>().ok();
             limit_threads(threads);
-            let expected = threads.map_or(cores(), |n| usize::from(n).min(cores()));
+            let expected = threads.map_or(engine::cores(), |n| usize::from(n).min(engine::cores()));
             assert_eq!(rayon::current_num_threads(), expected, "--threads {case}");
             // The charts' pool is the one they run on.
             let (a, b) = rayon::join(rayon::current_num_threads, rayon::current_num_threads);

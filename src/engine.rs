@@ -358,9 +358,14 @@ pub fn run_to_precision(
     }
 }
 
+/// The machine's cores: the threads a run takes when it is given 0.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// A pool of `threads` workers (0: one per core), never more than there are chunks.
 fn thread_pool(threads: usize, chunks: u64) -> Result<(rayon::ThreadPool, usize), EngineError> {
-    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let threads = if threads == 0 { cores() } else { threads };
     let threads = threads.min(chunks.max(1) as usize).max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
