@@ -23,7 +23,7 @@ by paths × periods), ratio to the floor, ratio of NumPy's wall time to ours,
 peak RSS (MB).
 
 Usage:
-  python3 benches/table.py                 # 1e6 and 1e7 paths, 1 and 2 threads (~3 min)
+  python3 benches/table.py                 # 1e6 and 1e7 paths, 1 and 2 threads (~3.5 min)
   python3 benches/table.py --paths 1e6,1e7,1e8 --threads 1,2,16
   python3 benches/table.py --numpy-max 1e6 # NumPy at 1e6 paths only (~1 min, ~1 GB)
   python3 benches/table.py --no-charts     # revshare without its PNG charts
@@ -89,6 +89,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=3, help="runs per cell; the fastest is reported")
     ap.add_argument("--numpy-repeat", type=int, default=3,
                     help="NumPy runs per path count (at most --repeat); the fastest is reported")
+    ap.add_argument("--settle", type=float, default=15.0,
+                    help="seconds to wait after each NumPy run at 1e7 paths (in proportion below), before the "
+                    "next program is timed (default 15)")
     ap.add_argument("--no-charts", action="store_true", help="run revshare with --no-charts")
     ap.add_argument("--bin-dir", help="take the revshare and floor executables from this folder instead of "
                     "building them with cargo (for a machine without a Rust toolchain)")
@@ -116,11 +119,6 @@ def main():
         floors = {}
         numpy_wall = None
         for rep in range(args.repeat):
-            if n <= numpy_max and rep < args.numpy_repeat:
-                np_out = os.path.join(out_dir, "numpy")
-                w, _, _ = measure([sys.executable, os.path.join(ROOT, "benches", "numpy_reference.py"),
-                                   args.scenario, "--paths", str(n), "--seed", "1", "--out", np_out])
-                numpy_wall = w if numpy_wall is None else min(numpy_wall, w)
             for t in threads:
                 wall, rss, _ = measure([binary, "run", args.scenario, "--paths", str(n), "--threads", str(t),
                                         "--seed", "1", "--out", out_dir, "--quiet"]
@@ -131,6 +129,18 @@ def main():
                 m = re.search(r"floor_s=([0-9.]+).*periods=(\d+)", out)
                 periods = int(m.group(2))
                 floors[t] = min(floors.get(t, float("inf")), float(m.group(1)))
+            if n <= numpy_max and rep < args.numpy_repeat:
+                np_out = os.path.join(out_dir, "numpy")
+                w, _, _ = measure([sys.executable, os.path.join(ROOT, "benches", "numpy_reference.py"),
+                                   args.scenario, "--paths", str(n), "--seed", "1", "--out", np_out])
+                numpy_wall = w if numpy_wall is None else min(numpy_wall, w)
+                # NumPy keeps every path's values (about 5 GB at 1e7 paths).
+                # For some seconds after it hands them back, a virtual
+                # machine runs slower while its host takes the memory back:
+                # measured here, the floor on two threads took 0.95-1.46 s in
+                # the 15 s after NumPy at 1e7 paths, 0.81-0.90 s before. The
+                # programs timed next should not pay for that.
+                time.sleep(args.settle * min(1.0, n / 1e7))
         if numpy_wall is not None:
             # The same model? Every mean of the last runs, within its standard error.
             (rust_dir,) = [os.path.join(out_dir, d) for d in os.listdir(out_dir)
