@@ -1812,3 +1812,51 @@ fn a_closed_stdout_ends_the_tables_not_the_run() {
     }
     assert!(ws.path().join("out/a-sweep/sweep.csv").is_file(), "the sweep's files not written");
 }
+
+/// Every relative link of the repository's Markdown pages (README.md,
+/// benches/README.md, tests/bad/README.md) leads to a file or folder of the
+/// repository: a clone has no `../shared/`, so the specification is linked
+/// from its copies in docs/.
+#[test]
+fn the_markdown_pages_link_to_what_a_clone_has() {
+    let root = repo();
+    let mut checked = 0;
+    for page in ["README.md", "benches/README.md", "tests/bad/README.md"] {
+        let text = String::from_utf8(read(&root.join(page))).unwrap();
+        let dir = root.join(page).parent().unwrap().to_path_buf();
+        // Markdown links: `[text](target)` or `[text](target#anchor)`.
+        for (at, _) in text.match_indices("](") {
+            let rest = &text[at + 2..];
+            let target = &rest[..rest.find([')', '#', ' ', '\n']).unwrap_or(rest.len())];
+            if target.is_empty() || target.contains("://") {
+                continue;
+            }
+            let path = dir.join(target);
+            assert!(path.exists(), "{page} links to {target}, which a clone does not have");
+            assert!(
+                path.canonicalize().unwrap().starts_with(root.canonicalize().unwrap()),
+                "{page} links to {target}, outside the repository"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} links found: is the pattern still right?");
+}
+
+/// docs/MODEL.md and docs/DOMAIN.md are the project's specification and
+/// domain notes as a clone carries them: where the project's `shared/`
+/// folder is beside the repository (a developer's checkout), they must be
+/// the same bytes, so that a change to the specification reaches the copy.
+#[test]
+fn the_specification_in_docs_is_the_shared_one() {
+    let root = repo();
+    for f in ["MODEL.md", "DOMAIN.md"] {
+        let copy = read(&root.join("docs").join(f));
+        let text = String::from_utf8(copy.clone()).unwrap();
+        assert!(text.starts_with("# ") && text.len() > 2000, "docs/{f} is a whole document");
+        let shared = root.join("..").join("shared").join(f);
+        if shared.exists() {
+            assert!(read(&shared) == copy, "docs/{f} differs from {}: copy it again", shared.display());
+        }
+    }
+}
