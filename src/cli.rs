@@ -98,7 +98,7 @@ pub struct RunArgs {
     pub out: PathBuf,
 
     /// Worker threads, for the simulation and the charts (results are the same for any number) [default: one per core]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), allow_hyphen_values = true)]
+    #[arg(long, value_name = "N", value_parser = parse_threads, allow_hyphen_values = true)]
     pub threads: Option<u16>,
 
     /// Print no table and no progress bar; warnings (an unmet --target-se
@@ -193,6 +193,9 @@ fn parse_vary(s: &str) -> Result<(String, Vec<String>), String> {
         if !(a.is_finite() && b.is_finite()) {
             return Err(format!("`{range}` must have finite ends"));
         }
+        if !(b - a).is_finite() {
+            return Err(format!("`{range}` is too wide: b − a overflows (give ends well within ±1e308)"));
+        }
         (0..n).map(|i| revshare::export::format_number(a + (b - a) * i as f64 / (n - 1) as f64)).collect()
     } else {
         let list: Vec<String> = split_values(values).into_iter().map(|v| v.trim().to_string()).collect();
@@ -257,7 +260,12 @@ fn parse_target_se(s: &str) -> Result<(Summary, SeTarget), String> {
         None => (value, false),
     };
     let x: f64 = number.parse().map_err(|_| format!("`{value}` is not a number: write e.g. 0.5 ($B) or 0.1%"))?;
-    if !(x.is_finite() && x > 0.0) {
+    if !x.is_finite() {
+        return Err(format!(
+            "the target standard error must be a finite number, not {value}: write e.g. 0.5 ($B) or 0.1%"
+        ));
+    }
+    if x <= 0.0 {
         return Err(format!("the target standard error must be > 0, not {value}"));
     }
     Ok((summary, if relative { SeTarget::Relative(x / 100.0) } else { SeTarget::Absolute(x) }))
@@ -278,6 +286,19 @@ fn parse_seed(s: &str) -> Result<u64, String> {
         format!(
             "`{s}` is not a seed: give a whole number from 0 to {} (e.g. 1 or 20260427)",
             revshare::scenario::MAX_SEED
+        )
+    })
+}
+
+/// Most worker threads: each keeps its own sketches (a few MB), and more
+/// threads than cores gain nothing, so thousands would only cost memory.
+pub const MAX_THREADS: u16 = 1024;
+
+fn parse_threads(s: &str) -> Result<u16, String> {
+    s.trim().parse::<u16>().ok().filter(|n| (1..=MAX_THREADS).contains(n)).ok_or_else(|| {
+        format!(
+            "`{s}` is not a thread count: give a whole number from 1 to {MAX_THREADS} (this machine has {} cores; more threads than cores gain nothing)",
+            revshare::engine::cores()
         )
     })
 }

@@ -37,8 +37,23 @@ pub enum AppError {
     Chart(#[from] ChartError),
     #[error("{scenario}: {source}")]
     Engine { scenario: String, source: EngineError },
-    #[error(transparent)]
+    #[error("{}", render_io(.0))]
     Io(#[from] io::Error),
+}
+
+/// A failed write to standard output (the summary table), as [`Console`]
+/// reports it: the results' files are written by then.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the summary table to standard output: {0}")]
+struct StdoutError(io::Error);
+
+fn render_io(e: &io::Error) -> String {
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<StdoutError>()) {
+        Some(stdout) => format!(
+            "{stdout}\n  fix: the results of every scenario run so far were written to their folders; give standard output somewhere with room (or pass -q, which prints no table)"
+        ),
+        None => e.to_string(),
+    }
 }
 
 fn render_scenarios(errors: &[ScenarioErrors]) -> String {
@@ -66,16 +81,20 @@ fn usage(message: impl Into<String>, fix: impl Into<String>) -> AppError {
     AppError::Usage { message: message.into(), fix: fix.into() }
 }
 
-/// The `*.toml` files of a folder, sorted by name.
+/// The `*.toml` files of a folder, sorted by name. Everything so named but a
+/// folder is one, so that a link to nowhere or a file that cannot be read is
+/// refused when it is loaded ("cannot read"), not passed over in silence.
 fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
-    let entries = fs::read_dir(dir).map_err(|e| {
+    let unreadable = |e: io::Error| {
         usage(format!("{}: cannot read the folder: {e}", dir.display()), "give a folder of scenario files")
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-        .collect();
+    };
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).map_err(unreadable)? {
+        let p = entry.map_err(unreadable)?.path();
+        if !p.is_dir() && p.extension().is_some_and(|x| x == "toml") {
+            files.push(p);
+        }
+    }
     files.sort();
     Ok(files)
 }
@@ -367,7 +386,8 @@ impl<W: Write> Console<W> {
                 self.gone = true;
                 Ok(gone)
             }
-            other => other,
+            Err(e) => Err(io::Error::new(e.kind(), StdoutError(e))),
+            ok => ok,
         }
     }
 }

@@ -81,10 +81,10 @@ pub enum EngineError {
 fn non_finite_message(quantity: &str, value: f64, path: Option<u64>) -> String {
     match path {
         Some(p) => format!(
-            "{quantity} overflowed to a non-finite value ({value}) on path {p}: the scenario's numbers are too extreme to simulate\n  fix: lower the growth or the volatility, or simulate fewer years"
+            "{quantity} overflowed to a non-finite value ({value}) on path {p}: the scenario's numbers are too extreme to simulate\n  fix: lower the starting amounts (revenue.initial, the cap), the growth or the volatility, or simulate fewer years"
         ),
         None => format!(
-            "the statistics of {quantity} overflow: its values are finite, up to about {value:.1e}, but the sums of their squared deviations that its sd and se need pass the largest number a double holds (about 1.8e308)\n  fix: simulate fewer years or lower the growth, so that it stays below about 1e150"
+            "the statistics of {quantity} overflow: its values are finite, up to about {value:.1e}, but the sums of their squared deviations that its sd and se need pass the largest number a double holds (about 1.8e308)\n  fix: lower the starting revenue or the growth, or simulate fewer years, so that it stays below about 1e150"
         ),
     }
 }
@@ -780,7 +780,7 @@ mod tests {
         assert!(
             text.contains("the statistics of revenue in 2117 overflow: its values are finite, up to about 2.0e155")
         );
-        assert!(text.contains("fix: simulate fewer years or lower the growth"), "{text}");
+        assert!(text.contains("fix: lower the starting revenue or the growth, or simulate fewer years"), "{text}");
         assert!(!text.contains("path"), "{text}");
     }
 

@@ -227,6 +227,30 @@ fn check_mode(low: f64, mode: f64, high: f64) -> Result<(), DistError> {
     }
 }
 
+/// Bounds whose span is a finite number, and, for a triangular (`mode`),
+/// the products of spans its draws take the square root of: ±1.7e308 are
+/// each finite, but `high − low` is not, and a draw from them would be ±inf
+/// or NaN (a silent wrong answer, not an error).
+fn check_span(low: f64, mode: Option<f64>, high: f64) -> Result<(), DistError> {
+    let span = high - low;
+    let products = mode.is_none_or(|m| (span * (m - low)).is_finite() && (span * (high - m)).is_finite());
+    if span.is_finite() && products {
+        Ok(())
+    } else {
+        let what = if span.is_finite() {
+            "the triangular's (high − low)·(mode − low) or (high − low)·(high − mode)"
+        } else {
+            "high − low"
+        };
+        Err(err(
+            "too-wide",
+            "high",
+            format!("[low, high] = [{}, {}] is too wide to draw from: {what} overflows", Num(low), Num(high)),
+            "give bounds whose distance is a number (for a triangular, below about 1e154 each way)",
+        ))
+    }
+}
+
 impl Dist {
     pub fn fixed(value: f64, domain: Domain) -> Result<Dist, DistError> {
         check_in(domain, "value", value)?;
@@ -237,6 +261,7 @@ impl Dist {
         check_ordered(low, high)?;
         check_in(domain, "low", low)?;
         check_in(domain, "high", high)?;
+        check_span(low, None, high)?;
         Ok(if low == high { Dist::Fixed { value: low } } else { Dist::Uniform { low, high } })
     }
 
@@ -244,6 +269,7 @@ impl Dist {
         check_mode(low, mode, high)?;
         check_in(domain, "low", low)?;
         check_in(domain, "high", high)?;
+        check_span(low, Some(mode), high)?;
         Ok(if low == high { Dist::Fixed { value: low } } else { Dist::Triangular { low, mode, high } })
     }
 
@@ -251,20 +277,21 @@ impl Dist {
         check_mode(low, mode, high)?;
         check_in(domain, "low", low)?;
         check_in(domain, "high", high)?;
+        check_span(low, None, high)?;
         if low == high {
             return Ok(Dist::Fixed { value: low });
         }
         let range = high - low;
         let alpha = 1.0 + 4.0 * (mode - low) / range;
         let beta = 1.0 + 4.0 * (high - mode) / range;
-        // Both shapes lie in [1, 5] unless the bounds are so far apart that
-        // (mode − low) / range loses all meaning (say ±1e308).
-        if !(alpha >= 1.0 && beta >= 1.0 && alpha.is_finite() && beta.is_finite()) {
+        // Both shapes lie in [1, 5] unless 4·(mode − low) overflows (a span
+        // above about 4.5e307).
+        if !(alpha.is_finite() && beta.is_finite()) {
             return Err(err(
-                "mode-outside",
-                "mode",
-                format!("the PERT shape is not a number (alpha {alpha}, beta {beta}): low and high are too far apart"),
-                "give low, mode and high of a size that can be subtracted (well below 1e308)",
+                "too-wide",
+                "high",
+                format!("[low, high] = [{}, {}] is too wide for a PERT: its shape overflows", Num(low), Num(high)),
+                "give bounds whose distance is below about 4e307",
             ));
         }
         Ok(Dist::Pert { low, mode, high, alpha, beta, from_normal: OnceLock::new() })
@@ -758,8 +785,28 @@ mod tests {
         assert_eq!(Dist::lognormal(0.5, 0.1, Domain::UNIT).unwrap_err().key, "dist");
         assert!(Dist::normal(22.0, 2.0, Domain::POSITIVE).is_ok());
         assert_eq!(Dist::discrete(vec![1.0], Some(vec![1.0, 2.0]), Domain::REAL).unwrap_err().key, "weights");
-        // Bounds so far apart that the PERT shape is not a number.
-        let e = Dist::pert(-1e308, 1e308, 1.5e308, Domain::REAL).unwrap_err();
-        assert_eq!((e.rule, e.key), ("mode-outside", "mode"));
+        // Bounds whose span overflows: every draw would be ±inf or NaN (and
+        // a PERT's shape is not a number).
+        for e in [
+            Dist::pert(-1e308, 1e308, 1.5e308, Domain::REAL).unwrap_err(),
+            Dist::triangular(-1.7e308, 0.0, 1.7e308, Domain::REAL).unwrap_err(),
+            Dist::triangular(0.0, 1e200, 2e200, Domain::NON_NEGATIVE).unwrap_err(),
+            Dist::triangular(0.0, 1e200, 1e200, Domain::NON_NEGATIVE).unwrap_err(),
+            Dist::uniform(-1.7e308, 1.7e308, Domain::REAL).unwrap_err(),
+            Dist::pert(-1.7e308, 0.0, 1.7e308, Domain::REAL).unwrap_err(),
+            Dist::pert(-8e307, 0.0, 8e307, Domain::REAL).unwrap_err(),
+        ] {
+            assert_eq!((e.rule, e.key), ("too-wide", "high"));
+        }
+        // Wide but drawable: every draw finite.
+        for d in [
+            Dist::triangular(0.0, 1e150, 2e150, Domain::NON_NEGATIVE).unwrap(),
+            Dist::uniform(-8e307, 8e307, Domain::REAL).unwrap(),
+            Dist::pert(-2e307, 0.0, 2e307, Domain::REAL).unwrap(),
+        ] {
+            for u in [0.0, 1e-9, 0.3, 0.5, 0.999, 1.0 - 1e-16] {
+                assert!(d.quantile(u).is_finite(), "{d:?} at {u}");
+            }
+        }
     }
 }

@@ -40,6 +40,7 @@ pub const RULES: &[&str] = &[
     "unknown-dist",
     "low-above-high",
     "mode-outside",
+    "too-wide",
     "negative-spread",
     "normal-outside-range",
     "median-not-positive",

@@ -757,12 +757,21 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
         );
     }
     let description = r.string(root, "", "description").unwrap_or_default();
+    // One line of text: it heads report.md and every chart's subtitle (an
+    // SVG file, where a control character is not well-formed XML).
     if description.contains('\n') {
         r.error(
             "description-lines",
             "description",
             "must be one line",
             "shorten it to one line; put details in comments (# ...)",
+        );
+    } else if let Some(c) = description.chars().find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')) {
+        r.error(
+            "description-lines",
+            "description",
+            format!("must be one line of text, without control characters or line separators (it has {c:?})"),
+            "delete the character (write spaces for a tab)",
         );
     }
 

@@ -147,13 +147,22 @@ fn paths_accepts_the_ways_people_write_them() {
     for (option, says) in [
         ("--paths", "`-5` is not a path count"),
         ("--seed", "`-5` is not a seed: give a whole number from 0"),
-        ("--threads", "-5 is not in 1..=65535"),
+        ("--threads", "`-5` is not a thread count: give a whole number from 1 to 1024"),
         ("--export-paths", "`-5` is not a path count"),
     ] {
         let out = ws.cmd().args(["run", "deal.toml", option, "-5"]).assert().code(2);
         let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
         assert!(stderr.contains(says) && !stderr.contains("-- -5"), "{option}: {stderr}");
     }
+    // Thousands of threads would only cost memory (each keeps its own
+    // sketches): at most 1024, refused before anything runs.
+    for text in ["0", "1025", "65535"] {
+        let out = ws.cmd().args(["run", "deal.toml", "--threads", text, "--out", "many"]).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(&format!("`{text}` is not a thread count")), "{text}: {stderr}");
+        assert!(!ws.path().join("many").exists());
+    }
+    ws.cmd().args(["run", "deal.toml", "-q", "--no-charts", "--paths", "100", "--threads", "1024"]).assert().success();
     // Written as people write counts, too.
     for text in ["-1M", "-1_000"] {
         let out = ws.cmd().args(["run", "deal.toml", "--paths", text]).assert().code(2);
@@ -1120,9 +1129,13 @@ rate = 0.2
         "{stderr}"
     );
     assert!(stderr.contains("its values are finite, up to about 1.0e155"), "{stderr}");
-    assert!(stderr.contains("fix: simulate fewer years or lower the growth"), "{stderr}");
+    assert!(stderr.contains("fix: lower the starting revenue or the growth, or simulate fewer years"), "{stderr}");
     assert!(!stderr.contains("non-finite value") && !stderr.contains("on path"), "{stderr}");
     assert!(!ws.path().join("output/steep").exists());
+    // A starting revenue near the largest double: the fix names it first.
+    ws.file("huge.toml", &MINIMAL.replace("initial = 20.0", "initial = 1e308"));
+    let stderr = ws.exits_2_in_place(&["run", "huge.toml", "--paths", "100", "--no-charts"]);
+    assert!(stderr.contains("fix: lower the starting amounts (revenue.initial, the cap)"), "{stderr}");
 }
 
 /// With --sensitivity, report.md is written after the analysis: it embeds
@@ -1859,4 +1872,49 @@ fn the_specification_in_docs_is_the_shared_one() {
             assert!(read(&shared) == copy, "docs/{f} differs from {}: copy it again", shared.display());
         }
     }
+}
+
+/// A scenario's description with a control character is refused: it would
+/// reach the SVG charts' subtitles, where it is not well-formed XML, and the
+/// terminal raw. Without one, every SVG chart parses as XML.
+#[test]
+fn descriptions_reach_the_svg_charts_as_well_formed_text() {
+    let ws = Workspace::new();
+    ws.file("esc.toml", &format!("description = \"red \\u001b[31m\"\n{MINIMAL}"));
+    ws.refused(&["run", "esc.toml"], "control characters");
+    ws.file("ok.toml", &format!("description = \"a <b> & 'c' \\u00e9\"\n{MINIMAL}"));
+    ws.cmd().args(["run", "ok.toml", "--paths", "200", "-q", "--format", "svg", "--out", "out"]).assert().success();
+    let mut svgs = 0;
+    for entry in std::fs::read_dir(ws.path().join("out/ok")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|x| x == "svg") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            assert!(!text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')), "{}", p.display());
+            assert!(text.contains("a &lt;b&gt; &amp;"), "{} escapes the description", p.display());
+            svgs += 1;
+        }
+    }
+    assert!(svgs >= 6, "{svgs} SVG charts");
+}
+
+/// A summary table that cannot be written (standard output on a full disk)
+/// is an error that says so and what was written, exit code 2; the
+/// scenario's files are in place.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_standard_output_is_reported_as_such() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", MINIMAL);
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_revshare"))
+        .current_dir(ws.path())
+        .args(["run", "deal.toml", "--paths", "200", "--no-charts"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write the summary table to standard output"), "{stderr}");
+    assert!(stderr.contains("fix:") && stderr.contains("-q"), "{stderr}");
+    assert!(ws.path().join("output/deal/summary.csv").exists());
 }

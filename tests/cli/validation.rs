@@ -639,6 +639,18 @@ fn messages_from_an_analysts_walk_through() {
             "fix: give one of them",
         ),
         (vec!["sweep", "deal.toml", "--vary", "paths=10,20", "--paths", "100"], "cannot be varied", "--paths"),
+        // Finite ends whose distance is not: said so, not "NaN" values.
+        (
+            vec!["sweep", "deal.toml", "--vary", "revenue_share.cap=-1e308..1e308:5"],
+            "`-1e308..1e308` is too wide: b − a overflows",
+            "well within ±1e308",
+        ),
+        // A target that is not finite is not "not > 0".
+        (
+            vec!["run", "deal.toml", "--target-se", "pv_total=1e400"],
+            "must be a finite number, not 1e400",
+            "e.g. 0.5 ($B) or 0.1%",
+        ),
     ] {
         let stderr = ws.exits_2_in_place(&args);
         assert!(stderr.contains(says) && stderr.contains(fix), "{args:?}:\n{stderr}");
@@ -761,4 +773,21 @@ fn errors_come_in_the_order_of_the_file() {
     let order: Vec<&str> =
         err.lines().filter(|l| l.starts_with("error: ")).map(|l| l.split(": ").nth(1).unwrap()).collect();
     assert_eq!(order, ["child.toml:5:14", "base.toml:7:8", "--set discount_rate=-1"], "{err}");
+}
+
+/// A `*.toml` in a folder that cannot be read (here a link to nowhere) is
+/// refused, by `run` and by `list`, as it is when named: not passed over
+/// while the folder's other scenarios run.
+#[test]
+fn a_folder_with_a_scenario_that_cannot_be_read_is_refused() {
+    let ws = Workspace::new();
+    ws.file("deals/good.toml", MINIMAL);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("nowhere.toml", ws.path().join("deals/gone.toml")).unwrap();
+    #[cfg(not(unix))]
+    return;
+    let err = ws.refused(&["run", "deals"], "cannot read");
+    assert!(err.contains("gone.toml"), "{err}");
+    let err = ws.exits_2_in_place(&["list", "deals"]);
+    assert!(err.contains("gone.toml") && err.contains("cannot read"), "{err}");
 }
