@@ -35,7 +35,8 @@ fn main() {
 fn run(bencher: Bencher, threads: usize) {
     let (_, m) = model();
     bencher.bench(|| {
-        engine::run(&m, &RunOptions { paths: PATHS, seed: 1, threads, progress: None, cancel: None }).expect("run")
+        engine::run(&m, &RunOptions { paths: PATHS, seed: 1, threads, progress: None, cancel: None, exact_up_to: 0 })
+            .expect("run")
     });
 }
 
@@ -151,8 +152,11 @@ fn aggregation(bencher: Bencher) {
 #[divan::bench(sample_count = 20)]
 fn output(bencher: Bencher) {
     let (s, m) = model();
-    let result =
-        engine::run(&m, &RunOptions { paths: 10_000, seed: 1, threads: 1, progress: None, cancel: None }).expect("run");
+    let result = engine::run(
+        &m,
+        &RunOptions { paths: 10_000, seed: 1, threads: 1, progress: None, cancel: None, exact_up_to: 0 },
+    )
+    .expect("run");
     let report = RunReport {
         scenario: &s,
         model: &m,

@@ -480,6 +480,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                 threads: args.threads.map_or(0, usize::from),
                 progress: Some(&on_progress),
                 cancel: Some(cancel),
+                exact_up_to: engine::EXACT_VALUES,
             };
             let outcome = match args.target_se {
                 Some((summary, target)) => {
@@ -1174,6 +1175,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             threads: run.threads.map_or(0, usize::from),
             progress: Some(&on_progress),
             cancel: Some(cancel),
+            exact_up_to: engine::EXACT_VALUES,
         };
         let result = engine::run(&model, &options).map_err(|source| {
             progress.finish();

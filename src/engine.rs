@@ -23,7 +23,7 @@ use crate::model::{Columns, Layout, Metric, Model, PathEvents, PathScratch, Slot
 use crate::scenario::Sampling;
 use crate::simd::Width;
 use crate::stats::sketch::{Counts, MANTISSA_BITS, relative_accuracy};
-use crate::stats::{ChunkMoments, Moments, Sketch, Stat};
+use crate::stats::{ChunkMoments, Moments, PERCENTILES, Sketch, Stat};
 
 /// Paths per chunk. Part of what a seed means: changing it changes results.
 pub const CHUNK_PATHS: u64 = 4096;
@@ -62,7 +62,20 @@ pub struct RunOptions<'a> {
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
     /// Set to stop the run early (Ctrl-C).
     pub cancel: Option<&'a AtomicBool>,
+    /// Exact percentiles when the run's values, paths × distinct statistics,
+    /// are at most this many (the command line's runs: [`EXACT_VALUES`]):
+    /// the paths are replayed and every value kept. 0: always the sketches
+    /// (whose own tests need them at any path count).
+    pub exact_up_to: u64,
 }
+
+/// The most values (paths × distinct statistics, 8 bytes each: 32 MB) a run
+/// keeps to report exact percentiles (MODEL.md §8's first method) instead of
+/// its sketches' (within 1e-3). The shipped scenario's 156 statistics are
+/// exact up to 26,886 paths, so a spreadsheet's PERCENTILE.INC on a small
+/// run's paths.csv gives its figures; at its default 100,000 paths and
+/// beyond, the sketches keep memory flat.
+pub const EXACT_VALUES: u64 = 1 << 22;
 
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +127,9 @@ pub struct RunResult {
 /// values spanned more buckets than its sketch may hold, which then coarsens.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Resolution {
+    /// True when the percentiles are exact ([`RunOptions::exact_up_to`]):
+    /// nothing below is then coarsened.
+    pub exact: bool,
     /// Distinct statistics gathered (an alias shares its source's sketch).
     pub statistics: usize,
     /// For the statistics below full resolution: how many kept each number
@@ -137,7 +153,7 @@ impl Resolution {
     /// Relative accuracy of the order statistics of every statistic of the
     /// run: that of the coarsest.
     pub fn relative_accuracy(&self) -> f64 {
-        relative_accuracy(self.mantissa_bits())
+        if self.exact { 0.0 } else { relative_accuracy(self.mantissa_bits()) }
     }
 }
 
@@ -253,21 +269,91 @@ pub fn replay<F>(model: &Model, seed: u64, run_paths: u64, paths: u64, mut f: F)
 where
     F: FnMut(u64, &[f64], PathEvents, &PathScratch),
 {
+    for chunk in 0..paths.div_ceil(CHUNK_PATHS) {
+        replay_chunk(model, seed, run_paths, chunk, paths, &mut f);
+    }
+}
+
+/// [`replay`] of chunk `chunk` alone, up to path `paths` (exclusive).
+fn replay_chunk<F>(model: &Model, seed: u64, run_paths: u64, chunk: u64, paths: u64, f: &mut F)
+where
+    F: FnMut(u64, &[f64], PathEvents, &PathScratch),
+{
     let mut scratch = model.scratch();
     let mut strata = Vec::new();
     let mut values = vec![0.0; model.layout.len()];
-    for chunk in 0..paths.div_ceil(CHUNK_PATHS) {
-        let mut rng = chunk_rng(seed, chunk);
-        let first = chunk * CHUNK_PATHS;
-        // The whole chunk is stratified, as in `run`, even if fewer paths are replayed.
-        let in_chunk = CHUNK_PATHS.min(run_paths.max(paths) - first) as usize;
-        stratify(model, &mut rng, in_chunk, &mut strata);
-        for p in first..(first + CHUNK_PATHS).min(paths) {
-            take_stratum(&strata, in_chunk, (p - first) as usize, &mut scratch);
-            let events = model.simulate_into(&mut rng, &mut scratch, &mut values);
-            f(p, &values, events, &scratch);
-        }
+    let mut rng = chunk_rng(seed, chunk);
+    let first = chunk * CHUNK_PATHS;
+    // The whole chunk is stratified, as in `run`, even if fewer paths are replayed.
+    let in_chunk = CHUNK_PATHS.min(run_paths.max(paths) - first) as usize;
+    stratify(model, &mut rng, in_chunk, &mut strata);
+    for p in first..(first + CHUNK_PATHS).min(paths) {
+        take_stratum(&strata, in_chunk, (p - first) as usize, &mut scratch);
+        let events = model.simulate_into(&mut rng, &mut scratch, &mut values);
+        f(p, &values, events, &scratch);
     }
+}
+
+/// Exact percentiles ([`PERCENTILES`], linear interpolation between order
+/// statistics) of the `gathered` slots over the `paths` paths of a run, its
+/// paths replayed chunk by chunk on `pool` and every value kept (a path's
+/// values are the run's, bit for bit: see [`Model::simulate_into`]). In the
+/// order of `gathered`.
+fn exact_percentiles(
+    pool: &rayon::ThreadPool,
+    model: &Model,
+    seed: u64,
+    paths: u64,
+    gathered: &[usize],
+) -> Vec<[f64; PERCENTILES.len()]> {
+    let g = gathered.len();
+    let n = paths as usize;
+    // Path-major: each chunk fills its own rows.
+    let mut rows = vec![0.0; n * g];
+    pool.install(|| {
+        rows.par_chunks_mut(CHUNK_PATHS as usize * g).enumerate().for_each(|(chunk, rows)| {
+            let first = chunk as u64 * CHUNK_PATHS;
+            replay_chunk(model, seed, paths, chunk as u64, paths, &mut |p, values, _, _| {
+                let row = &mut rows[(p - first) as usize * g..][..g];
+                for (x, &s) in row.iter_mut().zip(gathered) {
+                    *x = values[s];
+                }
+            });
+        });
+        (0..g)
+            .into_par_iter()
+            .map(|c| {
+                let mut column: Vec<f64> = rows.iter().skip(c).step_by(g).copied().collect();
+                percentiles_of(&mut column)
+            })
+            .collect()
+    })
+}
+
+/// [`PERCENTILES`] of `values` as NumPy's default gives them (see
+/// [`exact_percentile`]), selecting only the order statistics they need.
+/// Reorders `values`, which must not be empty.
+fn percentiles_of(values: &mut [f64]) -> [f64; PERCENTILES.len()] {
+    let n = values.len();
+    let ranks = PERCENTILES.map(|q| {
+        let h = (n - 1) as f64 * q;
+        (h, h.floor() as usize)
+    });
+    // Each order statistic a percentile needs, in ascending rank: selecting
+    // one puts it in its place and the larger ranks after it, among which
+    // the next is selected (leaving the ones placed alone).
+    let mut needed: Vec<usize> = ranks.iter().flat_map(|&(_, lo)| [lo, (lo + 1).min(n - 1)]).collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let mut start = 0;
+    for &r in &needed {
+        values[start..].select_nth_unstable_by(r - start, f64::total_cmp);
+        start = r + 1;
+    }
+    ranks.map(|(h, lo)| {
+        let hi = (lo + 1).min(n - 1);
+        values[lo] + (h - lo as f64) * (values[hi] - values[lo])
+    })
 }
 
 /// Latin hypercube strata for a chunk of `n` paths, drawn first from the
@@ -589,10 +675,18 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     // Each distinct quantity's statistics once (percentile look-ups are most
     // of the serial time after the paths); its aliases get copies.
     let stat = |i: usize| Stat::new(moments.n, moments.mean[alias[i]], moments.m2[alias[i]], sketch(i));
-    let own: Vec<Option<Stat>> =
+    let mut own: Vec<Option<Stat>> =
         pool.install(|| (0..slots).into_par_iter().map(|i| (alias[i] == i).then(|| stat(i))).collect());
+    let gathered: Vec<usize> = (0..slots).filter(|s| alias[*s] == *s).collect();
+    let mut resolution = resolution(model, gathered.iter().map(|&s| (s, sketch(s))));
+    if opts.paths.saturating_mul(gathered.len() as u64) <= opts.exact_up_to {
+        let exact = exact_percentiles(&pool, model, opts.seed, opts.paths, &gathered);
+        for (&s, p) in gathered.iter().zip(exact) {
+            own[s].as_mut().expect("gathered").percentiles = p;
+        }
+        resolution = Resolution { exact: true, statistics: gathered.len(), ..Resolution::default() };
+    }
     let stats = (0..slots).map(|i| own[alias[i]].clone().expect("an alias's source is gathered")).collect();
-    let resolution = resolution(model, (0..slots).filter(|s| alias[*s] == *s).map(|s| (s, sketch(s))));
     let summary_sketches = Summary::ALL.iter().map(|s| sketch(layout.summary(*s)).clone()).collect();
     Ok(RunResult {
         layout,
@@ -622,6 +716,7 @@ fn resolution<'a>(model: &Model, gathered: impl Iterator<Item = (usize, &'a Sket
         }
     }
     Resolution {
+        exact: false,
         statistics,
         coarsened: by_bits.into_iter().collect(),
         coarsest: coarsest.map(|s| describe_slot(model, s)),
@@ -725,6 +820,34 @@ mod tests {
 
     /// Error messages name a slot by what it holds (a year's payment was once
     /// named as another metric's).
+    /// The exact percentiles' selection of order statistics gives, bit for
+    /// bit, what interpolating in the sorted values gives: any length (one
+    /// value, two, a chunk's), ties, signs and zeros of both signs.
+    #[test]
+    fn percentiles_by_selection_are_those_of_the_sorted_values() {
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed >> 11
+        };
+        for n in [1, 2, 3, 7, 20, 21, 101, 4096] {
+            for kind in 0..3 {
+                let values: Vec<f64> = (0..n)
+                    .map(|_| match kind {
+                        0 => next() as f64 / (1u64 << 53) as f64 - 0.3,
+                        1 => [-0.0, 0.0, 1.5, -2.0, 1e300][(next() % 5) as usize],
+                        _ => (next() % 4) as f64,
+                    })
+                    .collect();
+                let mut sorted = values.clone();
+                sorted.sort_by(f64::total_cmp);
+                let want = PERCENTILES.map(|q| crate::stats::exact_percentile(&sorted, q).to_bits());
+                let mut scratch = values.clone();
+                assert_eq!(percentiles_of(&mut scratch).map(f64::to_bits), want, "{n} values of kind {kind}");
+            }
+        }
+    }
+
     #[test]
     fn slots_are_described_by_what_they_hold() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/amended-2026.toml");

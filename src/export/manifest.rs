@@ -34,6 +34,20 @@ pub fn utc_timestamp() -> String {
 /// how many kept each resolution and the accuracy achieved
 /// (`relative_accuracy`, the worst over the run's statistics).
 fn percentiles(resolution: &Resolution) -> serde_json::Value {
+    if resolution.exact {
+        return json!({
+            "method": "exact",
+            "description": format!(
+                "exact: every value kept (a run of at most {} values, paths × statistics), linear interpolation between order statistics (NumPy's default)",
+                crate::engine::EXACT_VALUES
+            ),
+            "relative_accuracy": 0.0,
+            "statistics": resolution.statistics,
+            "coarsened_statistics": 0,
+            "coarsened": [],
+            "coarsest": null,
+        });
+    }
     let full = 1u32 << MANTISSA_BITS;
     let mut description = format!(
         "mergeable bucket sketch (as DDSketch, with {full} buckets per power of two) with relative accuracy 1/1025 = {RELATIVE_ACCURACY:.6} (MODEL.md §8 allows 1e-3), exact for quantities with at most {EXACT_VALUES} distinct values; linear interpolation between order statistics, each within the relative accuracy of the exact one (so a percentile is within it of the exact one, or, between two order statistics of opposite sign, within it of the larger magnitude of the two)"

@@ -84,11 +84,13 @@ rate = 0.2
 cap = 20.0
 "#;
 
-/// Load a scenario file and run it through the library.
+/// Load a scenario file and run it through the library, as the command line
+/// does (exact percentiles for small runs).
 pub fn simulate(path: &Path, paths: u64, seed: u64, threads: usize) -> (Scenario, Model, RunResult) {
     let s = Scenario::load(path).unwrap_or_else(|e| panic!("{e}"));
     let m = Model::new(&s);
-    let r = engine::run(&m, &RunOptions { paths, seed, threads, progress: None, cancel: None }).expect("run");
+    let options = RunOptions { paths, seed, threads, progress: None, cancel: None, exact_up_to: engine::EXACT_VALUES };
+    let r = engine::run(&m, &options).expect("run");
     (s, m, r)
 }
 

@@ -170,7 +170,8 @@ fn load_bytes_and_run(f: &std::path::Path, shown: &str) {
 /// overflow, never a panic or another error.
 fn simulate_checked(s: &Scenario, text: &str) {
     let m = Model::new(s);
-    match engine::run(&m, &RunOptions { paths: 64, seed: 1, threads: 1, progress: None, cancel: None }) {
+    match engine::run(&m, &RunOptions { paths: 64, seed: 1, threads: 1, progress: None, cancel: None, exact_up_to: 0 })
+    {
         Ok(r) => {
             for st in &r.stats {
                 assert!(st.mean.is_finite() && st.sd.is_finite(), "non-finite statistic in\n{text}");
@@ -286,7 +287,10 @@ fn extreme_valid_scenarios_never_give_nan() {
         let f = ws.file("extreme.toml", text);
         let s = Scenario::load(&f).unwrap_or_else(|e| panic!("{what}: {e}"));
         let m = Model::new(&s);
-        match engine::run(&m, &RunOptions { paths: 2000, seed: 1, threads: 2, progress: None, cancel: None }) {
+        match engine::run(
+            &m,
+            &RunOptions { paths: 2000, seed: 1, threads: 2, progress: None, cancel: None, exact_up_to: 0 },
+        ) {
             Ok(r) => assert!(
                 r.stats.iter().all(|st| st.mean.is_finite() && st.percentiles.iter().all(|p| p.is_finite())),
                 "{what}"

@@ -1547,7 +1547,8 @@ fn a_sweep_has_a_manifest_names_a_failing_combination_and_lists_its_own_options(
         .collect();
     assert_eq!(combos, expected);
     assert!(m["wall_time_s"].as_f64().unwrap() > 0.0);
-    assert_eq!(m["percentiles"]["method"], "sketch");
+    // A few hundred paths of a few statistics: every value kept.
+    assert_eq!(m["percentiles"]["method"], "exact");
 
     let stderr = ws.exits_2_in_place(&[
         "sweep",

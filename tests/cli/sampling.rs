@@ -34,7 +34,9 @@ fn means_over_seeds(sampling: Sampling, paths: u64) -> (f64, f64) {
     let m = Model::new(&s);
     let means: Vec<f64> = (0..30)
         .map(|seed| {
-            let r = engine::run(&m, &RunOptions { paths, seed, threads: 2, progress: None, cancel: None }).unwrap();
+            let r =
+                engine::run(&m, &RunOptions { paths, seed, threads: 2, progress: None, cancel: None, exact_up_to: 0 })
+                    .unwrap();
             r.summary(Summary::PvShare).mean
         })
         .collect();

@@ -734,7 +734,7 @@ mod tests {
             std::fs::write(&file, toml).unwrap();
             let scenario = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
             let model = Model::new(&scenario);
-            let options = RunOptions { paths, seed: 3, threads: 1, progress: None, cancel: None };
+            let options = RunOptions { paths, seed: 3, threads: 1, progress: None, cancel: None, exact_up_to: 0 };
             let result = engine::run(&model, &options).unwrap();
             Run { scenario, model, result }
         }
