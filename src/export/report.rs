@@ -233,7 +233,7 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
     let _ = writeln!(md, "# Scenarios compared\n");
     let _ = writeln!(
         md,
-        "{} scenarios. Amounts in $B: the median, and in brackets the P5–P95 range of the simulated paths.\n",
+        "{} scenarios. Amounts in $B: the mean (the expected value, the figure to quote as what the terms are worth), then the median and, in brackets, the P5–P95 range of the simulated paths.\n",
         runs.len()
     );
     // With a counter-share anywhere, what the holder pays back and keeps
@@ -251,6 +251,14 @@ pub fn comparison_markdown(runs: &[ScenarioDigest], charts: &[EmbeddedChart]) ->
     .filter(|m| in_headline(*m, counter))
     .collect();
     let names: Vec<&str> = columns.iter().map(|m| m.name()).collect();
+    let _ = writeln!(md, "**Means**\n");
+    let _ = writeln!(md, "| scenario | {} |", names.join(" | "));
+    let _ = writeln!(md, "|:--|{}", "--:|".repeat(columns.len()));
+    for r in runs {
+        let cells: Vec<String> = columns.iter().map(|m| money(r.summary(*m).mean)).collect();
+        let _ = writeln!(md, "| [{}](../{}/report.md) | {} |", markdown_text(&r.name), r.name, cells.join(" | "));
+    }
+    let _ = writeln!(md, "\n**Medians (P5–P95)**\n");
     let _ = writeln!(md, "| scenario | {} | cap binds by the end | most often in |", names.join(" | "));
     let _ = writeln!(md, "|:--|{}--:|--:|", "--:|".repeat(columns.len()));
     for r in runs {

@@ -191,6 +191,17 @@ fn comparison_folder_has_csv_charts_and_report() {
     let md = text(&cmp.join("report.md"));
     assert!(md.contains("[deal](../deal/report.md)") && md.contains("[plain](../plain/report.md)"));
     assert!(md.contains("no cap"));
+    // The means, the figures to quote, in a table of their own: each the
+    // comparison.csv mean to two decimals, in the headline's columns.
+    let means = md.split("**Means**").nth(1).and_then(|t| t.split("**Medians").next()).expect("a table of means");
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        if ["total_share", "pv_share", "pv_equity", "pv_total"].contains(&cells[1]) {
+            let mean = format!("{:.2}", cells[2].parse::<f64>().unwrap());
+            let row = means.lines().find(|l| l.starts_with(&format!("| [{}]", cells[0]))).unwrap();
+            assert!(row.contains(&format!("| {mean} |")) || row.ends_with(&format!("| {mean} |")), "{mean} in {row}");
+        }
+    }
     for chart in COMPARISON_CHARTS {
         assert!(cmp.join(format!("{chart}.png")).is_file(), "{chart}.png");
         assert!(md.contains(&format!("]({chart}.png)")), "{chart} not embedded");
