@@ -569,8 +569,18 @@ fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<()
             }
             (None, false) => {
                 let entry = table.entry(name.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                // A key inside a plain value (a year of a growth given as one
+                // number): replacing the value by a table of that key alone
+                // would drop it without a word.
                 if !entry.is_table() {
-                    *entry = toml::Value::Table(toml::Table::new());
+                    return Err((
+                        format!(
+                            "`{}` is {} here ({entry}), not a table, so `{path}` cannot be set inside it",
+                            parts[..=n].join("."),
+                            type_name(entry)
+                        ),
+                        "set the whole value instead, e.g. --set 'revenue.growth={2026=0.5,2027=0.1}' (a year's value holds until the next year given)",
+                    ));
                 }
                 table = entry.as_table_mut().expect("a table");
             }
