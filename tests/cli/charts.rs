@@ -8,7 +8,7 @@ use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::common::{MINIMAL, Workspace, succeeds};
+use crate::common::{MINIMAL, Workspace, repo, succeeds};
 
 const SCENARIO_CHARTS: [&str; 6] =
     ["revenue", "cumulative_payment", "cap_probability", "equity_value", "pv_total", "total_share"];
@@ -392,4 +392,51 @@ fn the_comparison_says_what_is_not_like_for_like() {
     let md = text(&ws.path().join("output/comparison/report.md"));
     assert!(md.contains("**The shares accrue over different years** (a through 2028, d through 2027)"), "{md}");
     assert!(!md.contains("cover different years"), "{md}");
+}
+
+/// At the smallest chart size, an axis title too long for its axis is
+/// shortened before its unit, never through it: "Stake × valuation at
+/// period… ($B)", not "Stake × valuation at period end…".
+#[test]
+fn small_charts_keep_their_axis_titles_units() {
+    let ws = Workspace::new();
+    let shipped = repo().join("scenarios/amended-2026.toml");
+    ws.cmd()
+        .arg("run")
+        .arg(&shipped)
+        .args(["--paths", "500", "--chart-size", "400x300", "--format", "svg", "-q", "--out", "small"])
+        .assert()
+        .success();
+    let dir = ws.path().join("small/amended-2026");
+    let titles = |chart: &str| -> Vec<String> {
+        let svg = text(&dir.join(format!("{chart}.svg")));
+        svg.split("</text>")
+            .filter_map(|t| t.rsplit('>').next())
+            .map(|t| t.trim().to_string())
+            .filter(|t| t.ends_with("($B)") || t.ends_with("(% of paths)") || t.ends_with("(%)"))
+            .collect()
+    };
+    for (chart, unit) in [
+        ("equity_value", "($B)"),
+        ("pv_total", "($B)"),
+        ("total_share", "($B)"),
+        ("revenue", "($B)"),
+        ("cumulative_payment", "($B)"),
+        ("cap_probability", "(% of paths)"),
+    ] {
+        let t = titles(chart);
+        assert!(t.iter().any(|t| t.ends_with(unit)), "{chart}.svg has no axis title in {unit}: {t:?}");
+    }
+    // One of them was shortened, so the case is in point.
+    assert!(titles("equity_value").iter().any(|t| t.ends_with("… ($B)")), "{:?}", titles("equity_value"));
+    // The description, too long for the subtitle, is cut between words.
+    let description = "April 2026 terms: 20% of revenue through 2030, capped at $38B; base growth";
+    let svg = text(&dir.join("revenue.svg"));
+    let cut = svg
+        .split("</text>")
+        .filter_map(|t| t.rsplit('>').next())
+        .map(str::trim)
+        .find_map(|t| t.strip_suffix('…').filter(|head| description.starts_with(*head)))
+        .expect("a shortened subtitle");
+    assert!(description[cut.len()..].starts_with(' '), "cut inside a word: {cut}…");
 }

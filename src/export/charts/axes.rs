@@ -319,11 +319,11 @@ impl Axes {
         }
         if !self.x_title.is_empty() {
             let y = label_y + c.line_height(AXIS_TITLE);
-            let t = c.fit(&self.x_title, AXIS_TITLE, c.width - 2.0 * c.margin());
+            let t = c.fit_title(&self.x_title, AXIS_TITLE, c.width - 2.0 * c.margin());
             c.text(&t, (self.left + self.right) / 2.0, y, AXIS_TITLE, INK, HPos::Center)?;
         }
         if !self.y_title.is_empty() {
-            let t = c.fit(&self.y_title, AXIS_TITLE, (self.bottom - self.top).max(0.0) + c.px(40.0));
+            let t = c.fit_title(&self.y_title, AXIS_TITLE, (self.bottom - self.top).max(0.0) + c.px(40.0));
             c.text_up(&t, c.margin(), (self.top + self.bottom) / 2.0, AXIS_TITLE, INK)?;
         }
         Ok(())
@@ -381,7 +381,7 @@ impl Axes {
         }
         if !self.x_title.is_empty() {
             let y = label_y + c.line_height(AXIS_TITLE);
-            let t = c.fit(&self.x_title, AXIS_TITLE, c.width - 2.0 * c.margin());
+            let t = c.fit_title(&self.x_title, AXIS_TITLE, c.width - 2.0 * c.margin());
             c.text(&t, (self.left + self.right) / 2.0, y, AXIS_TITLE, INK, HPos::Center)?;
         }
         Ok(())

@@ -171,7 +171,9 @@ impl<'a, DB: DrawingBackend> Canvas<'a, DB> {
         }
     }
 
-    /// `text`, shortened with `…` to fit `max_width`.
+    /// `text`, shortened with `…` to fit `max_width`: after its last whole
+    /// word that fits ("capped at $38B; base…", not "base gr…"), unless that
+    /// would drop more than half of what fits.
     pub fn fit(&self, text: &str, f: Font, max_width: f64) -> String {
         if self.text_width(text, f) <= max_width {
             return text.to_string();
@@ -183,7 +185,31 @@ impl<'a, DB: DrawingBackend> Canvas<'a, DB> {
             let candidate: String = chars[..mid].iter().collect::<String>().trim_end().to_string() + "…";
             if self.text_width(&candidate, f) <= max_width { lo = mid } else { hi = mid - 1 }
         }
-        if lo == 0 { String::new() } else { chars[..lo].iter().collect::<String>().trim_end().to_string() + "…" }
+        if lo == 0 {
+            return String::new();
+        }
+        // Cut between words where the next character is not the word's own.
+        let inside_a_word = chars.get(lo).is_some_and(|c| c.is_alphanumeric()) && chars[lo - 1].is_alphanumeric();
+        if inside_a_word && let Some(space) = chars[..lo].iter().rposition(|c| *c == ' ').filter(|p| *p >= lo / 2) {
+            lo = space;
+        }
+        chars[..lo].iter().collect::<String>().trim_end().to_string() + "…"
+    }
+
+    /// An axis title shortened to fit `max_width`, keeping its unit: a
+    /// closing part in brackets ("($B)", "(% of paths)") stays whole and the
+    /// words before it are shortened, so that a small chart still says what
+    /// its numbers are in.
+    pub fn fit_title(&self, text: &str, f: Font, max_width: f64) -> String {
+        if self.text_width(text, f) <= max_width {
+            return text.to_string();
+        }
+        let Some(open) = text.rfind(" (").filter(|_| text.ends_with(')')) else {
+            return self.fit(text, f, max_width);
+        };
+        let unit = &text[open..];
+        let head = self.fit(&text[..open], f, max_width - self.text_width(unit, f));
+        if head.is_empty() { self.fit(unit.trim_start(), f, max_width) } else { head + unit }
     }
 
     /// Draw `text` with its baseline at `y`, aligned at `x` by `h`.

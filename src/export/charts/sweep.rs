@@ -351,14 +351,14 @@ impl SweepChart {
                 self.draw_median(&c, &axes, s, pts)?;
             }
             axes.frame(&c)?;
-            let t = c.fit(y_title, AXIS_TITLE, (p_bottom - p_top).max(0.0));
+            let t = c.fit_title(y_title, AXIS_TITLE, (p_bottom - p_top).max(0.0));
             c.text_up(&t, m, (p_top + p_bottom) / 2.0, AXIS_TITLE, INK)?;
             let labels = i + 1 == PANELS.len();
             draw_x_ticks(&c, &axes, &xa, labels)?;
             if labels {
                 let th = c.font_px(TICK);
                 let y = axes.bottom + c.px(10.0) + th + c.line_height(AXIS_TITLE);
-                let t = c.fit(&x_title, AXIS_TITLE, c.width - 2.0 * m);
+                let t = c.fit_title(&x_title, AXIS_TITLE, c.width - 2.0 * m);
                 c.text(&t, (axes.left + axes.right) / 2.0, y, AXIS_TITLE, INK, HPos::Center)?;
             }
             if self.points.is_empty() && i == 0 {

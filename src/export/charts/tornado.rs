@@ -326,7 +326,7 @@ impl TornadoChart {
             c.text(&money_tick(*t, xa.step), x, label_y, TICK, MUTED, HPos::Center)?;
         }
         // The title centred under the plot, moved left where it would run off the image.
-        let t = c.fit(&self.x_title, AXIS_TITLE, c.width - 2.0 * m);
+        let t = c.fit_title(&self.x_title, AXIS_TITLE, c.width - 2.0 * m);
         let tw = c.text_width(&t, AXIS_TITLE);
         let tx = ((left + right) / 2.0).min(c.width - m - tw / 2.0).max(m + tw / 2.0);
         c.text(&t, tx, label_y + c.line_height(AXIS_TITLE), AXIS_TITLE, INK, HPos::Center)?;
