@@ -28,8 +28,12 @@ pub(crate) struct HistogramChart {
     pub markers: Vec<VMarker>,
     /// A remark on a bar: (x value inside the bar, text).
     pub spike: Option<(f64, String)>,
-    /// Said in the plot's corner (paths outside the range shown).
-    pub remark: Option<String>,
+    /// Share of paths outside the bins.
+    pub outside: f64,
+    /// The distribution the bins count, so that they can be counted again
+    /// over the whole axis once its nice ends are known (no empty stretch
+    /// of axis beside paths said to lie beyond the range shown).
+    pub sketch: Box<Sketch>,
 }
 
 /// Bins are the nice width at or above the range over this many: between
@@ -139,8 +143,43 @@ pub(crate) fn summary(r: &RunReport<'_>, s: Summary) -> HistogramChart {
             (sketch.min(), format!("{all}: {}", money(sketch.min())))
         })
     });
-    let remark = (outside > 0.0).then(|| format!("{} of paths lie beyond the range shown", percent(outside)));
-    HistogramChart { stem, heading: scenario_heading(r, quantity), x_title, bins, range, markers, spike, remark }
+    HistogramChart {
+        stem,
+        heading: scenario_heading(r, quantity),
+        x_title,
+        bins,
+        range,
+        markers,
+        spike,
+        outside,
+        sketch: Box::new(sketch.clone()),
+    }
+}
+
+/// Bins of the width of `bins` over the whole of `lo..hi` (an axis drawn
+/// around them, so its ends lie at or beyond theirs), counted in `sketch`,
+/// and the share of paths outside them. `bins` and their `outside` as they
+/// were when the axis adds nothing (or shows a single value's one bar).
+fn over_axis(sketch: &Sketch, bins: &[(f64, f64, f64)], outside: f64, lo: f64, hi: f64) -> (Vec<(f64, f64, f64)>, f64) {
+    let total = sketch.count() as f64;
+    let kept = || (bins.to_vec(), outside);
+    let (Some(first), Some(last)) = (bins.first(), bins.last()) else { return kept() };
+    let step = first.1 - first.0;
+    if sketch.min() == sketch.max() || step <= 0.0 {
+        return kept();
+    }
+    // Edges at multiples of the bins' width within the axis, the bins'
+    // own among them.
+    let k0 = (lo / step - 1e-9).ceil().min((first.0 / step).round());
+    let k1 = (hi / step + 1e-9).floor().max((last.1 / step).round());
+    if k1 - k0 > 400.0 || k1 <= k0 {
+        return kept();
+    }
+    let edges: Vec<f64> = (0..=(k1 - k0) as usize).map(|i| (k0 + i as f64) * step).collect();
+    let counts = sketch.histogram(&edges);
+    let out: Vec<(f64, f64, f64)> =
+        edges.windows(2).zip(&counts).map(|(e, c)| (e[0], e[1], *c as f64 / total)).collect();
+    (out, sketch.count().saturating_sub(counts.iter().sum()) as f64 / total)
 }
 
 /// Labelled markers for (name, value, colour, width, dash, priority); values
@@ -194,24 +233,30 @@ impl HistogramChart {
         let (x_lo, x_hi) = self.range;
         // One bar far above the rest (a pile at the cap) is cut short, so
         // that the rest of the distribution shows; its share is written.
-        let tallest = (0..self.bins.len()).max_by(|a, b| self.bins[*a].2.total_cmp(&self.bins[*b].2));
-        let top_share = tallest.map_or(0.0, |i| self.bins[i].2);
-        let second =
-            self.bins.iter().enumerate().filter(|(i, _)| Some(*i) != tallest).map(|(_, b)| b.2).fold(0.0, f64::max);
-        let cut = top_share > 0.25 && second > 0.0 && top_share > 4.0 * second;
-        let y_hi = if cut { second * 1.5 } else { top_share };
+        let heights = |bins: &[(f64, f64, f64)]| {
+            let tallest = (0..bins.len()).max_by(|a, b| bins[*a].2.total_cmp(&bins[*b].2));
+            let top_share = tallest.map_or(0.0, |i| bins[i].2);
+            let second =
+                bins.iter().enumerate().filter(|(i, _)| Some(*i) != tallest).map(|(_, b)| b.2).fold(0.0, f64::max);
+            let cut = top_share > 0.25 && second > 0.0 && top_share > 4.0 * second;
+            (tallest, top_share, cut, if cut { second * 1.5 } else { top_share })
+        };
+        let (_, _, _, y_hi) = heights(&self.bins);
         let y_title = "Share of paths (%)";
         let probe_x = XAxis::Values(ValueAxis::new(x_lo, x_hi, 9, Unit::Money));
         let mut reserve = Reserve::default();
         let probe = Axes::layout(&c, top, bottom, probe_x, 0.0, y_hi, Unit::Percent, &self.x_title, y_title, reserve);
         let max_x_ticks = ((probe.right - probe.left) / c.px(110.0)).floor().clamp(3.0, 10.0) as usize;
         let x = ValueAxis::new(x_lo, x_hi, max_x_ticks, Unit::Money);
+        // The bins over the whole axis, and what still lies beyond it.
+        let (bins, outside) = over_axis(&self.sketch, &self.bins, self.outside, x.lo, x.hi);
+        let (tallest, top_share, cut, y_hi) = heights(&bins);
         reserve.top = marker_space(&c, marker_rows(&c, &self.markers, probe.left, probe.right, x.lo, x.hi));
         let axes =
             Axes::layout(&c, top, bottom, XAxis::Values(x), 0.0, y_hi, Unit::Percent, &self.x_title, y_title, reserve);
         axes.grid(&c)?;
         let gap = c.px(1.0);
-        for (i, (lo, hi, share)) in self.bins.iter().enumerate() {
+        for (i, (lo, hi, share)) in bins.iter().enumerate() {
             if *share <= 0.0 {
                 continue;
             }
@@ -239,7 +284,7 @@ impl HistogramChart {
         }
         axes.frame(&c)?;
         axes.vertical_markers(&c, &self.markers)?;
-        let tall = tallest.map(|i| self.bins[i]);
+        let tall = tallest.map(|i| bins[i]);
         let annotation = match (&self.spike, cut) {
             (Some((_, text)), true) => Some(format!("{text} (bar cut short)")),
             (Some((_, text)), false) => Some(text.clone()),
@@ -261,10 +306,11 @@ impl HistogramChart {
             c.fill_rect((left - c.px(4.0), y - em), (left + w + c.px(4.0), y + em * 0.3), WHITE)?;
             c.text(&text, x, y, LABEL_BOLD, INK, h)?;
         }
-        if let Some(remark) = &self.remark {
+        if outside > 0.0 {
             // In the top corner away from the tallest bar.
+            let remark = format!("{} of paths lie beyond the range shown", percent(outside));
             let y = axes.top + c.font_px(LABEL) * 1.3;
-            let t = c.fit(remark, LABEL, (axes.right - axes.left) / 2.0);
+            let t = c.fit(&remark, LABEL, (axes.right - axes.left) / 2.0);
             if right_half {
                 c.text(&t, axes.left + c.px(10.0), y, LABEL, MUTED, HPos::Left)?;
             } else {
@@ -293,6 +339,33 @@ mod tests {
         let at_cap = b.iter().find(|x| x.0 < 38.0 && 38.0 <= x.1).unwrap();
         assert!(at_cap.2 >= 0.4);
         assert!(b.len() >= 20 && b.len() <= 120, "{}", b.len());
+    }
+
+    /// Bins counted again over a wider axis keep their own bars, add the
+    /// stretches the axis shows beside them (paths that the narrower bins
+    /// left outside), and account for every path.
+    #[test]
+    fn bins_fill_the_whole_axis() {
+        let mut s = Sketch::new();
+        // A long right tail: the bins stop at P99.5.
+        for i in 0..10_000 {
+            let u = (f64::from(i) + 0.5) / 10_000.0;
+            s.add(10.0 * (1.0 - u).ln().abs());
+        }
+        let b = bins(&s, &[]);
+        assert!(b.outside > 0.0 && b.range.1 < s.max(), "{:?} {}", b.range, s.max());
+        let step = b.bins[0].1 - b.bins[0].0;
+        let wider = (b.range.0 - 2.0 * step, b.range.1 + 10.0 * step);
+        let (filled, outside) = over_axis(&s, &b.bins, b.outside, wider.0, wider.1);
+        assert!(filled.first().unwrap().0 <= b.range.0 && filled.last().unwrap().1 >= wider.1 - 1e-9);
+        for bar in &b.bins {
+            assert!(filled.iter().any(|f| (f.0 - bar.0).abs() < 1e-9 && f.2 == bar.2), "{bar:?} kept");
+        }
+        assert!(outside < b.outside, "{outside} against {}", b.outside);
+        let total: f64 = filled.iter().map(|f| f.2).sum::<f64>() + outside;
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+        // An axis that adds nothing leaves the bins as they were.
+        assert_eq!(over_axis(&s, &b.bins, b.outside, b.range.0, b.range.1), (b.bins.clone(), b.outside));
     }
 
     #[test]
