@@ -245,14 +245,18 @@ fn group_digits(s: &str) -> String {
 }
 
 /// Money in $B for a label: about three significant digits, thousands
-/// separated: `$38B`, `$25.1B`, `$0.523B`, `$2,167B`, `−$4.5B`.
+/// separated: `$38B`, `$25.1B`, `$0.523B`, `$2,167B`, `−$4.5B`. Trailing
+/// zeros go only when the amount is that round: a cap of 38 is `$38B`, a
+/// mean of 29.98 `$30.0B`, as precise as `$31.1B` beside it.
 pub fn money(x: f64) -> String {
     let a = x.abs();
     if !a.is_finite() {
         return "–".to_string();
     }
     let digits = if a == 0.0 { 0 } else { (2 - a.log10().floor() as i32).clamp(0, 3) as usize };
-    let body = group_digits(&trim_zeros(format!("{a:.digits$}")));
+    let written = format!("{a:.digits$}");
+    let round = written.parse::<f64>().is_ok_and(|w| (w - a).abs() <= a * 1e-12);
+    let body = group_digits(&if round { trim_zeros(written) } else { written });
     signed(x, format!("${body}B"))
 }
 
@@ -652,7 +656,11 @@ mod tests {
     #[test]
     fn money_reads_like_a_person_writes_it() {
         assert_eq!(money(38.0), "$38B");
-        assert_eq!(money(37.96), "$38B");
+        assert_eq!(money(37.96), "$38.0B");
+        assert_eq!(money(29.98), "$30.0B");
+        assert_eq!(money(30.0), "$30B");
+        assert_eq!(money(2.5), "$2.5B");
+        assert_eq!(money(0.05), "$0.05B");
         assert_eq!(money(25.14), "$25.1B");
         assert_eq!(money(0.523), "$0.523B");
         assert_eq!(money(138.4), "$138B");
