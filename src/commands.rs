@@ -1269,25 +1269,30 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         if !described.is_empty() {
             writeln!(stdout, "  {described}")?;
         }
-        // Each key's column as wide as its longest value (an array, a table).
+        // Each key's values, numbers to as many decimals as the column's
+        // most (0.08, 0.10, 0.12), and its column as wide as its longest
+        // value (an array, a table).
+        let shown: Vec<Vec<String>> = (0..keys.len())
+            .map(|i| same_decimals(&combos.iter().map(|c| c[i].1.as_str()).collect::<Vec<_>>()))
+            .collect();
         let widths: Vec<usize> = (0..keys.len())
-            .map(|i| combos.iter().map(|c| c[i].1.chars().count()).chain([keys[i].len(), 22]).max().unwrap_or(22))
+            .map(|i| shown[i].iter().map(|v| v.chars().count()).chain([keys[i].len(), 22]).max().unwrap_or(22))
             .collect();
         let head: Vec<String> = keys.iter().zip(&widths).map(|(k, w)| format!("{k:>w$}")).collect();
         writeln!(
             stdout,
-            "  {} {:>12} {:>12} {:>12} {:>10}",
+            "  {} {:>12} {:>12} {:>15} {:>10}",
             head.join(" "),
             "pv_share p50",
             "pv_total p50",
-            "total p50",
+            "total_share p50",
             "cap binds"
         )?;
-        for ((combo, r), sc) in combos.iter().zip(&results).zip(&scenarios) {
-            let vals: Vec<String> = combo.iter().zip(&widths).map(|((_, v), w)| format!("{v:>w$}")).collect();
+        for (j, (r, sc)) in results.iter().zip(&scenarios).enumerate() {
+            let vals: Vec<String> = shown.iter().zip(&widths).map(|(col, w)| format!("{:>w$}", col[j])).collect();
             writeln!(
                 stdout,
-                "  {} {:>12} {:>12} {:>12} {:>10}",
+                "  {} {:>12} {:>12} {:>15} {:>10}",
                 vals.join(" "),
                 export::quantile_money(r.summary(Summary::PvShare).median()),
                 export::quantile_money(r.summary(Summary::PvTotal).median()),
@@ -1304,9 +1309,42 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Values for a column: when all are plain decimal numbers, each written
+/// to the most decimals any has (`0.08`, `0.1` and `0.12` as `0.08`, `0.10`,
+/// `0.12`); otherwise as given.
+fn same_decimals(values: &[&str]) -> Vec<String> {
+    let plain = |v: &str| {
+        let digits = v.strip_prefix('-').unwrap_or(v);
+        !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.') && digits.matches('.').count() <= 1
+    };
+    if !values.iter().all(|v| plain(v)) {
+        return values.iter().map(|v| v.to_string()).collect();
+    }
+    let decimals = |v: &str| v.split_once('.').map_or(0, |(_, f)| f.len());
+    let most = values.iter().map(|v| decimals(v)).max().unwrap_or(0);
+    values
+        .iter()
+        .map(|v| {
+            let pad = most - decimals(v);
+            let point = if pad > 0 && !v.contains('.') { "." } else { "" };
+            format!("{v}{point}{}", "0".repeat(pad))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::OnceLock;
+
+    #[test]
+    fn a_column_of_numbers_has_as_many_decimals_throughout() {
+        assert_eq!(super::same_decimals(&["0.08", "0.1", "0.12"]), ["0.08", "0.10", "0.12"]);
+        assert_eq!(super::same_decimals(&["20", "37.5", "-5"]), ["20.0", "37.5", "-5.0"]);
+        assert_eq!(super::same_decimals(&["20", "30"]), ["20", "30"]);
+        // Not all plain numbers: as given.
+        assert_eq!(super::same_decimals(&["[2026,2030]", "0.1"]), ["[2026,2030]", "0.1"]);
+        assert_eq!(super::same_decimals(&["1e3", "0.5"]), ["1e3", "0.5"]);
+    }
 
     use indicatif::InMemoryTerm;
 

@@ -1522,6 +1522,15 @@ fn a_sweep_has_a_manifest_names_a_failing_combination_and_lists_its_own_options(
         "{stdout}"
     );
     assert!(stdout.contains("(sweep.csv, manifest.json)"), "{stdout}");
+    // The table: metrics named as in the files; a column of rates to the
+    // same decimals (0.0 and 0.1, not 0 and 0.1).
+    assert!(stdout.contains("pv_share p50 pv_total p50 total_share p50  cap binds"), "{stdout}");
+    let rates: Vec<&str> =
+        stdout.lines().filter(|l| l.trim_start().starts_with("10 ") || l.trim_start().starts_with("20 ")).collect();
+    assert_eq!(rates.len(), 4, "{stdout}");
+    for (line, rate) in rates.iter().zip(["0.0", "0.1", "0.0", "0.1"]) {
+        assert_eq!(line.split_whitespace().nth(1), Some(rate), "{line}");
+    }
     let dir = ws.path().join("output/deal-sweep");
     let m = manifest(&dir);
     assert_eq!(m["paths"], 1000);
