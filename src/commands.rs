@@ -41,16 +41,16 @@ pub enum AppError {
     Io(#[from] io::Error),
 }
 
-/// A failed write to standard output (the summary table), as [`Console`]
-/// reports it: the results' files are written by then.
+/// A failed write to standard output, as [`Console`] reports it (a run's
+/// results are written to their folder before its table is printed).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write the summary table to standard output: {0}")]
+#[error("cannot write to standard output: {0}")]
 struct StdoutError(io::Error);
 
 fn render_io(e: &io::Error) -> String {
     match e.get_ref().and_then(|inner| inner.downcast_ref::<StdoutError>()) {
         Some(stdout) => format!(
-            "{stdout}\n  fix: the results of every scenario run so far were written to their folders; give standard output somewhere with room (or pass -q, which prints no table)"
+            "{stdout}\n  fix: send standard output somewhere with room (or, for run and sweep, pass -q, which prints no table; the results of every scenario run so far were written to their folders)"
         ),
         None => e.to_string(),
     }
@@ -81,9 +81,10 @@ fn usage(message: impl Into<String>, fix: impl Into<String>) -> AppError {
     AppError::Usage { message: message.into(), fix: fix.into() }
 }
 
-/// The `*.toml` files of a folder, sorted by name. Everything so named but a
-/// folder is one, so that a link to nowhere or a file that cannot be read is
-/// refused when it is loaded ("cannot read"), not passed over in silence.
+/// The `*.toml` files of a folder, sorted by name: its files, and its links
+/// to nowhere, so that those are refused when loaded ("cannot read"), not
+/// passed over in silence. (Not a pipe or a device, which reading would
+/// wait on.)
 fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
     let unreadable = |e: io::Error| {
         usage(format!("{}: cannot read the folder: {e}", dir.display()), "give a folder of scenario files")
@@ -91,7 +92,8 @@ fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
     let mut files = Vec::new();
     for entry in fs::read_dir(dir).map_err(unreadable)? {
         let p = entry.map_err(unreadable)?.path();
-        if !p.is_dir() && p.extension().is_some_and(|x| x == "toml") {
+        let dangling = || p.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) && !p.exists();
+        if p.extension().is_some_and(|x| x == "toml") && (p.is_file() || dangling()) {
             files.push(p);
         }
     }
@@ -881,7 +883,7 @@ fn print_summary(out: &mut dyn Write, r: &RunReport<'_>, dir: &Path, files: &[St
 pub fn check(files: &[PathBuf], overrides: &[(String, String)]) -> Result<(), AppError> {
     check_overrides(overrides, &[])?;
     let mut errors = Vec::new();
-    let mut stdout = io::stdout().lock();
+    let mut stdout = Console::new(io::stdout().lock());
     for f in files {
         match Scenario::load_with(f, overrides) {
             Ok(s) => {
@@ -926,7 +928,7 @@ pub fn list(dir: Option<&Path>) -> Result<(), AppError> {
         }
     }
     let widths: Vec<usize> = (0..3).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    let mut stdout = io::stdout().lock();
+    let mut stdout = Console::new(io::stdout().lock());
     // (No table at all when no file in the folder is a valid scenario.)
     for r in rows.iter().filter(|_| rows.len() > 1) {
         let pad = |i: usize| format!("{}{}", r[i], " ".repeat(widths[i] - r[i].chars().count()));

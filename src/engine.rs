@@ -350,10 +350,7 @@ fn percentiles_of(values: &mut [f64]) -> [f64; PERCENTILES.len()] {
         values[start..].select_nth_unstable_by(r - start, f64::total_cmp);
         start = r + 1;
     }
-    ranks.map(|(h, lo)| {
-        let hi = (lo + 1).min(n - 1);
-        values[lo] + (h - lo as f64) * (values[hi] - values[lo])
-    })
+    ranks.map(|(h, lo)| crate::stats::lerp(values[lo], values[(lo + 1).min(n - 1)], h - lo as f64))
 }
 
 /// Latin hypercube strata for a chunk of `n` paths, drawn first from the
@@ -818,8 +815,6 @@ mod tests {
         assert_eq!(sketch_for(WORD_COUNTS_UP_TO + 1).counts(), Counts::Bytes);
     }
 
-    /// Error messages name a slot by what it holds (a year's payment was once
-    /// named as another metric's).
     /// The exact percentiles' selection of order statistics gives, bit for
     /// bit, what interpolating in the sorted values gives: any length (one
     /// value, two, a chunk's), ties, signs and zeros of both signs.
@@ -848,6 +843,8 @@ mod tests {
         }
     }
 
+    /// Error messages name a slot by what it holds (a year's payment was once
+    /// named as another metric's).
     #[test]
     fn slots_are_described_by_what_they_hold() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/amended-2026.toml");

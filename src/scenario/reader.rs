@@ -766,11 +766,15 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
             "must be one line",
             "shorten it to one line; put details in comments (# ...)",
         );
-    } else if let Some(c) = description.chars().find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')) {
+    } else if let Some(c) =
+        description.chars().find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FFFE}' | '\u{FFFF}'))
+    {
         r.error(
             "description-lines",
             "description",
-            format!("must be one line of text, without control characters or line separators (it has {c:?})"),
+            format!(
+                "must be one line of text, without control characters, line separators or U+FFFE/U+FFFF (it has {c:?})"
+            ),
             "delete the character (write spaces for a tab)",
         );
     }

@@ -573,13 +573,19 @@ fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<()
                 // number): replacing the value by a table of that key alone
                 // would drop it without a word.
                 if !entry.is_table() {
+                    // A year of a value by year, or a parameter of a distribution.
+                    let year = parts[n + 1].len() == 4 && parts[n + 1].chars().all(|c| c.is_ascii_digit());
                     return Err((
                         format!(
                             "`{}` is {} here ({entry}), not a table, so `{path}` cannot be set inside it",
                             parts[..=n].join("."),
                             type_name(entry)
                         ),
-                        "set the whole value instead, e.g. --set 'revenue.growth={2026=0.5,2027=0.1}' (a year's value holds until the next year given)",
+                        if year {
+                            "set the whole value instead, e.g. --set 'revenue.growth={2026=0.5,2027=0.1}' (a year's value holds until the next year given)"
+                        } else {
+                            "set the whole value instead, e.g. --set 'revenue_share.cap={dist=\"uniform\",low=30,high=45}'"
+                        },
                     ));
                 }
                 table = entry.as_table_mut().expect("a table");

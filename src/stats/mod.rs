@@ -55,11 +55,41 @@ impl Stat {
 }
 
 /// Exact percentile of a sample by linear interpolation between order
-/// statistics (NumPy's default): h = (n − 1)·q, x⌊h⌋ + (h − ⌊h⌋)(x⌊h⌋₊₁ − x⌊h⌋).
-/// `sorted` must be in ascending order and non-empty.
+/// statistics (NumPy's default): h = (n − 1)·q, between x⌊h⌋ and x⌊h⌋₊₁ by
+/// h − ⌊h⌋ ([`lerp`]). `sorted` must be in ascending order and non-empty.
 pub fn exact_percentile(sorted: &[f64], q: f64) -> f64 {
     let h = (sorted.len() - 1) as f64 * q;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    lerp(sorted[lo], sorted[hi], h - lo as f64)
+}
+
+/// `a` + t·(`b` − `a`) as NumPy's `percentile` works it out, to the last
+/// bit: from `b` back, b − (b − a)·(1 − t), when t ≥ 0.5 (its `_lerp`), so
+/// that a percentile near the upper order statistic rounds as NumPy's does.
+pub fn lerp(a: f64, b: f64, t: f64) -> f64 {
+    let d = b - a;
+    if t >= 0.5 { b - d * (1.0 - t) } else { a + d * t }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Percentiles round as NumPy's do (numpy 2.4.6, `np.percentile([a, b],
+    /// 95)`): where the two ways of interpolating differ in the last bit,
+    /// NumPy's goes from the upper value back.
+    #[test]
+    fn percentiles_round_as_numpys() {
+        for (a, b, numpy) in [
+            (76.3774618976614, 89.13091318463249, 88.49324062028394),
+            (22.876222127045263, 70.13975690474138, 67.77658016585657),
+        ] {
+            assert_ne!(a + 0.95 * (b - a), numpy, "a case where the two ways differ");
+            assert_eq!(exact_percentile(&[a, b], 0.95), numpy);
+        }
+        assert_eq!(lerp(1.0, 3.0, 0.25), 1.5);
+        assert_eq!(lerp(1.0, 3.0, 0.0), 1.0);
+        assert_eq!(lerp(1.0, 3.0, 1.0), 3.0);
+    }
 }

@@ -1283,7 +1283,7 @@ impl Sketch {
             return a;
         }
         let b = self.value_at_rank(lo + 1);
-        a + frac * (b - a)
+        crate::stats::lerp(a, b, frac)
     }
 }
 

@@ -1896,17 +1896,31 @@ fn descriptions_reach_the_svg_charts_as_well_formed_text() {
     ws.refused(&["run", "esc.toml"], "control characters");
     ws.file("ok.toml", &format!("description = \"a <b> & 'c' \\u00e9\"\n{MINIMAL}"));
     ws.cmd().args(["run", "ok.toml", "--paths", "200", "-q", "--format", "svg", "--out", "out"]).assert().success();
+    ws.file("bad.toml", &format!("description = \"bad \\uFFFF here\"\n{MINIMAL}"));
+    ws.refused(&["run", "bad.toml"], "U+FFFE/U+FFFF");
+    // A file's path is shown as it is, whatever it holds: an escape in it
+    // reaches the chart as U+FFFD.
+    ws.file("odd\u{1b}.toml", &format!("name = \"odd\"\n{MINIMAL}"));
+    ws.cmd()
+        .args(["run", "odd\u{1b}.toml", "--paths", "200", "-q", "--format", "svg", "--out", "out"])
+        .assert()
+        .success();
+    // Every character an XML 1.0 document may hold.
+    let xml_char =
+        |c: char| (!c.is_control() || matches!(c, '\n' | '\t' | '\r')) && !matches!(c, '\u{FFFE}' | '\u{FFFF}');
     let mut svgs = 0;
-    for entry in std::fs::read_dir(ws.path().join("out/ok")).unwrap() {
-        let p = entry.unwrap().path();
-        if p.extension().is_some_and(|x| x == "svg") {
-            let text = std::fs::read_to_string(&p).unwrap();
-            assert!(!text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')), "{}", p.display());
-            assert!(text.contains("a &lt;b&gt; &amp;"), "{} escapes the description", p.display());
-            svgs += 1;
+    for (dir, says) in [("out/ok", "a &lt;b&gt; &amp;"), ("out/odd", "odd\u{FFFD}.toml")] {
+        for entry in std::fs::read_dir(ws.path().join(dir)).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_some_and(|x| x == "svg") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                assert!(text.chars().all(xml_char), "{}", p.display());
+                assert!(text.contains(says), "{} shows {says}", p.display());
+                svgs += 1;
+            }
         }
     }
-    assert!(svgs >= 6, "{svgs} SVG charts");
+    assert!(svgs >= 12, "{svgs} SVG charts");
 }
 
 /// A summary table that cannot be written (standard output on a full disk)
@@ -1926,7 +1940,56 @@ fn a_full_standard_output_is_reported_as_such() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("cannot write the summary table to standard output"), "{stderr}");
+    assert!(stderr.contains("cannot write to standard output: No space left"), "{stderr}");
     assert!(stderr.contains("fix:") && stderr.contains("-q"), "{stderr}");
     assert!(ws.path().join("output/deal/summary.csv").exists());
+    // `check` and `list` say the same.
+    for args in [&["check", "deal.toml"][..], &["list", "."][..]] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_revshare"))
+            .current_dir(ws.path())
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("cannot write to standard output") && stderr.contains("fix:"), "{args:?}: {stderr}");
+    }
+}
+
+/// A pipe named like a scenario in a folder is not one: `list` and `run`
+/// pass it over instead of waiting to read it.
+#[cfg(unix)]
+#[test]
+fn a_pipe_in_a_folder_of_scenarios_is_passed_over() {
+    let ws = Workspace::new();
+    ws.file("deals/good.toml", MINIMAL);
+    let made = std::process::Command::new("mkfifo").arg(ws.path().join("deals/pipe.toml")).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return;
+    }
+    for args in [["list", "deals"], ["run", "deals"]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_revshare"))
+            .current_dir(ws.path())
+            .args(args)
+            .args(if args[0] == "run" { &["--paths", "100", "-q", "--no-charts"][..] } else { &[][..] })
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // (A reader of the pipe would wait for a writer for ever.)
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(30) {
+                child.kill().unwrap();
+                panic!("`revshare {}` waits on the pipe", args.join(" "));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(status.success(), "{args:?}");
+    }
+    assert!(ws.path().join("output/good/summary.csv").exists());
 }

@@ -229,7 +229,7 @@ impl<'a, DB: DrawingBackend> Canvas<'a, DB> {
         }
         let style = TextStyle::from(self.font(f)).color(&color).pos(Pos::new(h, VPos::Top));
         let anchor = (x.round() as i32, (y - SVG_TOP_TO_BASELINE * em).round() as i32);
-        self.area.draw_text(text, &style, anchor)
+        self.area.draw_text(&xml_text(text), &style, anchor)
     }
 
     /// Draw `text` reading upwards, centred vertically on `y_center`, its
@@ -250,7 +250,7 @@ impl<'a, DB: DrawingBackend> Canvas<'a, DB> {
         let style = TextStyle::from(self.font(f).transform(FontTransform::Rotate270))
             .color(&color)
             .pos(Pos::new(HPos::Center, VPos::Top));
-        self.area.draw_text(text, &style, (x.round() as i32, y_center.round() as i32))
+        self.area.draw_text(&xml_text(text), &style, (x.round() as i32, y_center.round() as i32))
     }
 
     /// Rasterise `text` with the glyph origin of the first character at
@@ -590,6 +590,20 @@ fn dash_segments(pts: &[(f64, f64)], lengths: &[f64]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
+/// `text` as an SVG file may hold it: a character that XML 1.0 does not
+/// allow (a control character but tab, line feed and carriage return;
+/// U+FFFE, U+FFFF) becomes U+FFFD, so the file stays well-formed whatever a
+/// path or an override held. (Descriptions with such characters are refused
+/// when read; a file's path is shown as it is.)
+pub(crate) fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}');
+    if text.chars().any(bad) {
+        text.chars().map(|c| if bad(c) { '\u{FFFD}' } else { c }).collect::<String>().into()
+    } else {
+        text.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -602,6 +616,15 @@ mod tests {
                 assert_ne!(f.glyph_id(ch).0, 0, "no glyph for {ch:?} (bold: {bold})");
             }
         }
+    }
+
+    #[test]
+    fn text_for_svg_is_what_xml_allows() {
+        assert_eq!(xml_text("a <b> é \t"), "a <b> é \t");
+        assert_eq!(
+            xml_text("esc \u{1b}[31m nul\u{0} \u{7f} \u{FFFF} \u{FFFE}"),
+            "esc \u{FFFD}[31m nul\u{FFFD} \u{FFFD} \u{FFFD} \u{FFFD}"
+        );
     }
 
     #[test]

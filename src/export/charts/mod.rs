@@ -253,9 +253,17 @@ pub fn money(x: f64) -> String {
     if !a.is_finite() {
         return "–".to_string();
     }
-    let digits = if a == 0.0 { 0 } else { (2 - a.log10().floor() as i32).clamp(0, 3) as usize };
-    let written = format!("{a:.digits$}");
-    let round = written.parse::<f64>().is_ok_and(|w| (w - a).abs() <= a * 1e-12);
+    let digits = |v: f64| if v == 0.0 { 0 } else { (2 - v.log10().floor() as i32).clamp(0, 3) as usize };
+    let mut written = format!("{a:.*}", digits(a));
+    // Rounded up to the next power of ten (99.96 to 100.0): three digits
+    // of that, 100.
+    let w: f64 = written.parse().unwrap_or(a);
+    if digits(w) < digits(a) {
+        written = format!("{a:.*}", digits(w));
+    }
+    // Trailing zeros only where the amount is that round (or rounds to 0).
+    let w: f64 = written.parse().unwrap_or(a);
+    let round = w == 0.0 || (w - a).abs() <= a * 1e-12;
     let body = group_digits(&if round { trim_zeros(written) } else { written });
     signed(x, format!("${body}B"))
 }
@@ -661,6 +669,16 @@ mod tests {
         assert_eq!(money(30.0), "$30B");
         assert_eq!(money(2.5), "$2.5B");
         assert_eq!(money(0.05), "$0.05B");
+        // Rounding up to the next power of ten: three digits of that.
+        assert_eq!(money(99.96), "$100B");
+        assert_eq!(money(9.996), "$10.0B");
+        assert_eq!(money(0.9996), "$1.00B");
+        // (At most three decimals of a billion: a million.)
+        assert_eq!(money(0.0995), "$0.100B");
+        assert_eq!(money(999.96), "$1,000B");
+        // Below what three decimals show: zero, unsigned.
+        assert_eq!(money(0.0004), "$0B");
+        assert_eq!(money(-0.0004), "$0B");
         assert_eq!(money(25.14), "$25.1B");
         assert_eq!(money(0.523), "$0.523B");
         assert_eq!(money(138.4), "$138B");
