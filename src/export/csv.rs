@@ -66,8 +66,10 @@ impl Exporter for YearlyCsv {
     }
 }
 
-/// `periods.csv`: scenario,metric,period,time,mean,sd,se,p5…p95, with period k
-/// counted from 0 and time t(k) = (k + 1)·Δ years from the start.
+/// `periods.csv`: scenario,metric,period,time,year,mean,sd,se,p5…p95, with
+/// period k counted from 0, time t(k) = (k + 1)·Δ years from the start, and
+/// the calendar year the period falls in (as in paths.csv), for a pivot
+/// table by year.
 pub struct PeriodsCsv;
 
 impl Exporter for PeriodsCsv {
@@ -76,11 +78,17 @@ impl Exporter for PeriodsCsv {
     }
     fn write(&self, r: &RunReport<'_>, out: &mut dyn Write) -> io::Result<()> {
         let mut w = csv_writer(out);
-        w.write_record(stats_header(&["scenario", "metric", "period", "time"]))?;
+        w.write_record(stats_header(&["scenario", "metric", "period", "time", "year"]))?;
+        let lay = r.result.layout;
         for m in Metric::ALL {
-            for k in 0..r.result.layout.periods {
-                let mut row =
-                    vec![r.scenario.name.clone(), m.name().to_string(), k.to_string(), format_number(r.model.time(k))];
+            for k in 0..lay.periods {
+                let mut row = vec![
+                    r.scenario.name.clone(),
+                    m.name().to_string(),
+                    k.to_string(),
+                    format_number(r.model.time(k)),
+                    r.model.year(k / lay.steps_per_year).to_string(),
+                ];
                 row.extend(stat_fields(r.result.period(m, k)));
                 w.write_record(row)?;
             }

@@ -362,7 +362,7 @@ fn small_runs_report_the_exact_percentiles_of_their_paths() {
         assert_eq!(v.len(), 50);
         v.sort_by(f64::total_cmp);
         for (i, &q) in PERCENTILES.iter().enumerate() {
-            let got: f64 = cells[7 + i].parse().unwrap();
+            let got: f64 = cells[8 + i].parse().unwrap();
             assert_eq!(got, exact_percentile(v, q), "{line}: p{q}");
             let lo = ((v.len() - 1) as f64 * q).floor() as usize;
             straddling += usize::from(v[lo] < 0.0 && v[lo + 1] > 0.0);

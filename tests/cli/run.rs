@@ -44,9 +44,12 @@ fn run_writes_every_file_and_prints_the_table() {
         ["total_share", "pv_share", "total_counter", "pv_net", "equity_end", "pv_equity", "pv_total", "cap_hit"]
     );
     let periods = String::from_utf8(read(&out.join("periods.csv"))).unwrap();
-    assert!(periods.starts_with("scenario,metric,period,time,mean,"));
+    assert!(periods.starts_with("scenario,metric,period,time,year,mean,"));
     assert_eq!(periods.lines().count(), 1 + 10 * 12);
-    assert!(periods.contains("\ndeal,revenue,0,0.25,"));
+    // Each period with the calendar year it falls in: four quarters a year.
+    assert!(periods.contains("\ndeal,revenue,0,0.25,2026,"));
+    assert!(periods.contains("\ndeal,revenue,3,1,2026,") && periods.contains("\ndeal,revenue,4,1.25,2027,"));
+    assert!(periods.contains("\ndeal,revenue,11,3,2028,"));
     // Plain numbers only: no exponents, no NaN.
     for text in [&yearly, &summary, &periods] {
         for line in text.lines().skip(1) {
@@ -484,7 +487,7 @@ fn export_paths_writes_the_runs_own_paths_with_their_inputs() {
     let mean: f64 = first_period.iter().map(|r| r[col("revenue")].parse::<f64>().unwrap()).sum::<f64>() / 600.0;
     let periods = String::from_utf8(read(&ws.path().join("output/deal/periods.csv"))).unwrap();
     let row = periods.lines().find(|l| l.starts_with("deal,revenue,0,")).unwrap();
-    let expected: f64 = row.split(',').nth(4).unwrap().parse().unwrap();
+    let expected: f64 = row.split(',').nth(5).unwrap().parse().unwrap();
     assert!((mean - expected).abs() < 1e-9 * expected, "{mean} vs {expected}");
     // Each period's discount factor (1.1^−t) turns the payments into pv_share.
     assert!(rows.iter().all(|r| r[col("discount")].parse::<f64>().unwrap() == 1.1f64.powf(-r[col("time")].parse::<f64>().unwrap())));
@@ -1357,12 +1360,13 @@ fn csv_cells_are_the_engines_statistics_in_their_columns() {
             yearly.push((format!("{},{}", m.name(), model.year(y)), cells(res.year(m, y))));
         }
         for k in 0..model.layout.periods {
-            periods.push((format!("{},{k},{}", m.name(), model.time(k)), cells(res.period(m, k))));
+            let year = model.year(k / model.layout.steps_per_year);
+            periods.push((format!("{},{k},{},{year}", m.name(), model.time(k)), cells(res.period(m, k))));
         }
     }
     let summary = Summary::ALL.iter().map(|s| (s.name().to_string(), cells(res.summary(*s)))).collect();
     check("yearly.csv", 3, yearly);
-    check("periods.csv", 4, periods);
+    check("periods.csv", 5, periods);
     check("summary.csv", 2, summary);
 }
 
