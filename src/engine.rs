@@ -23,7 +23,7 @@ use crate::model::{Columns, Layout, Metric, Model, PathEvents, PathScratch, Slot
 use crate::scenario::Sampling;
 use crate::simd::Width;
 use crate::stats::sketch::{Counts, MANTISSA_BITS, relative_accuracy};
-use crate::stats::{ChunkMoments, Moments, PERCENTILES, Sketch, Stat};
+use crate::stats::{ChunkMoments, Moments, PERCENTILES, Sketch, Stat, exact_percentile};
 
 /// Paths per chunk. Part of what a seed means: changing it changes results.
 pub const CHUNK_PATHS: u64 = 4096;
@@ -330,19 +330,22 @@ fn exact_percentiles(
     })
 }
 
-/// [`PERCENTILES`] of `values` as NumPy's default gives them (see
-/// [`exact_percentile`]), selecting only the order statistics they need.
-/// Reorders `values`, which must not be empty.
+/// [`PERCENTILES`] of `values` as NumPy's default gives them
+/// ([`exact_percentile`]), with only the order statistics they read put in
+/// their sorted places instead of sorting all. Reorders `values`, which
+/// must not be empty.
 fn percentiles_of(values: &mut [f64]) -> [f64; PERCENTILES.len()] {
     let n = values.len();
-    let ranks = PERCENTILES.map(|q| {
-        let h = (n - 1) as f64 * q;
-        (h, h.floor() as usize)
-    });
-    // Each order statistic a percentile needs, in ascending rank: selecting
+    // Each order statistic a percentile reads, in ascending rank: selecting
     // one puts it in its place and the larger ranks after it, among which
     // the next is selected (leaving the ones placed alone).
-    let mut needed: Vec<usize> = ranks.iter().flat_map(|&(_, lo)| [lo, (lo + 1).min(n - 1)]).collect();
+    let mut needed: Vec<usize> = PERCENTILES
+        .iter()
+        .flat_map(|q| {
+            let lo = ((n - 1) as f64 * q).floor() as usize;
+            [lo, (lo + 1).min(n - 1)]
+        })
+        .collect();
     needed.sort_unstable();
     needed.dedup();
     let mut start = 0;
@@ -350,7 +353,7 @@ fn percentiles_of(values: &mut [f64]) -> [f64; PERCENTILES.len()] {
         values[start..].select_nth_unstable_by(r - start, f64::total_cmp);
         start = r + 1;
     }
-    ranks.map(|(h, lo)| crate::stats::lerp(values[lo], values[(lo + 1).min(n - 1)], h - lo as f64))
+    PERCENTILES.map(|q| exact_percentile(values, q))
 }
 
 /// Latin hypercube strata for a chunk of `n` paths, drawn first from the
@@ -675,14 +678,15 @@ pub fn run(model: &Model, opts: &RunOptions<'_>) -> Result<RunResult, EngineErro
     let mut own: Vec<Option<Stat>> =
         pool.install(|| (0..slots).into_par_iter().map(|i| (alias[i] == i).then(|| stat(i))).collect());
     let gathered: Vec<usize> = (0..slots).filter(|s| alias[*s] == *s).collect();
-    let mut resolution = resolution(model, gathered.iter().map(|&s| (s, sketch(s))));
-    if opts.paths.saturating_mul(gathered.len() as u64) <= opts.exact_up_to {
+    let resolution = if opts.paths.saturating_mul(gathered.len() as u64) <= opts.exact_up_to {
         let exact = exact_percentiles(&pool, model, opts.seed, opts.paths, &gathered);
         for (&s, p) in gathered.iter().zip(exact) {
             own[s].as_mut().expect("gathered").percentiles = p;
         }
-        resolution = Resolution { exact: true, statistics: gathered.len(), ..Resolution::default() };
-    }
+        Resolution { exact: true, statistics: gathered.len(), ..Resolution::default() }
+    } else {
+        resolution(model, gathered.iter().map(|&s| (s, sketch(s))))
+    };
     let stats = (0..slots).map(|i| own[alias[i]].clone().expect("an alias's source is gathered")).collect();
     let summary_sketches = Summary::ALL.iter().map(|s| sketch(layout.summary(*s)).clone()).collect();
     Ok(RunResult {
@@ -836,7 +840,7 @@ mod tests {
                     .collect();
                 let mut sorted = values.clone();
                 sorted.sort_by(f64::total_cmp);
-                let want = PERCENTILES.map(|q| crate::stats::exact_percentile(&sorted, q).to_bits());
+                let want = PERCENTILES.map(|q| exact_percentile(&sorted, q).to_bits());
                 let mut scratch = values.clone();
                 assert_eq!(percentiles_of(&mut scratch).map(f64::to_bits), want, "{n} values of kind {kind}");
             }

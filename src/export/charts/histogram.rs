@@ -85,14 +85,20 @@ pub(crate) fn bins(sketch: &Sketch, must_show: &[f64]) -> Bins {
     if first * step + count * step < hi {
         count += 1.0;
     }
-    let count = count.min(400.0) as usize;
+    let (bins, outside) = counted(sketch, first, count.min(400.0) as usize, step);
+    let range = (bins[0].0, bins[bins.len() - 1].1);
+    Bins { bins, outside, range }
+}
+
+/// `count` bins of width `step` from `first`·`step` on, each with its share
+/// of the paths of `sketch`, and the share outside them all.
+fn counted(sketch: &Sketch, first: f64, count: usize, step: f64) -> (Vec<(f64, f64, f64)>, f64) {
     let edges: Vec<f64> = (0..=count).map(|i| (first + i as f64) * step).collect();
     let counts = sketch.histogram(&edges);
+    let n = sketch.count();
     let total = n as f64;
-    let inside: u64 = counts.iter().sum();
-    let out = edges.windows(2).zip(&counts).map(|(e, c)| (e[0], e[1], *c as f64 / total)).collect();
-    let range = (edges[0], edges[edges.len() - 1]);
-    Bins { bins: out, outside: n.saturating_sub(inside) as f64 / total, range }
+    let bins = edges.windows(2).zip(&counts).map(|(e, c)| (e[0], e[1], *c as f64 / total)).collect();
+    (bins, n.saturating_sub(counts.iter().sum()) as f64 / total)
 }
 
 /// Build the histogram of summary `s` (`pv_total` or `total_share`).
@@ -161,7 +167,6 @@ pub(crate) fn summary(r: &RunReport<'_>, s: Summary) -> HistogramChart {
 /// and the share of paths outside them. `bins` and their `outside` as they
 /// were when the axis adds nothing (or shows a single value's one bar).
 fn over_axis(sketch: &Sketch, bins: &[(f64, f64, f64)], outside: f64, lo: f64, hi: f64) -> (Vec<(f64, f64, f64)>, f64) {
-    let total = sketch.count() as f64;
     let kept = || (bins.to_vec(), outside);
     let (Some(first), Some(last)) = (bins.first(), bins.last()) else { return kept() };
     let step = first.1 - first.0;
@@ -175,11 +180,7 @@ fn over_axis(sketch: &Sketch, bins: &[(f64, f64, f64)], outside: f64, lo: f64, h
     if k1 - k0 > 400.0 || k1 <= k0 {
         return kept();
     }
-    let edges: Vec<f64> = (0..=(k1 - k0) as usize).map(|i| (k0 + i as f64) * step).collect();
-    let counts = sketch.histogram(&edges);
-    let out: Vec<(f64, f64, f64)> =
-        edges.windows(2).zip(&counts).map(|(e, c)| (e[0], e[1], *c as f64 / total)).collect();
-    (out, sketch.count().saturating_sub(counts.iter().sum()) as f64 / total)
+    counted(sketch, k0, (k1 - k0) as usize, step)
 }
 
 /// Labelled markers for (name, value, colour, width, dash, priority); values
