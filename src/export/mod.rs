@@ -179,22 +179,70 @@ pub const SCENARIO_MARK: &str = "manifest.json";
 pub const SWEEP_MARK: &str = "sweep.csv";
 pub const COMPARISON_MARK: &str = "comparison.csv";
 
+/// Every file name revshare writes into a results folder (a scenario's, a
+/// sweep's or the comparison's), charts in either format included.
+const OUTPUT_FILES: [&str; 10] = [
+    "yearly.csv",
+    "periods.csv",
+    "summary.csv",
+    "paths.csv",
+    "sensitivity.csv",
+    "swing.csv",
+    "comparison.csv",
+    "sweep.csv",
+    "manifest.json",
+    "report.md",
+];
+const CHART_STEMS: [&str; 11] = [
+    "revenue",
+    "cumulative_payment",
+    "equity_value",
+    "cap_probability",
+    "pv_total",
+    "total_share",
+    "pv_share",
+    "pv_equity",
+    "pv_net",
+    "sweep",
+    "tornado",
+];
+
+/// Whether `name` is a file that revshare writes into a results folder
+/// (a test runs every kind of output and checks each file it writes).
+pub fn is_output_file(name: &str) -> bool {
+    OUTPUT_FILES.contains(&name)
+        || name.rsplit_once('.').is_some_and(|(stem, ext)| {
+            CHART_STEMS.contains(&stem) && [ChartFormat::Png, ChartFormat::Svg].iter().any(|f| f.extension() == ext)
+        })
+}
+
+/// Files that the system, not the analyst, leaves in a folder (a file
+/// browser's index, a spreadsheet's lock on an open file, hidden files).
+fn is_system_file(name: &str) -> bool {
+    name.starts_with('.') || name.starts_with("~$") || ["Thumbs.db", "desktop.ini"].contains(&name)
+}
+
 /// Refuse, before any simulation, anything at `<root>/<name>` that a run
 /// must not replace: a file or a link (a link, even a broken one, is never
-/// followed or replaced), or a folder with files in it that revshare did not
-/// write, told by the absence of `mark` (see [`SCENARIO_MARK`]). An empty
-/// folder, or one from an earlier run, is replaced once the new results are
-/// complete.
+/// followed or replaced), a folder with files in it that revshare did not
+/// write, told by the absence of `mark` (see [`SCENARIO_MARK`]), or an
+/// earlier run's folder to which something else has been added (a
+/// spreadsheet saved beside the CSV files): a run replaces the whole folder.
+/// An empty folder, or one from an earlier run, is replaced once the new
+/// results are complete.
 pub fn check_target(root: &Path, name: &str, mark: &str) -> Result<(), OutputError> {
     let target = root.join(name);
     let Ok(meta) = fs::symlink_metadata(&target) else { return Ok(()) };
-    let refuse = |why: String| {
+    let refuse_with = |why: String, fix: &'static str| {
         Err(OutputError {
             path: target.clone(),
             action: "will not replace this with the results",
-            fix: "move it away, give the scenario another `name`, or choose another folder with --out DIR",
+            fix,
             source: io::Error::new(io::ErrorKind::AlreadyExists, why),
         })
+    };
+    let refuse = |why: String| {
+        refuse_with(why, "move it away, give the scenario another `name`, or choose another folder with --out DIR")
     };
     if meta.file_type().is_symlink() {
         return refuse("it is a link".into());
@@ -211,6 +259,31 @@ pub fn check_target(root: &Path, name: &str, mark: &str) -> Result<(), OutputErr
         return refuse(format!(
             "it is a folder that revshare did not write (it has no {mark}), and its files would be lost"
         ));
+    }
+    let mut added: Vec<String> = fs::read_dir(&target)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let plain = e.file_type().is_ok_and(|t| t.is_file());
+                    let expected = is_system_file(&name) || (plain && is_output_file(&name));
+                    !expected
+                })
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    if !added.is_empty() {
+        added.sort();
+        let (listed, them) = match added.len() {
+            1 => (added[0].clone(), "it"),
+            2 => (added.join(" and "), "them"),
+            n => (format!("{}, {} and {} more", added[0], added[1], n - 2), "them"),
+        };
+        return refuse_with(
+            format!("it holds {listed}, which revshare did not write, and a run would delete {them}"),
+            "move what you added elsewhere (a run rewrites the whole folder), or choose another folder with --out DIR",
+        );
     }
     Ok(())
 }

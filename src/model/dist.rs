@@ -132,8 +132,13 @@ pub enum Dist {
         sigma: f64,
     },
     Discrete {
+        /// The values and their weights (normalised) in the file's order.
         values: Vec<f64>,
         weights: Vec<f64>,
+        /// The values in ascending order, and the cumulative probability up
+        /// to each: F⁻¹ reads these, so that it is monotone (a positive
+        /// correlation, a Latin hypercube's strata) whatever the file's order.
+        ascending: Vec<f64>,
         cumulative: Vec<f64>,
     },
 }
@@ -400,17 +405,20 @@ impl Dist {
                 "give positive weights of a usual size (only their ratios matter)",
             ));
         }
+        let weights: Vec<f64> = weights.iter().map(|w| w / total).collect();
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+        let ascending = order.iter().map(|&i| values[i]).collect();
         let mut acc = 0.0;
-        let mut cumulative: Vec<f64> = weights
+        let mut cumulative: Vec<f64> = order
             .iter()
-            .map(|w| {
-                acc += w / total;
+            .map(|&i| {
+                acc += weights[i];
                 acc
             })
             .collect();
         *cumulative.last_mut().expect("non-empty") = 1.0;
-        let weights = weights.iter().map(|w| w / total).collect();
-        Ok(Dist::Discrete { values, weights, cumulative })
+        Ok(Dist::Discrete { values, weights, ascending, cumulative })
     }
 
     /// Probability that a draw falls outside its domain and is clamped (only a
@@ -465,9 +473,9 @@ impl Dist {
             Dist::Pert { low, high, alpha, beta, .. } => low + (high - low) * beta_inc_inv(*alpha, *beta, u),
             Dist::Normal { mean, sd, domain } => domain.0.clamp(mean + sd * norm_inv(u)),
             Dist::Lognormal { median, sigma } => median * special::exp(sigma * norm_inv(u)),
-            Dist::Discrete { values, cumulative, .. } => {
-                let i = cumulative.partition_point(|c| *c < u).min(values.len() - 1);
-                values[i]
+            Dist::Discrete { ascending, cumulative, .. } => {
+                let i = cumulative.partition_point(|c| *c < u).min(ascending.len() - 1);
+                ascending[i]
             }
         }
     }
@@ -668,6 +676,29 @@ mod tests {
         }
         let fixed = Dist::Fixed { value: 0.27 };
         assert_eq!(fixed.from_bits(u64::MAX), 0.27);
+    }
+
+    /// A discrete input's F⁻¹ runs over its values in ascending order,
+    /// whatever order the file lists them in, so that it is monotone: a
+    /// positive correlation with another input pairs high with high (found
+    /// by an independent implementation of MODEL.md: with `values = [30, 10,
+    /// 20]` the copula used to pair the lowest uniforms with 30).
+    #[test]
+    fn discrete_quantiles_ascend_whatever_the_files_order() {
+        let d = Dist::discrete(vec![30.0, 10.0, 20.0], Some(vec![3.0, 2.0, 1.0]), Domain::REAL).unwrap();
+        // 10 has probability 1/3, 20 then 1/6, 30 the last half.
+        let at = |u: f64| d.quantile(u);
+        assert_eq!([at(0.0), at(0.3), at(0.34), at(0.49), at(0.51), at(0.999)], [10.0, 10.0, 20.0, 20.0, 30.0, 30.0]);
+        let mut last = f64::NEG_INFINITY;
+        for z in (-400..=400).map(|k| f64::from(k) / 100.0) {
+            let x = d.from_normal(z);
+            assert!(x >= last, "F⁻¹(Φ({z})) = {x} falls below {last}");
+            last = x;
+        }
+        // The file's order is kept where the file is written back and for the mean.
+        assert_eq!(d.mean(), 30.0 * 0.5 + 10.0 / 3.0 + 20.0 / 6.0);
+        let Dist::Discrete { values, .. } = &d else { panic!("{d:?}") };
+        assert_eq!(values, &[30.0, 10.0, 20.0]);
     }
 
     /// A path's draw of an input from 64 bits is a function of the bits, and,

@@ -388,7 +388,15 @@ impl<'s> Reader<'s> {
             return true;
         }
         let full = join(path, key);
-        self.error("required", &full, "is required but missing", format!("add it, e.g. {example}"));
+        // A file with no `extends` that lacks a whole section may be a base
+        // that scenarios extend (scenarios/common/openai-base.toml), asked
+        // for on its own.
+        let base = if path.is_empty() && self.src.files.len() == 1 {
+            "; or, if this file is a base that other scenarios `extends`, run those scenarios instead"
+        } else {
+            ""
+        };
+        self.error("required", &full, "is required but missing", format!("add it, e.g. {example}{base}"));
         false
     }
 

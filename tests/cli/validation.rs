@@ -184,6 +184,53 @@ fn a_folder_or_link_that_revshare_did_not_write_is_never_replaced() {
         ws.cmd().args(["run", "deal.toml", "--out", "ok", "--no-charts", "-q"]).assert().success();
         assert!(ws.path().join("ok/deal/manifest.json").is_file());
     }
+    // Results to which the analyst has added something (a spreadsheet
+    // saved beside the CSV files, a folder) are not replaced either: a run
+    // rewrites the whole folder. What the system leaves (hidden files, a
+    // spreadsheet's lock on an open file) does not count.
+    ws.file("ok/deal/.DS_Store", "");
+    ws.file("ok/deal/~$yearly.csv", "");
+    ws.cmd().args(["run", "deal.toml", "--out", "ok", "--no-charts", "-q"]).assert().success();
+    ws.file("ok/deal/pivot.xlsx", "the analyst's own work");
+    ws.file("ok/deal/mine/notes.txt", "more of it");
+    let before = std::fs::read(ws.path().join("ok/deal/yearly.csv")).unwrap();
+    ws.cmd()
+        .args(["run", "deal.toml", "--out", "ok", "--no-charts", "--seed", "9"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("ok/deal"))
+        .stderr(predicate::str::contains("it holds mine and pivot.xlsx, which revshare did not write"))
+        .stderr(predicate::str::contains("fix: move what you added elsewhere"));
+    assert_eq!(std::fs::read(ws.path().join("ok/deal/yearly.csv")).unwrap(), before, "the results untouched");
+    assert!(ws.path().join("ok/deal/pivot.xlsx").is_file() && ws.path().join("ok/deal/mine/notes.txt").is_file());
+}
+
+/// Every file that any command writes into a results folder is one that
+/// revshare knows as its own (so that a later run replaces it rather than
+/// refusing the folder as the analyst's), and nothing else is written.
+#[test]
+fn every_output_file_is_known_as_revshares() {
+    let ws = Workspace::new();
+    ws.file("deal.toml", &format!("{MINIMAL}rate_multiplier = {{ dist = \"uniform\", low = 0.5, high = 1.5 }}\n"));
+    ws.file("other.toml", &format!("name = \"other\"\n{MINIMAL}[counter_share]\nbase_ratio = 0.3\nrate = 0.1\n"));
+    let chart_args = ["--paths", "300", "-q", "--format", "png,svg", "--chart-size", "400x300", "--out", "out"];
+    ws.cmd()
+        .args(["run", "deal.toml", "other.toml", "--sensitivity", "--export-paths", "5"])
+        .args(chart_args)
+        .assert()
+        .success();
+    ws.cmd().args(["sweep", "deal.toml", "--vary", "revenue_share.cap=10,20"]).args(chart_args).assert().success();
+    let mut seen = Vec::new();
+    for folder in std::fs::read_dir(ws.path().join("out")).unwrap() {
+        for file in std::fs::read_dir(folder.unwrap().path()).unwrap() {
+            let name = file.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(revshare::export::is_output_file(&name), "{name} is written but not known as revshare's");
+            seen.push(name);
+        }
+    }
+    for name in ["tornado.svg", "pv_net.png", "sweep.svg", "paths.csv", "swing.csv", "comparison.csv", "sweep.csv"] {
+        assert!(seen.iter().any(|s| s == name), "{name} not written: {seen:?}");
+    }
 }
 
 #[test]
@@ -575,6 +622,15 @@ fn messages_from_an_analysts_walk_through() {
     let stderr = ws.exits_2_in_place(&["check", "mine.toml"]);
     assert!(stderr.contains("mine.toml:5:11: revenue.initial.low: is required but missing"), "{stderr}");
     assert!(!stderr.contains("base.toml:"), "the base file is blamed:\n{stderr}");
+    assert!(!stderr.contains("other scenarios `extends`"), "a file with `extends` told it may be a base:\n{stderr}");
+    // A base that lacks a section, asked for on its own, is told what it may be.
+    ws.file("common/share-less.toml", MINIMAL.split("[revenue_share]").next().unwrap_or(MINIMAL));
+    let stderr = ws.exits_2_in_place(&["check", "common/share-less.toml"]);
+    assert!(stderr.contains("revenue_share: is required but missing"), "{stderr}");
+    assert!(
+        stderr.contains("if this file is a base that other scenarios `extends`, run those scenarios instead"),
+        "{stderr}"
+    );
     // The same when the file writes its distribution as a [section], with
     // dotted keys, or replaces an array of tables.
     ws.file(

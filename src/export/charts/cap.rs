@@ -92,6 +92,23 @@ pub(crate) fn probability(r: &RunReport<'_>) -> CapChart {
     }
 }
 
+/// The points of a step line through (end of period k, probability bound
+/// by then): 0 from the start of the first period, each value held from its
+/// period's end until the next period's end, where the line rises to the
+/// next (a path's cap binds somewhere within the period; only by its end is
+/// it counted, so the line never shows a probability before its time).
+pub(crate) fn rising_at_period_ends(steps: &[(f64, f64)], period: f64) -> Vec<(f64, f64)> {
+    let Some(first) = steps.first() else { return Vec::new() };
+    let mut pts = vec![(first.0 - period, 0.0)];
+    let mut before = 0.0;
+    for &(t, p) in steps {
+        pts.push((t, before));
+        pts.push((t, p));
+        before = p;
+    }
+    pts
+}
+
 impl CapChart {
     /// Draw on the whole image.
     pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, mode: TextMode) -> DrawResult<DB> {
@@ -120,14 +137,8 @@ impl CapChart {
         if self.note.is_none() && !self.steps.is_empty() {
             let half = axes.ys.px(0.5);
             c.path(&[(axes.left, half), (axes.right, half)], MUTED, 1.5, Stroke::Dotted)?;
-            // Right-continuous in spirit: the value of period k ("bound by its
-            // end") is drawn across period k, rising from 0 at the start.
-            let mut pts = vec![axes.at(x0, 0.0)];
-            for (t, p) in &self.steps {
-                let start = t - self.period;
-                pts.push(axes.at(start, *p));
-                pts.push(axes.at(*t, *p));
-            }
+            let pts: Vec<(f64, f64)> =
+                rising_at_period_ends(&self.steps, self.period).into_iter().map(|(t, p)| axes.at(t, p)).collect();
             c.path(&pts, line, 3.5, Stroke::Solid)?;
             if self.steps.len() <= 60 {
                 for (t, p) in &self.steps {
@@ -151,5 +162,41 @@ impl CapChart {
             c.note(note, (axes.left + axes.right) / 2.0, (axes.top + axes.bottom) / 2.0, axes.right - axes.left)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line rises at each period's end, to the probability of being
+    /// bound by then, and never shows a value before its period ends (the
+    /// chart used to draw each period's end-of-period value across the
+    /// whole period, a period early).
+    #[test]
+    fn the_step_rises_at_each_periods_end() {
+        let steps = [(2026.25, 0.0), (2026.5, 0.036), (2026.75, 0.156), (2027.0, 0.5)];
+        let pts = rising_at_period_ends(&steps, 0.25);
+        assert_eq!(
+            pts,
+            vec![
+                (2026.0, 0.0),
+                (2026.25, 0.0),
+                (2026.25, 0.0),
+                (2026.5, 0.0),
+                (2026.5, 0.036),
+                (2026.75, 0.036),
+                (2026.75, 0.156),
+                (2027.0, 0.156),
+                (2027.0, 0.5),
+            ]
+        );
+        // At any time the line is at most the probability bound by the end
+        // of the period that time falls in, and reaches it at that end.
+        for w in pts.windows(2) {
+            let end = steps.iter().find(|s| s.0 >= w[1].0 - 1e-12).unwrap();
+            assert!(w[0].1 <= end.1 && w[1].1 <= end.1, "{w:?}");
+        }
+        assert!(rising_at_period_ends(&[], 0.25).is_empty());
     }
 }

@@ -264,11 +264,12 @@ impl CapCurvesChart {
         c.path(&[(axes.left, half), (axes.right, half)], MUTED, 1.5, Stroke::Dotted)?;
         for (i, cv) in self.curves.iter().enumerate() {
             let (col, dash, _) = style(i);
-            let Some(first) = cv.steps.first() else { continue };
-            let mut pts = vec![axes.at(first.0 - cv.period, 0.0)];
-            for (t, p) in &cv.steps {
-                pts.push(axes.at(t - cv.period, *p));
-                pts.push(axes.at(*t, *p));
+            let pts: Vec<(f64, f64)> = super::cap::rising_at_period_ends(&cv.steps, cv.period)
+                .into_iter()
+                .map(|(t, p)| axes.at(t, p))
+                .collect();
+            if pts.is_empty() {
+                continue;
             }
             c.path(&pts, col, 3.0, dash)?;
         }

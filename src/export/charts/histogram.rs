@@ -21,15 +21,11 @@ pub(crate) struct HistogramChart {
     pub stem: &'static str,
     pub heading: Heading,
     pub x_title: String,
-    /// Bins as (low edge, high edge, share of all paths).
-    pub bins: Vec<(f64, f64, f64)>,
-    /// The x range shown.
-    pub range: (f64, f64),
+    /// The bins, the share of paths outside them and the x range shown.
+    pub bins: Bins,
     pub markers: Vec<VMarker>,
     /// A remark on a bar: (x value inside the bar, text).
     pub spike: Option<(f64, String)>,
-    /// Share of paths outside the bins.
-    pub outside: f64,
     /// The distribution the bins count, so that they can be counted again
     /// over the whole axis once its nice ends are known (no empty stretch
     /// of axis beside paths said to lie beyond the range shown).
@@ -45,6 +41,10 @@ const BINS: f64 = 75.0;
 pub(crate) struct Bins {
     /// (low edge, high edge, share of all paths).
     pub bins: Vec<(f64, f64, f64)>,
+    /// The bins' width, the nice number itself: edge k is k·`step` (a
+    /// difference of two edges can be off in its last bits, and edges
+    /// counted from that miss a pile at the cap that lies on the last one).
+    pub step: f64,
     /// Share of paths outside the bins.
     pub outside: f64,
     /// The x range to show.
@@ -58,7 +58,7 @@ pub(crate) struct Bins {
 pub(crate) fn bins(sketch: &Sketch, must_show: &[f64]) -> Bins {
     let n = sketch.count();
     if n == 0 {
-        return Bins { bins: Vec::new(), outside: 0.0, range: (0.0, 1.0) };
+        return Bins { bins: Vec::new(), step: 1.0, outside: 0.0, range: (0.0, 1.0) };
     }
     let (min, max) = (sketch.min(), sketch.max());
     if min == max {
@@ -67,7 +67,7 @@ pub(crate) fn bins(sketch: &Sketch, must_show: &[f64]) -> Bins {
         let (lo, hi) = if v >= 0.0 && v - pad < 0.0 { (0.0, v + pad) } else { (v - pad, v + pad) };
         let w = nice_step((hi - lo) / BINS);
         let bar = if v - w / 2.0 < lo { (lo, lo + w, 1.0) } else { (v - w / 2.0, v + w / 2.0, 1.0) };
-        return Bins { bins: vec![bar], outside: 0.0, range: (lo, hi) };
+        return Bins { bins: vec![bar], step: w, outside: 0.0, range: (lo, hi) };
     }
     // Long tails would squash the bars into a corner: each side stops at
     // P0.5 or P99.5 when the extreme lies much further out.
@@ -82,12 +82,14 @@ pub(crate) fn bins(sketch: &Sketch, must_show: &[f64]) -> Bins {
     let step = nice_step((hi - lo) / BINS);
     let first = (lo / step).floor();
     let mut count = ((hi / step).ceil() - first).max(1.0);
-    if first * step + count * step < hi {
+    // The last edge as `counted` works it out, at or above the largest
+    // value (bins hold (low, high]): a pile at the cap is the last bar.
+    if (first + count) * step < hi {
         count += 1.0;
     }
     let (bins, outside) = counted(sketch, first, count.min(400.0) as usize, step);
     let range = (bins[0].0, bins[bins.len() - 1].1);
-    Bins { bins, outside, range }
+    Bins { bins, step, outside, range }
 }
 
 /// `count` bins of width `step` from `first`·`step` on, each with its share
@@ -107,7 +109,7 @@ pub(crate) fn summary(r: &RunReport<'_>, s: Summary) -> HistogramChart {
     let stat = r.result.summary(s);
     let sketch = r.result.summary_sketch(s);
     let p = stat.percentiles;
-    let Bins { bins, outside, range } = bins(sketch, &[p[0], p[6], stat.mean]);
+    let bins = bins(sketch, &[p[0], p[6], stat.mean]);
     let rate = percent(sc.discount_rate);
     let (stem, quantity, x_title) = match s {
         Summary::PvTotal => (
@@ -154,22 +156,20 @@ pub(crate) fn summary(r: &RunReport<'_>, s: Summary) -> HistogramChart {
         heading: scenario_heading(r, quantity),
         x_title,
         bins,
-        range,
         markers,
         spike,
-        outside,
         sketch: Box::new(sketch.clone()),
     }
 }
 
-/// Bins of the width of `bins` over the whole of `lo..hi` (an axis drawn
-/// around them, so its ends lie at or beyond theirs), counted in `sketch`,
-/// and the share of paths outside them. `bins` and their `outside` as they
-/// were when the axis adds nothing (or shows a single value's one bar).
-fn over_axis(sketch: &Sketch, bins: &[(f64, f64, f64)], outside: f64, lo: f64, hi: f64) -> (Vec<(f64, f64, f64)>, f64) {
-    let kept = || (bins.to_vec(), outside);
+/// Bins of `b`'s width over the whole of `lo..hi` (an axis drawn around
+/// them, so its ends lie at or beyond theirs), counted in `sketch`, and the
+/// share of paths outside them. `b`'s bins and their `outside` as they were
+/// when the axis adds nothing (or shows a single value's one bar).
+fn over_axis(sketch: &Sketch, b: &Bins, lo: f64, hi: f64) -> (Vec<(f64, f64, f64)>, f64) {
+    let (bins, outside, step) = (&b.bins, b.outside, b.step);
+    let kept = || (bins.clone(), outside);
     let (Some(first), Some(last)) = (bins.first(), bins.last()) else { return kept() };
-    let step = first.1 - first.0;
     if sketch.min() == sketch.max() || step <= 0.0 {
         return kept();
     }
@@ -223,7 +223,7 @@ impl HistogramChart {
         let top = c.heading(&self.heading)?;
         let bottom = c.footer(&self.heading.footer)?;
         let bar = SKY_BLUE;
-        let width = self.bins.first().map_or(1.0, |b| b.1 - b.0);
+        let width = self.bins.step;
         let legend = vec![
             LegendItem::new(Swatch::Band(bar), format!("share of paths per {} bin", money(width))),
             LegendItem::new(Swatch::Line(palette::shade(BLUE, 0.25), 3.0, Stroke::Solid), "median"),
@@ -231,7 +231,7 @@ impl HistogramChart {
             LegendItem::new(Swatch::Line(MUTED, 2.0, Stroke::Dashed), "P5 and P95"),
         ];
         let top = c.legend(&legend, top)?;
-        let (x_lo, x_hi) = self.range;
+        let (x_lo, x_hi) = self.bins.range;
         // One bar far above the rest (a pile at the cap) is cut short, so
         // that the rest of the distribution shows; its share is written.
         let heights = |bins: &[(f64, f64, f64)]| {
@@ -242,7 +242,7 @@ impl HistogramChart {
             let cut = top_share > 0.25 && second > 0.0 && top_share > 4.0 * second;
             (tallest, top_share, cut, if cut { second * 1.5 } else { top_share })
         };
-        let (_, _, _, y_hi) = heights(&self.bins);
+        let (_, _, _, y_hi) = heights(&self.bins.bins);
         let y_title = "Share of paths (%)";
         let probe_x = XAxis::Values(ValueAxis::new(x_lo, x_hi, 9, Unit::Money));
         let mut reserve = Reserve::default();
@@ -250,7 +250,7 @@ impl HistogramChart {
         let max_x_ticks = ((probe.right - probe.left) / c.px(110.0)).floor().clamp(3.0, 10.0) as usize;
         let x = ValueAxis::new(x_lo, x_hi, max_x_ticks, Unit::Money);
         // The bins over the whole axis, and what still lies beyond it.
-        let (bins, outside) = over_axis(&self.sketch, &self.bins, self.outside, x.lo, x.hi);
+        let (bins, outside) = over_axis(&self.sketch, &self.bins, x.lo, x.hi);
         let (tallest, top_share, cut, y_hi) = heights(&bins);
         reserve.top = marker_space(&c, marker_rows(&c, &self.markers, probe.left, probe.right, x.lo, x.hi));
         let axes =
@@ -332,7 +332,7 @@ mod tests {
         for i in 0..1000 {
             s.add(if i < 400 { 38.0 } else { 10.0 + f64::from(i) * 0.02 });
         }
-        let Bins { bins: b, outside, range } = bins(&s, &[]);
+        let Bins { bins: b, outside, range, .. } = bins(&s, &[]);
         assert_eq!(outside, 0.0);
         assert!(range.0 <= 18.0 && range.1 >= 38.0);
         let total: f64 = b.iter().map(|x| x.2).sum();
@@ -357,7 +357,7 @@ mod tests {
         assert!(b.outside > 0.0 && b.range.1 < s.max(), "{:?} {}", b.range, s.max());
         let step = b.bins[0].1 - b.bins[0].0;
         let wider = (b.range.0 - 2.0 * step, b.range.1 + 10.0 * step);
-        let (filled, outside) = over_axis(&s, &b.bins, b.outside, wider.0, wider.1);
+        let (filled, outside) = over_axis(&s, &b, wider.0, wider.1);
         assert!(filled.first().unwrap().0 <= b.range.0 && filled.last().unwrap().1 >= wider.1 - 1e-9);
         for bar in &b.bins {
             assert!(filled.iter().any(|f| (f.0 - bar.0).abs() < 1e-9 && f.2 == bar.2), "{bar:?} kept");
@@ -366,7 +366,38 @@ mod tests {
         let total: f64 = filled.iter().map(|f| f.2).sum::<f64>() + outside;
         assert!((total - 1.0).abs() < 1e-9, "{total}");
         // An axis that adds nothing leaves the bins as they were.
-        assert_eq!(over_axis(&s, &b.bins, b.outside, b.range.0, b.range.1), (b.bins.clone(), b.outside));
+        assert_eq!(over_axis(&s, &b, b.range.0, b.range.1), (b.bins.clone(), b.outside));
+    }
+
+    /// A pile at the cap, the largest value, is in a bar (the bins' last)
+    /// whatever the other values' range, also once the bins are counted
+    /// again over the axis drawn (amended-2026's chart showed its 98% of paths at the
+    /// $38B cap as "beyond the range shown": the bins' width, taken as a
+    /// difference of two edges, came out a few units of 1e-15 short, and
+    /// the last edge fell just below $38B).
+    #[test]
+    fn a_pile_at_the_cap_is_the_last_bar() {
+        use super::super::axes::Unit;
+        for cap in [38.0, 45.0, 50.7, 1.3] {
+            for k in 0..60 {
+                let low = cap * (0.5 + f64::from(k) * 0.008);
+                let mut s = Sketch::new();
+                for i in 0..10_000 {
+                    s.add(if i < 9_000 { cap } else { low + (cap - low) * f64::from(i - 9_000) / 1_000.0 });
+                }
+                let b = bins(&s, &[]);
+                let x = ValueAxis::new(b.range.0, b.range.1, 9, Unit::Money);
+                let (drawn, outside) = over_axis(&s, &b, x.lo, x.hi);
+                for (what, bars, outside) in [("bins", &b.bins, b.outside), ("over the axis", &drawn, outside)] {
+                    let at_cap = bars.iter().find(|bar| bar.0 < cap && cap <= bar.1);
+                    let held = at_cap.map_or(0.0, |bar| bar.2);
+                    assert!(
+                        held >= 0.9 && outside < 0.01,
+                        "cap {cap}, low {low}, {what}: {at_cap:?}, {outside} outside"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
