@@ -250,10 +250,11 @@ fn parse_target_se(s: &str) -> Result<(Summary, SeTarget), String> {
     let names: Vec<&str> = Summary::ALL.iter().map(|m| m.name()).collect();
     let (metric, value) =
         s.split_once('=').ok_or_else(|| format!("`{s}` is not METRIC=SE: write e.g. pv_total=0.5 or pv_total=0.1%"))?;
-    let summary = Summary::ALL
-        .into_iter()
-        .find(|m| m.name() == metric.trim())
-        .ok_or_else(|| format!("`{metric}` is not a path summary: use one of {}", names.join(", ")))?;
+    let summary = Summary::ALL.into_iter().find(|m| m.name() == metric.trim()).ok_or_else(|| {
+        let near =
+            revshare::scenario::closest(metric.trim(), &names).map_or(String::new(), |c| format!("did you mean {c}? "));
+        format!("`{metric}` is not a path summary: {near}use one of {}", names.join(", "))
+    })?;
     let value = value.trim();
     let (number, relative) = match value.strip_suffix('%') {
         Some(v) => (v.trim(), true),

@@ -982,7 +982,7 @@ fn tornado_digest(s: &Scenario, r: &engine::RunResult, a: &Sensitivity) -> chart
     let bars = a.ranked(0);
     charts::TornadoDigest {
         name: s.name.clone(),
-        description: s.description.clone(),
+        description: s.shown_description(),
         overrides: s.overrides_note(),
         output: Summary::PvTotal.name().to_string(),
         output_label: "Median present value of everything the holder gets ($B)".to_string(),
@@ -1224,7 +1224,8 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         points.sort_by(|a, b| a.value.total_cmp(&b.value));
         let digest = charts::SweepDigest {
             name: scenarios[0].name.clone(),
-            description: scenarios[0].description.clone(),
+            // (What the file says of the key the sweep varies no longer holds.)
+            description: scenarios[0].description_beside(true),
             overrides: scenarios[0].overrides_note(),
             key: keys[0].to_string(),
             paths: results[0].paths,
@@ -1267,7 +1268,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             scenarios[0].seed,
             wall.as_secs_f64()
         )?;
-        let described = scenarios[0].described();
+        let described = scenarios[0].described_beside(true);
         if !described.is_empty() {
             writeln!(stdout, "  {described}")?;
         }

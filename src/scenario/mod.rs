@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 
 pub use error::{ScenarioError, ScenarioErrors};
-pub use reader::{MAX_PATHS, MAX_SEED, parse_count};
+pub use reader::{MAX_PATHS, MAX_SEED, closest, parse_count};
 pub use source::{Override, Sources, is_under};
 
 use crate::model::dist::Dist;
@@ -353,18 +353,50 @@ impl Scenario {
     /// The `--set` overrides as the outputs show them beside the
     /// description (`with --set a=1, --set b=2`), or empty: a result of
     /// `--set revenue_share={rate=0.1}` must not pass for the file's terms.
+    /// (A `--set description=...` is not among them: it is shown as the
+    /// description.)
     pub fn overrides_note(&self) -> String {
-        overrides_note(&self.overrides)
+        let changes: Vec<(String, String)> =
+            self.overrides.iter().filter(|(k, _)| k != "description").cloned().collect();
+        overrides_note(&changes)
     }
 
-    /// The description followed by the overrides (`… — with --set a=1`):
-    /// the scenario's line wherever the outputs show it.
+    /// The description as the outputs show it: the file's own, marked as
+    /// the file's ("the file says: … capped at $38B") when `--set` has
+    /// changed the scenario but not its description, which may then
+    /// contradict the results (a --set revenue_share.cap=45).
+    pub fn shown_description(&self) -> String {
+        self.description_beside(!self.overrides_note().is_empty())
+    }
+
+    /// The description, marked as the file's where `changed` (the results
+    /// are of something else: overrides, or a sweep's values), unless it
+    /// was itself given on the command line.
+    pub fn description_beside(&self, changed: bool) -> String {
+        let rewritten = self.overrides.iter().any(|(k, _)| k == "description");
+        if self.description.is_empty() || rewritten || !changed {
+            self.description.clone()
+        } else {
+            format!("the file says: {}", self.description)
+        }
+    }
+
+    /// The overrides, then the description (`with --set a=1 — the file
+    /// says: …`): the scenario's line wherever the outputs show it. The
+    /// overrides come first: they say what the results are of.
     pub fn described(&self) -> String {
+        self.described_beside(false)
+    }
+
+    /// [`Scenario::described`], the description marked as the file's also
+    /// where `changed` (a sweep's values).
+    pub fn described_beside(&self, changed: bool) -> String {
         let note = self.overrides_note();
-        match (self.description.is_empty(), note.is_empty()) {
-            (_, true) => self.description.clone(),
+        let description = self.description_beside(changed || !note.is_empty());
+        match (description.is_empty(), note.is_empty()) {
+            (_, true) => description,
             (true, false) => note,
-            (false, false) => format!("{} — {note}", self.description),
+            (false, false) => format!("{note} — {description}"),
         }
     }
 

@@ -121,6 +121,22 @@ fn implausible(full: &str, x: f64) -> Option<String> {
     }
 }
 
+/// A warning for an amount ($B) given in dollars or millions (`initial =
+/// 22000000000`): a median above $10 trillion, more than any company's
+/// yearly revenue. The run goes on.
+fn implausible_amount(full: &str, d: &Dist) -> Option<String> {
+    let median = d.quantile(0.5);
+    if !["revenue.initial", "revenue_share.cap"].contains(&full) || median < 1e4 {
+        return None;
+    }
+    let (meant, unit) = if median >= 1e7 { (median / 1e9, "dollars") } else { (median / 1e3, "$M") };
+    Some(format!(
+        "{full} is ${}B (amounts are in billions of dollars, $B): if it is in {unit}, write {}",
+        Num(median),
+        Num(meant)
+    ))
+}
+
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
 }
@@ -140,7 +156,9 @@ fn distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+/// The candidate `word` was most likely meant as (a typo, an abbreviation,
+/// swapped letters), if one is near enough.
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).clamp(1, 3);
     let lower = word.to_lowercase();
     // An abbreviation that only one key begins with (`hi` for `high`).
@@ -182,13 +200,24 @@ fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
-fn percent_hint(x: f64, domain: Domain) -> &'static str {
-    if domain.high == 1.0 && x > 1.0 && x <= 100.0 {
-        " (it looks like a percentage: fractions are written 0.2 for 20%)"
-    } else if domain.low == -1.0 && x <= -1.0 {
-        " (growth of -100% or less would make revenue zero or negative)"
+/// A fraction written as a percentage (above 1, up to 100).
+fn fraction_hint(x: f64) -> String {
+    if x > 1.0 && x <= 100.0 {
+        format!(" (it looks like a percentage: write {} for {}%)", Num(x / 100.0), Num(x))
     } else {
-        ""
+        String::new()
+    }
+}
+
+/// What a value out of its range probably meant: `stake = 27` is 27%,
+/// written 0.27.
+fn percent_hint(x: f64, domain: Domain) -> String {
+    if domain.high == 1.0 && x > 1.0 {
+        fraction_hint(x)
+    } else if domain.low == -1.0 && x <= -1.0 {
+        " (growth of -100% or less would make revenue zero or negative)".to_string()
+    } else {
+        String::new()
     }
 }
 
@@ -462,6 +491,9 @@ impl<'s> Reader<'s> {
         };
         match built {
             Ok(d) => {
+                if let Some(w) = implausible_amount(&full, &d) {
+                    self.warn(&full, w);
+                }
                 let mass = d.clamped_mass();
                 if mass > 1e-9 {
                     self.warn(&full, format!(
@@ -478,7 +510,7 @@ impl<'s> Reader<'s> {
                     join(&full, sub)
                 };
                 let hint = match v {
-                    Value::Table(_) => "",
+                    Value::Table(_) => String::new(),
                     other => {
                         let x = match other {
                             Value::Integer(i) => *i as f64,
@@ -898,7 +930,7 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
     let discount_rate = match r.number(root, "", "discount_rate") {
         Some(x) if x > -1.0 && x <= 1.0 => x,
         Some(x) => {
-            let why = if x > 1.0 { " (it looks like a percentage: write 0.10 for 10%)" } else { "" };
+            let why = fraction_hint(x);
             r.error(
                 "discount-rate",
                 "discount_rate",

@@ -171,6 +171,15 @@ fn report_md_has_the_headline_the_charts_and_provenance() {
     assert!(md.contains("seed 9") && md.contains("2000 paths") && md.contains("revshare "));
     assert!(md.contains("sc/deal.toml"));
     assert!(!ws.path().join("output/comparison").exists(), "one scenario: no comparison");
+    // A scenario without a cap: its cap chart, which only says so, is
+    // written (every scenario has the same files) but not shown.
+    ws.cmd().args(["run", "sc/plain.toml", "--paths", "500", "-q"]).assert().success();
+    let md = text(&ws.path().join("output/plain/report.md"));
+    assert!(md.contains("No cap: the share is never capped."), "{md}");
+    for chart in SCENARIO_CHARTS {
+        assert_eq!(md.contains(&format!("]({chart}.png)")), chart != "cap_probability", "{chart} in plain's report");
+    }
+    assert!(ws.path().join("output/plain/cap_probability.png").is_file());
 }
 
 #[test]

@@ -1182,11 +1182,11 @@ fn the_report_holds_the_sensitivity_results_and_every_file() {
             assert!(listed.contains(&format!("`{name}`")), "{name} not listed: {listed}");
         }
     }
-    for chart in
-        ["revenue", "cumulative_payment", "cap_probability", "equity_value", "pv_total", "total_share", "tornado"]
-    {
+    for chart in ["revenue", "cumulative_payment", "equity_value", "pv_total", "total_share", "tornado"] {
         assert!(report.contains(&format!("]({chart}.png)")), "{chart}.png not embedded");
     }
+    // old-terms has no cap: its cap chart only says so, and is not shown.
+    assert!(!report.contains("](cap_probability.png)"), "{report}");
 }
 
 /// --sensitivity on a scenario with nothing uncertain says so, on the
@@ -1205,8 +1205,11 @@ fn sensitivity_with_nothing_uncertain_says_so() {
 
 /// Results of a `--set` say so wherever the scenario's description is shown
 /// (the console, report.md, every chart's subtitle, the tornado, the
-/// comparison and the sweep): a subtitle cut to fit keeps the overrides
-/// whole. `--set name=...` writes beside the baseline instead of over it.
+/// comparison and the sweep), ahead of the description, which is marked as
+/// the file's (it may say "capped at $38B" beside --set revenue_share.cap=45):
+/// a subtitle cut to fit keeps the overrides whole. A description given by
+/// --set is the run's own, unmarked. `--set name=...` writes beside the
+/// baseline instead of over it.
 #[test]
 fn overrides_are_shown_wherever_the_description_is() {
     let ws = Workspace::new();
@@ -1228,10 +1231,10 @@ fn overrides_are_shown_wherever_the_description_is() {
             .args(["--chart-size", "400x300"])
             .args(set),
     );
-    assert!(stdout.contains(&format!("deal — {long} — {note}\n")), "{stdout}");
+    assert!(stdout.contains(&format!("deal — {note} — the file says: {long}\n")), "{stdout}");
     assert!(stdout.contains(&format!("other — {note}\n")), "{stdout}");
     let report = String::from_utf8(read(&ws.path().join("output/deal/report.md"))).unwrap();
-    assert!(report.contains("— with --set revenue\\_share={rate=0.1}"), "{report}");
+    assert!(report.contains("with --set revenue\\_share={rate=0.1} — the file says: A description"), "{report}");
     let comparison = String::from_utf8(read(&ws.path().join("output/comparison/report.md"))).unwrap();
     assert!(comparison.contains("- **other**: with --set revenue\\_share={rate=0.1}"), "{comparison}");
     for dir in ["deal", "other", "comparison"] {
@@ -1248,7 +1251,8 @@ fn overrides_are_shown_wherever_the_description_is() {
     }
     // The long description is cut, the overrides are not.
     let revenue = std::fs::read_to_string(ws.path().join("output/deal/revenue.svg")).unwrap();
-    assert!(revenue.contains(&format!("… — {note}")) && !revenue.contains(long), "subtitle not cut as expected");
+    assert!(revenue.contains(&format!("{note} — the file says: A description")), "{revenue}");
+    assert!(revenue.contains("…") && !revenue.contains(long), "subtitle not cut as expected");
     assert!(std::fs::read_to_string(ws.path().join("output/deal/tornado.svg")).unwrap().contains(note));
     // A sweep: its console and its chart.
     let (stdout, _) = succeeds(
@@ -1256,7 +1260,7 @@ fn overrides_are_shown_wherever_the_description_is() {
             .args(["sweep", "deal.toml", "--vary", "discount_rate=0,0.1", "--paths", "500", "--format", "svg"])
             .args(set),
     );
-    assert!(stdout.contains(&format!("  {long} — {note}\n")), "{stdout}");
+    assert!(stdout.contains(&format!("  {note} — the file says: {long}\n")), "{stdout}");
     assert!(std::fs::read_to_string(ws.path().join("output/deal-sweep/sweep.svg")).unwrap().contains(note));
     // --set name=... keeps the baseline.
     let baseline = read(&ws.path().join("output/deal/summary.csv"));
@@ -1267,6 +1271,15 @@ fn overrides_are_shown_wherever_the_description_is() {
         .success();
     assert_eq!(read(&ws.path().join("output/deal/summary.csv")), baseline, "the baseline was overwritten");
     assert!(String::from_utf8(read(&ws.path().join("output/deal-10pct/summary.csv"))).unwrap().contains("deal-10pct,"));
+    // A description given on the command line is the run's own.
+    let (stdout, _) =
+        succeeds(ws.cmd().args(["run", "deal.toml", "--paths", "500", "--no-charts", "--out", "own"]).args([
+            "--set",
+            "description=\"Half the rate\"",
+            "--set",
+            "revenue_share.rate=0.1",
+        ]));
+    assert!(stdout.contains("deal — with --set revenue_share.rate=0.1 — Half the rate\n"), "{stdout}");
     // ... for one scenario at a time.
     ws.refused(&["run", "deal.toml", "other.toml", "--paths", "500", "--set", "name=\"x\""], "run them one at a time");
 }

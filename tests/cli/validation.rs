@@ -707,6 +707,12 @@ fn messages_from_an_analysts_walk_through() {
             "must be a finite number, not 1e400",
             "e.g. 0.5 ($B) or 0.1%",
         ),
+        // A misspelt summary gets the one meant.
+        (
+            vec!["run", "deal.toml", "--target-se", "pv_totl=0.5"],
+            "`pv_totl` is not a path summary: did you mean pv_total?",
+            "use one of total_share",
+        ),
     ] {
         let stderr = ws.exits_2_in_place(&args);
         assert!(stderr.contains(says) && stderr.contains(fix), "{args:?}:\n{stderr}");
@@ -728,8 +734,9 @@ fn messages_from_an_analysts_walk_through() {
 }
 
 /// Values that are valid but far more likely percentages written as whole
-/// numbers (growth 80, volatility 10, a hazard of 10 a year) are warned
-/// about with the fraction to write; the run goes on. Plausible values,
+/// numbers (growth 80, volatility 10, a hazard of 10 a year), or amounts
+/// in dollars or millions where $B are meant, are warned about with the
+/// value to write; the run goes on. Plausible values,
 /// large ones included, are not.
 #[test]
 fn values_that_look_like_percentages_are_warned_about() {
@@ -746,6 +753,15 @@ fn values_that_look_like_percentages_are_warned_about() {
             "revenue.volatility = 10 is a standard deviation of 1000% a year: if you meant 10%, write 0.1",
         ),
         ("revenue_share.termination_rate=10", "revenue_share.termination_rate = 10 is a hazard of 10 a year"),
+        // Amounts in dollars or millions where $B are meant.
+        (
+            "revenue.initial=22000000000",
+            "revenue.initial is $22000000000B (amounts are in billions of dollars, $B): if it is in dollars, write 22",
+        ),
+        (
+            "revenue_share.cap={dist=\"uniform\",low=30000,high=50000}",
+            "revenue_share.cap is $40000B (amounts are in billions of dollars, $B): if it is in $M, write 40",
+        ),
         // A multiplier that makes the share due more than the revenue.
         (
             "revenue_share.rate_multiplier=10",
@@ -766,6 +782,8 @@ fn values_that_look_like_percentages_are_warned_about() {
         "revenue_share.termination_rate=2",
         "revenue_share.rate_multiplier=5",
         "revenue_share.rate_multiplier={dist=\"uniform\",low=1,high=4.9}",
+        "revenue.initial=5000",
+        "revenue_share.cap=9000",
     ] {
         let (_, stderr) = succeeds(ws.cmd().args(["check", "deal.toml", "--set", set]));
         assert!(stderr.is_empty(), "{set}: {stderr}");

@@ -424,30 +424,16 @@ impl<'a, DB: DrawingBackend> Canvas<'a, DB> {
         Ok(y + self.px(22.0))
     }
 
-    /// The subtitle line, `max_w` wide at most: the subtitle, then the
-    /// overrides after a dash. Where it does not fit, the subtitle is cut, not
-    /// the overrides (they say the results are not the file's); where the
-    /// overrides alone leave little room, they come first and the rest is cut.
+    /// The subtitle line, `max_w` wide at most: the overrides, then the
+    /// subtitle after a dash. The overrides come first (they say the results
+    /// are not the file's) and the subtitle is cut where the line does not fit.
     fn subtitle(&self, h: &Heading, max_w: f64) -> String {
-        if h.overrides.is_empty() {
-            return self.fit(&h.subtitle, SUBTITLE, max_w);
-        }
-        if h.subtitle.is_empty() {
-            return self.fit(&h.overrides, SUBTITLE, max_w);
-        }
-        let whole = format!("{} — {}", h.subtitle, h.overrides);
-        if self.text_width(&whole, SUBTITLE) <= max_w {
-            return whole;
-        }
-        let tail = format!(" — {}", h.overrides);
-        let room = max_w - self.text_width(&tail, SUBTITLE);
-        if room >= max_w / 4.0 {
-            let head = self.fit(&h.subtitle, SUBTITLE, room);
-            if !head.is_empty() {
-                return head + &tail;
-            }
-        }
-        self.fit(&format!("{} — {}", h.overrides, h.subtitle), SUBTITLE, max_w)
+        let line = match (h.overrides.is_empty(), h.subtitle.is_empty()) {
+            (true, _) => h.subtitle.clone(),
+            (false, true) => h.overrides.clone(),
+            (false, false) => format!("{} — {}", h.overrides, h.subtitle),
+        };
+        self.fit(&line, SUBTITLE, max_w)
     }
 
     /// Draw the footer; returns the y above it.

@@ -31,6 +31,11 @@ pub(crate) struct CapChart {
     pub median: Option<(f64, String)>,
     pub markers: Vec<VMarker>,
     pub note: Option<String>,
+    /// The line's legend, naming the run's cap.
+    pub legend: String,
+    /// The scenario has no cap: the chart holds only a note saying so, and
+    /// `report.md` leaves it out.
+    pub uncapped: bool,
 }
 
 /// Build from a run.
@@ -55,10 +60,12 @@ pub(crate) fn probability(r: &RunReport<'_>) -> CapChart {
         });
     }
     markers.extend(super::fan::share_end_marker(r));
+    // The run's cap, in the legend (the description is the file's, and a
+    // --set may have changed the cap).
     let cap_text = match &s.revenue_share.cap {
-        Some(d) if d.is_fixed() => format!("a {} cap", money(d.quantile(0.5))),
-        Some(d) => format!("an uncertain cap (median {})", money(d.quantile(0.5))),
-        None => String::new(),
+        Some(d) if d.is_fixed() => format!("the {} cap", money(d.quantile(0.5))),
+        Some(d) => format!("the cap (uncertain, median {})", money(d.quantile(0.5))),
+        None => "the cap".to_string(),
     };
     let last = s.last_year();
     let share_last = s.share_last_year();
@@ -69,16 +76,7 @@ pub(crate) fn probability(r: &RunReport<'_>) -> CapChart {
         }
         Some(_) => None,
     };
-    let subtitle = if s.description.is_empty() {
-        let mut c = cap_text.chars();
-        c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
-    } else if cap_text.is_empty() {
-        s.description.clone()
-    } else {
-        format!("{} · {cap_text}", s.description)
-    };
-    let mut heading = scenario_heading(r, "probability that the cap has bound");
-    heading.subtitle = subtitle;
+    let heading = scenario_heading(r, "probability that the cap has bound");
     CapChart {
         heading,
         first_year: s.first_year(),
@@ -89,6 +87,8 @@ pub(crate) fn probability(r: &RunReport<'_>) -> CapChart {
         median,
         markers,
         note,
+        legend: format!("probability {cap_text} has bound by the end of the period"),
+        uncapped: s.revenue_share.cap.is_none(),
     }
 }
 
@@ -117,10 +117,8 @@ impl CapChart {
         let top = c.heading(&self.heading)?;
         let bottom = c.footer(&self.heading.footer)?;
         let line = palette::shade(GREEN, 0.15);
-        let mut legend = vec![LegendItem::new(
-            Swatch::LineMarker(line, 3.5, Stroke::Solid, Shape::Circle),
-            "probability the cap has bound by the end of the period",
-        )];
+        let mut legend =
+            vec![LegendItem::new(Swatch::LineMarker(line, 3.5, Stroke::Solid, Shape::Circle), self.legend.as_str())];
         legend.push(LegendItem::new(Swatch::Line(MUTED, 1.5, Stroke::Dotted), "50%"));
         let top = if self.note.is_some() { top } else { c.legend(&legend, top)? };
 

@@ -516,9 +516,15 @@ pub struct EmbeddedChart {
     pub alt: String,
 }
 
+/// The charts to show in `report.md`: all but one that would only say the
+/// scenario has no cap (the report says so in words).
 fn embedded(charts: &[Chart], opts: &ChartOptions) -> Vec<EmbeddedChart> {
     let ext = opts.embedded_format().extension();
-    charts.iter().map(|c| EmbeddedChart { file: format!("{}.{ext}", c.stem()), alt: c.alt() }).collect()
+    charts
+        .iter()
+        .filter(|c| !matches!(c, Chart::Cap(cap) if cap.uncapped))
+        .map(|c| EmbeddedChart { file: format!("{}.{ext}", c.stem()), alt: c.alt() })
+        .collect()
 }
 
 /// Draw every chart of one scenario: the files (in every format asked for)
@@ -581,7 +587,7 @@ impl ScenarioDigest {
         let first = s.first_year() as f64;
         ScenarioDigest {
             name: s.name.clone(),
-            description: s.description.clone(),
+            description: s.shown_description(),
             overrides: s.overrides_note(),
             file: s.file.display().to_string(),
             paths: res.paths,
@@ -626,7 +632,7 @@ fn scenario_footer(r: &RunReport<'_>) -> String {
 fn scenario_heading(r: &RunReport<'_>, quantity: &str) -> Heading {
     Heading {
         title: format!("{} — {quantity}", r.scenario.name),
-        subtitle: r.scenario.description.clone(),
+        subtitle: r.scenario.shown_description(),
         overrides: r.scenario.overrides_note(),
         footer: scenario_footer(r),
     }
