@@ -412,6 +412,32 @@ impl<W: Write> Write for Console<W> {
     }
 }
 
+/// Warn where a `--set` given to several scenarios replaces a key their
+/// files set differently (`revshare run scenarios --set
+/// revenue_share.cap=45` gives every scenario, cap-low's and cap-high's
+/// alike, the same cap): the comparison no longer compares them on it.
+fn warn_of_levelled_differences(scenarios: &[Scenario], set: &[(String, String)]) {
+    if scenarios.len() < 2 {
+        return;
+    }
+    for (key, value) in set.iter().filter(|(k, _)| k != "description") {
+        let before: Vec<Option<&String>> =
+            scenarios.iter().map(|s| s.replaced.get(key).and_then(|v| v.as_ref())).collect();
+        if before.iter().all(|v| *v == before[0]) {
+            continue;
+        }
+        let each: Vec<String> = scenarios
+            .iter()
+            .zip(&before)
+            .map(|(s, v)| format!("{}: {}", s.name, v.map_or("not set", |v| v.as_str())))
+            .collect();
+        eprintln!(
+            "warning: --set {key}={value} replaces what the scenarios set differently ({}): every one of them now has {value}, so the comparison does not compare them on it\n  fix: run the scenarios one at a time to keep each its own, or change the files",
+            each.join(", ")
+        );
+    }
+}
+
 /// The most combinations one `sweep` runs.
 pub const MAX_COMBINATIONS: usize = 2000;
 
@@ -448,6 +474,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         }
     }
     check_path_options(args, &scenarios)?;
+    warn_of_levelled_differences(&scenarios, &args.set);
     // (Folders made for the output are removed again if the run fails
     // before it writes anything into them.)
     let _made = export::check_output_root(&args.out)?;

@@ -1036,6 +1036,12 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
             .filter(|o| o.flag == "--set")
             .map(|o| (o.key.clone(), o.value.clone()))
             .collect(),
+        replaced: src
+            .overrides
+            .iter()
+            .filter(|o| o.flag == "--set")
+            .map(|o| (o.key.clone(), o.replaced.clone()))
+            .collect(),
     };
     // A description that comes from a file this one extends describes that
     // file, whose values this one changes: say so, once, where it shows.

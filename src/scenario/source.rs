@@ -77,6 +77,9 @@ pub struct Override {
     pub flag: &'static str,
     pub key: String,
     pub value: String,
+    /// What the files gave the key before (as TOML), or `None` where they
+    /// did not set it.
+    pub replaced: Option<String>,
 }
 
 impl Override {
@@ -383,10 +386,14 @@ impl Sources {
                 // A bare word is read as a string: --set name=my-run.
                 Err(_) => toml::Value::String(text.clone()),
             };
-            if let Err((message, fix)) = set_path(&mut self.merged, key, value) {
-                errors.push(refusal(message, fix));
-            }
-            self.overrides.push(Override { flag, key: key.clone(), value: text.clone() });
+            let replaced = match set_path(&mut self.merged, key, value) {
+                Ok(old) => old.map(|v| v.to_string()),
+                Err((message, fix)) => {
+                    errors.push(refusal(message, fix));
+                    None
+                }
+            };
+            self.overrides.push(Override { flag, key: key.clone(), value: text.clone(), replaced });
         }
         if errors.is_empty() { Ok(()) } else { Err(ScenarioErrors(errors)) }
     }
@@ -540,7 +547,12 @@ fn is_huge_integer(text: &str) -> bool {
 }
 
 /// Set `value` at a dotted `path` (`a.b[0].c`), creating tables on the way.
-fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), (String, &'static str)> {
+/// Set the value at key path `path`, returning the value it replaced.
+fn set_path(
+    root: &mut toml::Table,
+    path: &str,
+    value: toml::Value,
+) -> Result<Option<toml::Value>, (String, &'static str)> {
     const KEY_FIX: &str = "write --set KEY=VALUE with a dotted key such as revenue_share.cap=45";
     const INDEX_FIX: &str = "use an index the file has, or add the entry to the file first";
     let parts: Vec<&str> = path.split('.').collect();
@@ -563,10 +575,7 @@ fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<()
         };
         let last = n + 1 == parts.len();
         match (index, last) {
-            (None, true) => {
-                table.insert(name.to_string(), value);
-                return Ok(());
-            }
+            (None, true) => return Ok(table.insert(name.to_string(), value)),
             (None, false) => {
                 let entry = table.entry(name.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
                 // A key inside a plain value (a year of a growth given as one
@@ -603,8 +612,7 @@ fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<()
                     ));
                 };
                 if last {
-                    *item = value;
-                    return Ok(());
+                    return Ok(Some(std::mem::replace(item, value)));
                 }
                 let Some(t) = item.as_table_mut() else {
                     return Err((format!("`{name}[{i}]` is not a table"), KEY_FIX));
@@ -613,7 +621,7 @@ fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<()
             }
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// The TOML type of a value, for messages ("a string", "a table").

@@ -1284,6 +1284,28 @@ fn overrides_are_shown_wherever_the_description_is() {
     ws.refused(&["run", "deal.toml", "other.toml", "--paths", "500", "--set", "name=\"x\""], "run them one at a time");
 }
 
+/// A --set given to several scenarios that replaces a key their files set
+/// differently is warned about (their comparison no longer compares them on
+/// it); one that replaces the same value everywhere is not.
+#[test]
+fn a_set_that_levels_the_scenarios_is_warned_about() {
+    let ws = Workspace::new();
+    ws.file("a.toml", &format!("name = \"a\"\n{MINIMAL}"));
+    ws.file("b.toml", &format!("name = \"b\"\n{}", MINIMAL.replace("cap = 20.0", "cap = 30.0")));
+    ws.file("c.toml", &format!("name = \"c\"\n{}", MINIMAL.replace("cap = 20.0\n", "")));
+    let run = |files: &[&str], set: &str| {
+        succeeds(ws.cmd().args(["run", "--paths", "300", "--no-charts", "-q", "--set", set]).args(files)).1
+    };
+    let stderr = run(&["a.toml", "b.toml", "c.toml"], "revenue_share.cap=45");
+    assert!(
+        stderr.contains("warning: --set revenue_share.cap=45 replaces what the scenarios set differently (a: 20.0, b: 30.0, c: not set): every one of them now has 45"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("fix: run the scenarios one at a time"), "{stderr}");
+    assert_eq!(run(&["a.toml", "b.toml", "c.toml"], "revenue_share.rate=0.1"), "", "the same rate everywhere");
+    assert!(!run(&["a.toml"], "revenue_share.cap=45").contains("replaces"), "one scenario");
+}
+
 /// With a counter-share, what the holder keeps (pv_net) and pays back
 /// (total_counter) are in the printed table, report.md, and the comparison's
 /// table and charts, beside pv_share (which alone overstates what such terms
