@@ -438,6 +438,24 @@ fn warn_of_levelled_differences(scenarios: &[Scenario], set: &[(String, String)]
     }
 }
 
+/// Warn (on stderr, even with --quiet) where statistics spanned too wide a
+/// range for their percentile sketch at full resolution, so that their
+/// percentiles are less accurate than MODEL.md §8's 1e-3.
+fn warn_if_coarsened(what: &str, resolution: &engine::Resolution) {
+    if resolution.coarsened_count() == 0 {
+        return;
+    }
+    eprintln!(
+        "warning: {what}: {} of {} statistics spanned too wide a range of values for their percentile sketch at full resolution, which merged neighbouring buckets: their percentiles are within 1/{:.0} ({:.2}%) of the exact ones at worst, not 1/{:.0} (the coarsest: {}; see manifest.json)",
+        resolution.coarsened_count(),
+        resolution.statistics,
+        1.0 / resolution.relative_accuracy(),
+        100.0 * resolution.relative_accuracy(),
+        1.0 / revshare::stats::RELATIVE_ACCURACY,
+        resolution.coarsest.as_deref().unwrap_or("?"),
+    );
+}
+
 /// The most combinations one `sweep` runs.
 pub const MAX_COMBINATIONS: usize = 2000;
 
@@ -546,18 +564,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             };
             progress.finish();
             // (Warnings go to stderr even with --quiet.)
-            let resolution = &result.resolution;
-            if resolution.coarsened_count() > 0 {
-                eprintln!(
-                    "warning: {}: {} of {} statistics spanned too wide a range of values for their percentile sketch at full resolution, which merged neighbouring buckets: their percentiles are within 1/{:.0} ({:.2}%) of the exact ones at worst, not 1/1025 (the coarsest: {}; see manifest.json)",
-                    s.file.display(),
-                    resolution.coarsened_count(),
-                    resolution.statistics,
-                    1.0 / resolution.relative_accuracy(),
-                    100.0 * resolution.relative_accuracy(),
-                    resolution.coarsest.as_deref().unwrap_or("?"),
-                );
-            }
+            warn_if_coarsened(&s.file.display().to_string(), &result.resolution);
             let report = RunReport {
                 scenario: s,
                 model: &model,
@@ -1206,12 +1213,14 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             cancel: Some(cancel),
             exact_up_to: engine::EXACT_VALUES,
         };
+        let values: Vec<String> = combo.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let label = format!("{} (the combination {})", file.display(), values.join(", "));
         let result = engine::run(&model, &options).map_err(|source| {
             progress.finish();
-            let values: Vec<String> = combo.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            AppError::Engine { scenario: format!("{} (the combination {})", file.display(), values.join(", ")), source }
+            AppError::Engine { scenario: label.clone(), source }
         })?;
         offset += s.paths;
+        warn_if_coarsened(&label, &result.resolution);
         results.push(result);
     }
     progress.finish();

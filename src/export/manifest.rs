@@ -49,8 +49,9 @@ fn percentiles(resolution: &Resolution) -> serde_json::Value {
         });
     }
     let full = 1u32 << MANTISSA_BITS;
+    let inverse = 1.0 / RELATIVE_ACCURACY;
     let mut description = format!(
-        "mergeable bucket sketch (as DDSketch, with {full} buckets per power of two) with relative accuracy 1/1025 = {RELATIVE_ACCURACY:.6} (MODEL.md §8 allows 1e-3), exact for quantities with at most {EXACT_VALUES} distinct values; linear interpolation between order statistics, each within the relative accuracy of the exact one (so a percentile is within it of the exact one, or, between two order statistics of opposite sign, within it of the larger magnitude of the two)"
+        "mergeable bucket sketch (as DDSketch, with {full} buckets per power of two) with relative accuracy 1/{inverse:.0} = {RELATIVE_ACCURACY:.6} (MODEL.md §8 allows 1e-3), exact for quantities with at most {EXACT_VALUES} distinct values; linear interpolation between order statistics, each within the relative accuracy of the exact one (so a percentile is within it of the exact one, or, between two order statistics of opposite sign, within it of the larger magnitude of the two)"
     );
     let n = resolution.coarsened_count();
     if n > 0 {

@@ -214,6 +214,23 @@ fn coarsening_is_warned_about_once_and_recorded_in_the_manifest() {
     assert_eq!(p["relative_accuracy"].as_f64().unwrap(), worst);
     assert!(worst > RELATIVE_ACCURACY, "{p}");
     assert!(p["description"].as_str().unwrap().contains("coarsened"), "{p}");
+    // A sweep says so too, for each combination that coarsened (it once
+    // recorded it only in its manifest).
+    let (_, stderr) = succeeds(ws.cmd().args(["sweep"]).arg(&file).args([
+        "--vary",
+        "discount_rate=0.08,0.12",
+        "--paths",
+        "2000",
+        "--no-charts",
+        "-q",
+        "--out",
+        "o",
+    ]));
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("statistics spanned too wide a range")).collect();
+    assert_eq!(warnings.len(), 2, "{stderr}");
+    assert!(warnings[0].contains("(the combination discount_rate=0.08)"), "{stderr}");
+    assert!(warnings[1].contains("(the combination discount_rate=0.12)"), "{stderr}");
+    assert!(warnings[0].contains(&format!("not 1/{:.0}", 1.0 / RELATIVE_ACCURACY)), "{stderr}");
 
     // The shipped scenario's 156 statistics: sketched from 26,887 paths on,
     // at full resolution; exact below.

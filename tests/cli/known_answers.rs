@@ -122,6 +122,26 @@ fn deterministic_scenario_matches_the_hand_calculation() {
     assert_eq!(r.cap_year_counts, vec![0, 5, 0]);
 }
 
+/// MODEL.md §4's boundary: the cap binds in the period whose due *equals*
+/// what is left under it (D_k ≥ cap − C), not only one that exceeds it. Run-rate
+/// 40 all year, 25% of it: 2.5 due a quarter (exact in binary), cap 10, so the
+/// fourth quarter's due is exactly the 2.5 left.
+#[test]
+fn the_cap_binds_when_the_due_equals_what_is_left() {
+    let ws = Workspace::new();
+    let f = ws.file(
+        "edge.toml",
+        "years = [2026, 2027]\npaths = 3\n[revenue]\ninitial = 40.0\ngrowth = 0.0\n[revenue_share]\nrate = 0.25\ncap = 10.0\n",
+    );
+    let (_, _, r) = simulate(&f, 3, 1, 1);
+    assert_eq!(r.period(Metric::Payment, 3).mean, 2.5);
+    assert_eq!(r.period(Metric::CapBound, 2).mean, 0.0, "bound a quarter early");
+    assert_eq!(r.period(Metric::CapBound, 3).mean, 1.0, "the last 2.5 fills the cap: it binds then");
+    assert_eq!(r.summary(Summary::TotalShare).mean, 10.0);
+    assert_eq!(r.summary(Summary::CapHit).mean, 1.0);
+    assert_eq!(r.cap_year_counts, vec![3, 0], "the cap binds in 2026, not 2027");
+}
+
 /// With volatility σ and nothing else random, ln R_K is normal with mean
 /// ln R₀ + Σ ln(1+g)·Δ and variance σ²·T (MODEL.md §3): check the mean and the
 /// percentiles of the final run-rate against the closed form.

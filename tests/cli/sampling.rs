@@ -84,6 +84,36 @@ fn lhs_pairs_the_inputs_strata_at_random() {
     );
 }
 
+/// Within a chunk of 4096 paths, each of the 4096 strata of an input holds
+/// one path, at a uniformly random place inside it (not its midpoint, which
+/// would leave the paths on a grid): checked on a uniform input, whose
+/// stratum and place can be read back from its value.
+#[test]
+fn lhs_puts_one_path_in_each_stratum_at_a_random_place() {
+    let ws = Workspace::new();
+    let f = ws.file("s.toml", INPUT_DRIVEN);
+    let mut s = Scenario::load(&f).unwrap();
+    s.sampling = Sampling::LatinHypercube;
+    let m = Model::new(&s);
+    let n = 4096;
+    let mut places = Vec::new();
+    let mut strata = vec![0u32; n];
+    engine::replay(&m, 11, n as u64, n as u64, |_, _, _, scratch| {
+        // rate_multiplier is uniform on [0.8, 1.2].
+        let at = (scratch.inputs().rate_multiplier - 0.8) / 0.4 * n as f64;
+        let k = (at.floor() as usize).min(n - 1);
+        strata[k] += 1;
+        places.push(at - k as f64);
+    });
+    // (A value on a stratum's edge may round into its neighbour.)
+    let empty = strata.iter().filter(|c| **c == 0).count();
+    assert!(empty <= 2, "{empty} strata hold no path");
+    let mean = places.iter().sum::<f64>() / n as f64;
+    let var = places.iter().map(|p| (p - mean) * (p - mean)).sum::<f64>() / n as f64;
+    assert!((mean - 0.5).abs() < 4.5 * (1.0 / 12.0 / n as f64).sqrt(), "mean place in the stratum {mean}");
+    assert!((var - 1.0 / 12.0).abs() < 0.1 / 12.0, "variance of the place in the stratum {var}, not 1/12");
+}
+
 #[test]
 fn lhs_is_reproducible_with_any_thread_count_and_keeps_the_marginals() {
     let ws = Workspace::new();
