@@ -157,6 +157,33 @@ pub fn analyse(model: &Model, opts: &RunOptions<'_>, base: &RunResult) -> Result
 mod tests {
     use super::*;
 
+    /// An input is inert only if it moves no median at either end: one that
+    /// moves a median held at its P10 alone, or at its P90 alone, is not.
+    #[test]
+    fn an_input_is_inert_only_if_neither_end_moves_a_median() {
+        let input = |input: Input, at_low: [f64; 2], at_high: [f64; 2]| InputSensitivity {
+            input,
+            spearman: vec![0.0; 2],
+            low_value: 1.0,
+            high_value: 2.0,
+            at_low: at_low.to_vec(),
+            at_high: at_high.to_vec(),
+        };
+        let s = Sensitivity {
+            base: vec![10.0, 5.0],
+            outputs: vec![Summary::PvTotal, Summary::PvShare],
+            rank_paths: 100,
+            inputs: vec![
+                input(Input::Multiple, [10.0, 5.0], [10.0, 5.0]),
+                input(Input::Initial, [10.0, 4.0], [10.0, 5.0]),
+                input(Input::Stake, [10.0, 5.0], [11.0, 5.0]),
+            ],
+            terminal_multiple_given: true,
+        };
+        let inert: Vec<Input> = s.inert().iter().map(|i| i.input).collect();
+        assert_eq!(inert, [Input::Multiple]);
+    }
+
     /// A held input takes its value on every path, and every other input,
     /// the one correlated with it included, keeps the value it drew in the
     /// base run: the swing is the input's direct effect.

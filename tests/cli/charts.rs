@@ -223,17 +223,29 @@ fn comparison_folder_has_csv_charts_and_report() {
     assert!(hidden.is_empty(), "staging folders left behind: {hidden:?}");
 }
 
+/// The same run gives the same chart bytes on any number of threads, the
+/// sensitivity's tornado and a sweep's chart included.
 #[test]
 fn same_run_gives_the_same_png_bytes_whatever_the_threads() {
     let ws = two_scenarios();
-    ws.cmd().args(["run", "sc", "--paths", "5000", "--threads", "1", "--out", "a"]).assert().success();
-    ws.cmd().args(["run", "sc", "--paths", "5000", "--threads", "3", "--out", "b"]).assert().success();
+    for (threads, out) in [("1", "a"), ("3", "b")] {
+        ws.cmd()
+            .args(["run", "sc", "--paths", "5000", "--sensitivity", "--threads", threads, "--out", out])
+            .assert()
+            .success();
+        ws.cmd()
+            .args(["sweep", "sc/deal.toml", "--vary", "discount_rate=0.05,0.1,0.15", "--paths", "2000"])
+            .args(["--threads", threads, "--out", out])
+            .assert()
+            .success();
+    }
+    let mut files: Vec<String> = vec!["deal/tornado.png".into(), "deal-sweep/sweep.png".into()];
     for dir in ["deal", "plain", "comparison"] {
         let charts: &[&str] = if dir == "comparison" { &COMPARISON_CHARTS } else { &SCENARIO_CHARTS };
-        for chart in charts {
-            let file = format!("{dir}/{chart}.png");
-            assert!(read(&ws.path().join("a").join(&file)) == read(&ws.path().join("b").join(&file)), "{file} differs");
-        }
+        files.extend(charts.iter().map(|chart| format!("{dir}/{chart}.png")));
+    }
+    for file in files {
+        assert!(read(&ws.path().join("a").join(&file)) == read(&ws.path().join("b").join(&file)), "{file} differs");
     }
 }
 
