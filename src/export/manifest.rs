@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::{Exporter, RunReport};
 use crate::engine::{CHUNK_PATHS, GENERATOR, Resolution};
-use crate::stats::RELATIVE_ACCURACY;
 use crate::stats::sketch::{EXACT_VALUES, MANTISSA_BITS, relative_accuracy};
+use crate::stats::{RELATIVE_ACCURACY, SKETCH_DIGITS};
 
 /// The current time as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn utc_timestamp() -> String {
@@ -51,7 +51,7 @@ fn percentiles(resolution: &Resolution) -> serde_json::Value {
     let full = 1u32 << MANTISSA_BITS;
     let inverse = 1.0 / RELATIVE_ACCURACY;
     let mut description = format!(
-        "mergeable bucket sketch (as DDSketch, with {full} buckets per power of two) with relative accuracy 1/{inverse:.0} = {RELATIVE_ACCURACY:.6} (MODEL.md §8 allows 1e-3), exact for quantities with at most {EXACT_VALUES} distinct values; linear interpolation between order statistics, each within the relative accuracy of the exact one (so a percentile is within it of the exact one, or, between two order statistics of opposite sign, within it of the larger magnitude of the two)"
+        "mergeable bucket sketch (as DDSketch, with {full} buckets per power of two) with relative accuracy 1/{inverse:.0} = {RELATIVE_ACCURACY:.6} (MODEL.md §8 allows 1e-3), exact for quantities with at most {EXACT_VALUES} distinct values; linear interpolation between order statistics, each within the relative accuracy of the exact one (so a percentile is within it of the exact one, or, between two order statistics of opposite sign, within it of the larger magnitude of the two), written to {SKETCH_DIGITS} significant digits"
     );
     let n = resolution.coarsened_count();
     if n > 0 {

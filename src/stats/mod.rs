@@ -45,13 +45,30 @@ impl Stat {
         }
         // The sample standard deviation needs two values: one path has none.
         let sd = if n > 1 { (m2.max(0.0) / (n - 1) as f64).sqrt() } else { f64::NAN };
-        Stat { n, mean, sd, se: sd / (n as f64).sqrt(), percentiles: PERCENTILES.map(|q| sketch.quantile(q)) }
+        // A sketch's percentile is a bucket's representative, accurate to
+        // about 1e-3: its last ten digits say nothing, and a CSV is easier to
+        // read without them (26.01562, not 26.015615615615616).
+        let shown = |x: f64| if sketch.exact_values().is_some() { x } else { round_significant(x, SKETCH_DIGITS) };
+        Stat { n, mean, sd, se: sd / (n as f64).sqrt(), percentiles: PERCENTILES.map(|q| shown(sketch.quantile(q))) }
     }
 
     /// The median.
     pub fn median(&self) -> f64 {
         self.percentiles[3]
     }
+}
+
+/// Significant digits of a percentile from a sketch: rounding to them
+/// moves it by at most 5e-7 of itself, next to the sketch's 1/1025.
+pub const SKETCH_DIGITS: usize = 7;
+
+/// `x` rounded to `digits` significant decimal digits (the nearest double
+/// to the rounded decimal, so that it prints as that decimal).
+pub fn round_significant(x: f64, digits: usize) -> f64 {
+    if x == 0.0 || !x.is_finite() || digits == 0 {
+        return x;
+    }
+    format!("{x:.*e}", digits - 1).parse().unwrap_or(x)
 }
 
 /// Exact percentile of a sample by linear interpolation between order
@@ -75,6 +92,31 @@ pub fn lerp(a: f64, b: f64, t: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rounding to significant digits prints as the decimal it rounds to,
+    /// and moves a value by at most half a unit of its last digit.
+    #[test]
+    fn sketch_percentiles_round_to_seven_significant_digits() {
+        assert_eq!(round_significant(26.015615615615616, 7).to_string(), "26.01562");
+        assert_eq!(round_significant(-0.00012345678, 7).to_string(), "-0.0001234568");
+        assert_eq!(round_significant(1234567890.0, 7).to_string(), "1234568000");
+        assert_eq!(round_significant(38.0, 7), 38.0);
+        assert_eq!(round_significant(0.0, 7), 0.0);
+        assert!(round_significant(f64::NAN, 7).is_nan());
+        for x in [1e-300, 3.7e-9, 0.999_999_95, 12_345.678_9, 6.02e23] {
+            let r = round_significant(x, SKETCH_DIGITS);
+            assert!((r - x).abs() <= 5e-7 * x.abs(), "{x} → {r}");
+        }
+        // A sketch's percentiles are rounded, those of a handful of values
+        // (exact) are not.
+        let mut wide = Sketch::new();
+        (1..=1000).for_each(|i| wide.add(f64::from(i) / 7.0));
+        let st = Stat::new(1000, 0.0, 0.0, &wide);
+        assert!(st.percentiles.iter().all(|p| *p == round_significant(*p, SKETCH_DIGITS)), "{:?}", st.percentiles);
+        let mut few = Sketch::new();
+        [1.0 / 3.0, 1.0 / 7.0, 1.0 / 3.0].iter().for_each(|x| few.add(*x));
+        assert_eq!(Stat::new(3, 0.0, 0.0, &few).percentiles[3], 1.0 / 3.0);
+    }
 
     /// Percentiles round as NumPy's do (numpy 2.4.6, `np.percentile([a, b],
     /// 95)`): where the two ways of interpolating differ in the last bit,
