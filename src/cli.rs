@@ -125,7 +125,7 @@ pub struct RunArgs {
     /// Also analyse sensitivity: each uncertain input's rank correlation with
     /// pv_total, pv_share and equity_end, and pv_net with a counter-share
     /// (sensitivity.csv), and the medians with
-    /// it held at its P10 and P90 (swing.csv, tornado.png). Two extra runs per input.
+    /// it held at its P10 and P90 (swing.csv, tornado.png for pv_total, tornado_share.png for pv_share). Two extra runs per input.
     #[arg(long)]
     pub sensitivity: bool,
 

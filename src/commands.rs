@@ -615,12 +615,16 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
                     files.push(file.to_string());
                 }
                 if let Some(opts) = &chart_options {
-                    let digest = tornado_digest(s, &result, analysis);
-                    for f in charts::tornado_charts(&digest, opts)? {
-                        staging.write_bytes(&f.name, &f.bytes)?;
-                        files.push(f.name.clone());
+                    // pv_total's, then pv_share's (which the equity stake,
+                    // most of pv_total, does not drown).
+                    for output in [Summary::PvTotal, Summary::PvShare] {
+                        let digest = tornado_digest(s, &result, analysis, output);
+                        for f in charts::tornado_charts(&digest, opts)? {
+                            staging.write_bytes(&f.name, &f.bytes)?;
+                            files.push(f.name.clone());
+                        }
+                        embedded.extend(charts::tornado_embedded(&digest, opts));
                     }
-                    embedded.extend(charts::tornado_embedded(&digest, opts));
                 }
             }
             // report.md last, so that it lists every file and embeds every chart.
@@ -1011,24 +1015,31 @@ fn swing_csv(name: &str, a: &Sensitivity) -> String {
     out
 }
 
-/// The tornado chart's data: pv_total's swings, largest first.
-fn tornado_digest(s: &Scenario, r: &engine::RunResult, a: &Sensitivity) -> charts::TornadoDigest {
-    let bars = a.ranked(0);
+/// A tornado chart's data: the swings of `output`'s median (pv_total, in
+/// `tornado`, or pv_share, in `tornado_share`), largest first.
+fn tornado_digest(s: &Scenario, r: &engine::RunResult, a: &Sensitivity, output: Summary) -> charts::TornadoDigest {
+    let o = a.outputs.iter().position(|x| *x == output).expect("pv_total and pv_share are always analysed");
+    let (stem, output_label) = match output {
+        Summary::PvShare => ("tornado_share", "Median present value of the revenue-share payments ($B)"),
+        _ => ("tornado", "Median present value of everything the holder gets ($B)"),
+    };
     charts::TornadoDigest {
+        stem,
         name: s.name.clone(),
         description: s.shown_description(),
         overrides: s.overrides_note(),
-        output: Summary::PvTotal.name().to_string(),
-        output_label: "Median present value of everything the holder gets ($B)".to_string(),
-        base: a.base[0],
-        bars: bars
+        output: output.name().to_string(),
+        output_label: output_label.to_string(),
+        base: a.base[o],
+        bars: a
+            .ranked(o)
             .iter()
             .map(|i| charts::SwingBar {
                 input: i.input.key(),
                 low_value: i.low_value,
                 high_value: i.high_value,
-                at_low: i.at_low[0],
-                at_high: i.at_high[0],
+                at_low: i.at_low[o],
+                at_high: i.at_high[o],
             })
             .collect(),
         paths: r.paths,

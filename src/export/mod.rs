@@ -193,7 +193,7 @@ const OUTPUT_FILES: [&str; 10] = [
     "manifest.json",
     "report.md",
 ];
-const CHART_STEMS: [&str; 11] = [
+const CHART_STEMS: [&str; 12] = [
     "revenue",
     "cumulative_payment",
     "equity_value",
@@ -205,6 +205,7 @@ const CHART_STEMS: [&str; 11] = [
     "pv_net",
     "sweep",
     "tornado",
+    "tornado_share",
 ];
 
 /// Whether `name` is a file that revshare writes into a results folder

@@ -223,6 +223,35 @@ fn comparison_folder_has_csv_charts_and_report() {
     assert!(hidden.is_empty(), "staging folders left behind: {hidden:?}");
 }
 
+/// --sensitivity draws a tornado for pv_share beside pv_total's, from the
+/// pv_share rows of swing.csv: its base median is theirs.
+#[test]
+fn the_share_has_a_tornado_of_its_own() {
+    let ws = Workspace::new();
+    let shipped = repo().join("scenarios/amended-2026.toml");
+    ws.cmd()
+        .arg("run")
+        .arg(&shipped)
+        .args(["--paths", "3000", "--sensitivity", "--format", "svg", "-q", "--out", "o"])
+        .assert()
+        .success();
+    let dir = ws.path().join("o/amended-2026");
+    let share = text(&dir.join("tornado_share.svg"));
+    assert!(share.contains("amended-2026 — what moves the median pv_share"), "title");
+    assert!(share.contains("Median present value of the revenue-share payments ($B)"), "axis title");
+    assert!(text(&dir.join("tornado.svg")).contains("amended-2026 — what moves the median pv_total"));
+    let swing = text(&dir.join("swing.csv"));
+    let base: f64 = swing
+        .lines()
+        .find(|l| l.contains(",pv_share,"))
+        .and_then(|l| l.split(',').nth(7))
+        .and_then(|b| b.parse().ok())
+        .expect("a pv_share row in swing.csv");
+    let label = format!("base median ${}B", if base >= 100.0 { format!("{base:.0}") } else { format!("{base:.1}") });
+    assert!(share.contains(&label), "{label} not in tornado_share.svg");
+    assert!(text(&dir.join("report.md")).contains("](tornado_share.svg)"));
+}
+
 /// The same run gives the same chart bytes on any number of threads, the
 /// sensitivity's tornado and a sweep's chart included.
 #[test]
@@ -239,7 +268,8 @@ fn same_run_gives_the_same_png_bytes_whatever_the_threads() {
             .assert()
             .success();
     }
-    let mut files: Vec<String> = vec!["deal/tornado.png".into(), "deal-sweep/sweep.png".into()];
+    let mut files: Vec<String> =
+        vec!["deal/tornado.png".into(), "deal/tornado_share.png".into(), "deal-sweep/sweep.png".into()];
     for dir in ["deal", "plain", "comparison"] {
         let charts: &[&str] = if dir == "comparison" { &COMPARISON_CHARTS } else { &SCENARIO_CHARTS };
         files.extend(charts.iter().map(|chart| format!("{dir}/{chart}.png")));

@@ -1182,7 +1182,9 @@ fn the_report_holds_the_sensitivity_results_and_every_file() {
             assert!(listed.contains(&format!("`{name}`")), "{name} not listed: {listed}");
         }
     }
-    for chart in ["revenue", "cumulative_payment", "equity_value", "pv_total", "total_share", "tornado"] {
+    for chart in
+        ["revenue", "cumulative_payment", "equity_value", "pv_total", "total_share", "tornado", "tornado_share"]
+    {
         assert!(report.contains(&format!("]({chart}.png)")), "{chart}.png not embedded");
     }
     // old-terms has no cap: its cap chart only says so, and is not shown.

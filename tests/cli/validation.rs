@@ -228,7 +228,16 @@ fn every_output_file_is_known_as_revshares() {
             seen.push(name);
         }
     }
-    for name in ["tornado.svg", "pv_net.png", "sweep.svg", "paths.csv", "swing.csv", "comparison.csv", "sweep.csv"] {
+    for name in [
+        "tornado.svg",
+        "tornado_share.png",
+        "pv_net.png",
+        "sweep.svg",
+        "paths.csv",
+        "swing.csv",
+        "comparison.csv",
+        "sweep.csv",
+    ] {
         assert!(seen.iter().any(|s| s == name), "{name} not written: {seen:?}");
     }
 }

@@ -392,7 +392,7 @@ impl Chart {
             Chart::Intervals(c) => c.stem,
             Chart::CapCurves(_) => "cap_probability",
             Chart::Sweep(_) => "sweep",
-            Chart::Tornado(_) => "tornado",
+            Chart::Tornado(c) => c.stem,
         }
     }
 

@@ -45,6 +45,9 @@ pub struct SwingBar {
 /// What the tornado chart needs.
 #[derive(Clone, Debug)]
 pub struct TornadoDigest {
+    /// The file name without extension: `tornado` (pv_total) or
+    /// `tornado_share` (pv_share).
+    pub stem: &'static str,
     pub name: String,
     pub description: String,
     /// The `--set` overrides (`with --set a=1`), or empty.
@@ -60,7 +63,7 @@ pub struct TornadoDigest {
     pub seed: u64,
 }
 
-/// Draw `tornado.<ext>` in every format asked for.
+/// Draw the tornado chart (`<stem>.<ext>`) in every format asked for.
 pub fn tornado_charts(digest: &TornadoDigest, opts: &ChartOptions) -> Result<Vec<ChartFile>, ChartError> {
     render_all(&[Chart::Tornado(TornadoChart::new(digest))], opts)
 }
@@ -130,6 +133,7 @@ enum RowText {
 
 /// The tornado chart, ready to draw.
 pub(crate) struct TornadoChart {
+    pub(crate) stem: &'static str,
     pub(crate) heading: Heading,
     x_title: String,
     base: f64,
@@ -152,6 +156,7 @@ impl TornadoChart {
         let x_title =
             if d.output_label.trim().is_empty() { format!("Median {} ($B)", d.output) } else { d.output_label.clone() };
         TornadoChart {
+            stem: d.stem,
             heading: Heading {
                 title: format!("{} — what moves the median {}", d.name, d.output),
                 subtitle,
@@ -461,6 +466,7 @@ mod tests {
 
     fn digest(bars: Vec<SwingBar>) -> TornadoDigest {
         TornadoDigest {
+            stem: "tornado",
             name: "amended-2026".to_string(),
             description: "The amended deal & its <cap> \"terms\"".to_string(),
             overrides: String::new(),
