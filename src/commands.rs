@@ -420,16 +420,26 @@ fn warn_of_levelled_differences(scenarios: &[Scenario], set: &[(String, String)]
     if scenarios.len() < 2 {
         return;
     }
+    // The same number whether written 20 or 20.0.
+    fn numbers_alike(v: &toml::Value) -> toml::Value {
+        match v {
+            toml::Value::Integer(i) => toml::Value::Float(*i as f64),
+            toml::Value::Array(a) => toml::Value::Array(a.iter().map(numbers_alike).collect()),
+            toml::Value::Table(t) => toml::Value::Table(t.iter().map(|(k, v)| (k.clone(), numbers_alike(v))).collect()),
+            other => other.clone(),
+        }
+    }
     for (key, value) in set.iter().filter(|(k, _)| k != "description") {
-        let before: Vec<Option<&String>> =
+        let before: Vec<Option<&toml::Value>> =
             scenarios.iter().map(|s| s.replaced.get(key).and_then(|v| v.as_ref())).collect();
-        if before.iter().all(|v| *v == before[0]) {
+        let alike = |v: &Option<&toml::Value>| v.map(numbers_alike);
+        if before.iter().all(|v| alike(v) == alike(&before[0])) {
             continue;
         }
         let each: Vec<String> = scenarios
             .iter()
             .zip(&before)
-            .map(|(s, v)| format!("{}: {}", s.name, v.map_or("not set", |v| v.as_str())))
+            .map(|(s, v)| format!("{}: {}", s.name, v.map_or("not set".to_string(), |v| v.to_string())))
             .collect();
         eprintln!(
             "warning: --set {key}={value} replaces what the scenarios set differently ({}): every one of them now has {value}, so the comparison does not compare them on it\n  fix: run the scenarios one at a time to keep each its own, or change the files",
@@ -1213,6 +1223,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     // One bar for the whole sweep: every combination runs the same paths.
     let progress = Progress::new(&name, scenarios.iter().map(|s| s.paths).sum(), run.quiet);
     let mut offset = 0;
+    let mut coarsened = Vec::new();
     for (s, combo) in scenarios.iter().zip(&combos) {
         let model = Model::new(s);
         let on_progress = |done: u64| progress.update(offset + done);
@@ -1224,15 +1235,27 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             cancel: Some(cancel),
             exact_up_to: engine::EXACT_VALUES,
         };
-        let values: Vec<String> = combo.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let label = format!("{} (the combination {})", file.display(), values.join(", "));
+        let values = combo.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+        let label = format!("{} (the combination {values})", file.display());
         let result = engine::run(&model, &options).map_err(|source| {
             progress.finish();
             AppError::Engine { scenario: label.clone(), source }
         })?;
         offset += s.paths;
-        warn_if_coarsened(&label, &result.resolution);
+        if result.resolution.coarsened_count() > 0 {
+            coarsened.push((values, result.resolution.clone()));
+        }
         results.push(result);
+    }
+    // One warning for the sweep, of its coarsest combination.
+    if let Some((values, worst)) =
+        coarsened.iter().max_by(|a, b| a.1.relative_accuracy().total_cmp(&b.1.relative_accuracy()))
+    {
+        let which = match coarsened.len() {
+            1 => format!("the combination {values}"),
+            n => format!("{n} of {} combinations; the coarsest, {values}", combos.len()),
+        };
+        warn_if_coarsened(&format!("{} ({which})", file.display()), worst);
     }
     progress.finish();
     let wall = clock.elapsed();

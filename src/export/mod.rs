@@ -217,10 +217,15 @@ pub fn is_output_file(name: &str) -> bool {
         })
 }
 
-/// Files that the system, not the analyst, leaves in a folder (a file
-/// browser's index, a spreadsheet's lock on an open file, hidden files).
+/// Files that the system, not the analyst, leaves in a folder: a file
+/// browser's index (`.DS_Store`, `._*`, `Thumbs.db`, `desktop.ini`) or a
+/// spreadsheet's lock on an open file (`~$*`, `.~lock.*#`). Any other
+/// hidden file or folder (`.git`, `.notes.md`) is the analyst's.
 fn is_system_file(name: &str) -> bool {
-    name.starts_with('.') || name.starts_with("~$") || ["Thumbs.db", "desktop.ini"].contains(&name)
+    name.starts_with("~$")
+        || name.starts_with("._")
+        || (name.starts_with(".~lock.") && name.ends_with('#'))
+        || [".DS_Store", "Thumbs.db", "desktop.ini"].contains(&name)
 }
 
 /// Refuse, before any simulation, anything at `<root>/<name>` that a run
@@ -267,7 +272,7 @@ pub fn check_target(root: &Path, name: &str, mark: &str) -> Result<(), OutputErr
                 .filter(|e| {
                     let name = e.file_name().to_string_lossy().into_owned();
                     let plain = e.file_type().is_ok_and(|t| t.is_file());
-                    let expected = is_system_file(&name) || (plain && is_output_file(&name));
+                    let expected = plain && (is_system_file(&name) || is_output_file(&name));
                     !expected
                 })
                 .map(|e| e.file_name().to_string_lossy().into_owned())

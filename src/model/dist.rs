@@ -92,6 +92,24 @@ impl std::fmt::Display for Num {
     }
 }
 
+/// Thousands separators in the whole part of a plain decimal number:
+/// `2167.5` → `2,167.5`.
+pub fn group_digits(s: &str) -> String {
+    let (whole, frac) = s.split_once('.').map_or((s, None), |(w, f)| (w, Some(f)));
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
 /// How far inside a bounded domain a normal's mean must lie, in standard
 /// deviations (P(outside) < 0.14%); draws that still fall outside are clamped
 /// to the domain, and [`Dist::clamped_mass`] says how often that happens.

@@ -297,10 +297,10 @@ pub struct Scenario {
     /// sweep's `--vary` values are not among them).
     #[serde(skip)]
     pub overrides: Vec<(String, String)>,
-    /// What the files gave each `--set` key before it (as TOML), or `None`
-    /// where they did not set it.
+    /// What the files gave each `--set` key before it, or `None` where
+    /// they did not set it.
     #[serde(skip)]
-    pub replaced: BTreeMap<String, Option<String>>,
+    pub replaced: BTreeMap<String, Option<toml::Value>>,
 }
 
 impl Scenario {

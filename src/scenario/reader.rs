@@ -13,7 +13,7 @@ use super::{
     ScenarioError, ScenarioErrors, Shock, SourceInfo,
 };
 use crate::model::copula::Copula;
-use crate::model::dist::{Dist, DistError, Domain, Num, as_percent, significant};
+use crate::model::dist::{Dist, DistError, Domain, Num, as_percent, group_digits, significant};
 use crate::scenario::Sampling;
 
 const TOP_KEYS: &[&str] = &[
@@ -103,7 +103,7 @@ fn implausible(full: &str, x: f64) -> Option<String> {
             "{full} = {} is {what}: if you meant {}%, write {} (fractions are written 0.2 for 20%)",
             Num(x),
             Num(x),
-            Num(x / 100.0)
+            as_fraction(x)
         )
     };
     if (key == "revenue.growth" || key.starts_with("revenue.growth.")) && x >= 5.0 {
@@ -129,11 +129,15 @@ fn implausible_amount(full: &str, d: &Dist) -> Option<String> {
     if !["revenue.initial", "revenue_share.cap"].contains(&full) || median < 1e4 {
         return None;
     }
-    let (meant, unit) = if median >= 1e7 { (median / 1e9, "dollars") } else { (median / 1e3, "$M") };
+    let (divisor, unit) = if median >= 1e7 { (1e9, "dollars") } else { (1e3, "$M") };
+    let (is, fix) = if d.is_fixed() {
+        ("is", format!("write {}", Num(median / divisor)))
+    } else {
+        ("has a median of", format!("divide each of its amounts by {}", group_digits(&Num(divisor).to_string())))
+    };
     Some(format!(
-        "{full} is ${}B (amounts are in billions of dollars, $B): if it is in {unit}, write {}",
-        Num(median),
-        Num(meant)
+        "{full} {is} ${}B (amounts are in billions of dollars, $B): if it is in {unit}, {fix}",
+        group_digits(&format!("{median:.0}"))
     ))
 }
 
@@ -200,10 +204,16 @@ pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
+/// `x` percent as the fraction to write: 14.3 → 0.143 (not the
+/// 0.14300000000000002 that x / 100 prints as).
+fn as_fraction(x: f64) -> Num {
+    Num(crate::stats::round_significant(x / 100.0, 12))
+}
+
 /// A fraction written as a percentage (above 1, up to 100).
 fn fraction_hint(x: f64) -> String {
     if x > 1.0 && x <= 100.0 {
-        format!(" (it looks like a percentage: write {} for {}%)", Num(x / 100.0), Num(x))
+        format!(" (it looks like a percentage: write {} for {}%)", as_fraction(x), Num(x))
     } else {
         String::new()
     }
@@ -417,11 +427,11 @@ impl<'s> Reader<'s> {
             return true;
         }
         let full = join(path, key);
-        // A file with no `extends` that lacks a whole section may be a base
-        // that scenarios extend (scenarios/common/openai-base.toml), asked
-        // for on its own.
-        let base = if path.is_empty() && self.src.files.len() == 1 {
-            "; or, if this file is a base that other scenarios `extends`, run those scenarios instead"
+        // A file with no `extends` that lacks the deal or the revenue may be
+        // a base that scenarios extend (scenarios/common/openai-base.toml),
+        // asked for on its own.
+        let base = if path.is_empty() && self.src.files.len() == 1 && ["revenue", "revenue_share"].contains(&key) {
+            "; or, if this file is a base that other scenarios extend (with `extends`), run those scenarios instead"
         } else {
             ""
         };

@@ -71,15 +71,15 @@ pub struct Sources {
 }
 
 /// One key set on the command line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Override {
     /// The option that set it: `--set`, or `--vary` for a sweep's combination.
     pub flag: &'static str,
     pub key: String,
     pub value: String,
-    /// What the files gave the key before (as TOML), or `None` where they
-    /// did not set it.
-    pub replaced: Option<String>,
+    /// What the files gave the key before, or `None` where they did not
+    /// set it.
+    pub replaced: Option<toml::Value>,
 }
 
 impl Override {
@@ -387,7 +387,7 @@ impl Sources {
                 Err(_) => toml::Value::String(text.clone()),
             };
             let replaced = match set_path(&mut self.merged, key, value) {
-                Ok(old) => old.map(|v| v.to_string()),
+                Ok(old) => old,
                 Err((message, fix)) => {
                     errors.push(refusal(message, fix));
                     None
@@ -546,8 +546,8 @@ fn is_huge_integer(text: &str) -> bool {
     digits.len() >= 19 && digits.chars().all(|c| c.is_ascii_digit())
 }
 
-/// Set `value` at a dotted `path` (`a.b[0].c`), creating tables on the way.
-/// Set the value at key path `path`, returning the value it replaced.
+/// Set `value` at a dotted `path` (`a.b[0].c`), creating tables on the
+/// way; returns the value it replaced.
 fn set_path(
     root: &mut toml::Table,
     path: &str,

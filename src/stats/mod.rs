@@ -48,7 +48,11 @@ impl Stat {
         // A sketch's percentile is a bucket's representative, accurate to
         // about 1e-3: its last ten digits say nothing, and a CSV is easier to
         // read without them (26.01562, not 26.015615615615616).
-        let shown = |x: f64| if sketch.exact_values().is_some() { x } else { round_significant(x, SKETCH_DIGITS) };
+        // (Kept within the extremes, which are exact: a cap of 38.123456789
+        // is not shown as 38.12346.)
+        let shown = |x: f64| {
+            if sketch.is_exact() { x } else { round_significant(x, SKETCH_DIGITS).clamp(sketch.min(), sketch.max()) }
+        };
         Stat { n, mean, sd, se: sd / (n as f64).sqrt(), percentiles: PERCENTILES.map(|q| shown(sketch.quantile(q))) }
     }
 
@@ -113,6 +117,12 @@ mod tests {
         (1..=1000).for_each(|i| wide.add(f64::from(i) / 7.0));
         let st = Stat::new(1000, 0.0, 0.0, &wide);
         assert!(st.percentiles.iter().all(|p| *p == round_significant(*p, SKETCH_DIGITS)), "{:?}", st.percentiles);
+        // Rounding never carries a percentile past the largest value (a cap).
+        let mut capped = Sketch::new();
+        (0..1000).for_each(|i| capped.add(if i < 900 { 38.123456789 } else { f64::from(i) / 100.0 }));
+        let st = Stat::new(1000, 0.0, 0.0, &capped);
+        assert!(st.percentiles.iter().all(|p| *p <= 38.123456789), "{:?}", st.percentiles);
+        assert_eq!(st.percentiles[6], 38.123456789);
         let mut few = Sketch::new();
         [1.0 / 3.0, 1.0 / 7.0, 1.0 / 3.0].iter().for_each(|x| few.add(*x));
         assert_eq!(Stat::new(3, 0.0, 0.0, &few).percentiles[3], 1.0 / 3.0);

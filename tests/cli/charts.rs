@@ -180,6 +180,12 @@ fn report_md_has_the_headline_the_charts_and_provenance() {
         assert_eq!(md.contains(&format!("]({chart}.png)")), chart != "cap_probability", "{chart} in plain's report");
     }
     assert!(ws.path().join("output/plain/cap_probability.png").is_file());
+    // Nor in a comparison of scenarios none of which has a cap.
+    ws.file("flat/a.toml", PLAIN);
+    ws.file("flat/b.toml", &PLAIN.replace("name = \"plain\"", "name = \"plain2\""));
+    ws.cmd().args(["run", "flat", "--paths", "500", "-q", "--out", "flat-out"]).assert().success();
+    let md = text(&ws.path().join("flat-out/comparison/report.md"));
+    assert!(md.contains("](pv_total.png)") && !md.contains("](cap_probability.png)"), "{md}");
 }
 
 #[test]

@@ -1306,6 +1306,9 @@ fn a_set_that_levels_the_scenarios_is_warned_about() {
     assert!(stderr.contains("fix: run the scenarios one at a time"), "{stderr}");
     assert_eq!(run(&["a.toml", "b.toml", "c.toml"], "revenue_share.rate=0.1"), "", "the same rate everywhere");
     assert!(!run(&["a.toml"], "revenue_share.cap=45").contains("replaces"), "one scenario");
+    // 20 and 20.0 are the same value.
+    ws.file("d.toml", &format!("name = \"d\"\n{}", MINIMAL.replace("cap = 20.0", "cap = 20")));
+    assert!(!run(&["a.toml", "d.toml"], "revenue_share.cap=45").contains("replaces"), "20 against 20.0");
 }
 
 /// With a counter-share, what the holder keeps (pv_net) and pays back

@@ -190,7 +190,20 @@ fn a_folder_or_link_that_revshare_did_not_write_is_never_replaced() {
     // spreadsheet's lock on an open file) does not count.
     ws.file("ok/deal/.DS_Store", "");
     ws.file("ok/deal/~$yearly.csv", "");
+    ws.file("ok/deal/.~lock.yearly.csv#", "");
     ws.cmd().args(["run", "deal.toml", "--out", "ok", "--no-charts", "-q"]).assert().success();
+    // A hidden file or folder of the analyst's own is theirs like any other.
+    for (hidden, name) in [("ok/deal/.notes.md", ".notes.md"), ("ok/deal/.git/HEAD", ".git")] {
+        ws.file(hidden, "the analyst's");
+        ws.cmd()
+            .args(["run", "deal.toml", "--out", "ok", "--no-charts"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("it holds {name}, which revshare did not write")));
+        assert!(ws.path().join(hidden).is_file(), "{hidden} deleted");
+        let top = ws.path().join("ok/deal").join(name);
+        if top.is_dir() { std::fs::remove_dir_all(&top) } else { std::fs::remove_file(&top) }.unwrap();
+    }
     ws.file("ok/deal/pivot.xlsx", "the analyst's own work");
     ws.file("ok/deal/mine/notes.txt", "more of it");
     let before = std::fs::read(ws.path().join("ok/deal/yearly.csv")).unwrap();
@@ -631,15 +644,21 @@ fn messages_from_an_analysts_walk_through() {
     let stderr = ws.exits_2_in_place(&["check", "mine.toml"]);
     assert!(stderr.contains("mine.toml:5:11: revenue.initial.low: is required but missing"), "{stderr}");
     assert!(!stderr.contains("base.toml:"), "the base file is blamed:\n{stderr}");
-    assert!(!stderr.contains("other scenarios `extends`"), "a file with `extends` told it may be a base:\n{stderr}");
+    assert!(!stderr.contains("other scenarios extend"), "a file with `extends` told it may be a base:\n{stderr}");
     // A base that lacks a section, asked for on its own, is told what it may be.
     ws.file("common/share-less.toml", MINIMAL.split("[revenue_share]").next().unwrap_or(MINIMAL));
     let stderr = ws.exits_2_in_place(&["check", "common/share-less.toml"]);
     assert!(stderr.contains("revenue_share: is required but missing"), "{stderr}");
     assert!(
-        stderr.contains("if this file is a base that other scenarios `extends`, run those scenarios instead"),
+        stderr.contains(
+            "if this file is a base that other scenarios extend (with `extends`), run those scenarios instead"
+        ),
         "{stderr}"
     );
+    // A scenario that lacks only its years is not told it may be a base.
+    ws.file("years-less.toml", &MINIMAL.replace("years = [2026, 2028]", ""));
+    let stderr = ws.exits_2_in_place(&["check", "years-less.toml"]);
+    assert!(stderr.contains("years: is required but missing") && !stderr.contains("a base"), "{stderr}");
     // The same when the file writes its distribution as a [section], with
     // dotted keys, or replaces an array of tables.
     ws.file(
@@ -754,6 +773,10 @@ fn values_that_look_like_percentages_are_warned_about() {
     for (set, says) in [
         ("revenue.growth=80", "revenue.growth = 80 is growth of 8000% a year: if you meant 80%, write 0.8"),
         (
+            "revenue.volatility=14.3",
+            "revenue.volatility = 14.3 is a standard deviation of 1430% a year: if you meant 14.3%, write 0.143 (",
+        ),
+        (
             "revenue.growth={2026=0.5,2027=45}",
             "revenue.growth.2027 = 45 is growth of 4500% a year: if you meant 45%, write 0.45",
         ),
@@ -765,11 +788,11 @@ fn values_that_look_like_percentages_are_warned_about() {
         // Amounts in dollars or millions where $B are meant.
         (
             "revenue.initial=22000000000",
-            "revenue.initial is $22000000000B (amounts are in billions of dollars, $B): if it is in dollars, write 22",
+            "revenue.initial is $22,000,000,000B (amounts are in billions of dollars, $B): if it is in dollars, write 22",
         ),
         (
             "revenue_share.cap={dist=\"uniform\",low=30000,high=50000}",
-            "revenue_share.cap is $40000B (amounts are in billions of dollars, $B): if it is in $M, write 40",
+            "revenue_share.cap has a median of $40,000B (amounts are in billions of dollars, $B): if it is in $M, divide each of its amounts by 1,000",
         ),
         // A multiplier that makes the share due more than the revenue.
         (

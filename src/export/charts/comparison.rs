@@ -260,8 +260,10 @@ impl CapCurvesChart {
             Reserve { top: c.px(6.0), right: c.px(10.0) },
         );
         axes.grid(&c)?;
-        let half = axes.ys.px(0.5);
-        c.path(&[(axes.left, half), (axes.right, half)], MUTED, 1.5, Stroke::Dotted)?;
+        if !self.curves.is_empty() {
+            let half = axes.ys.px(0.5);
+            c.path(&[(axes.left, half), (axes.right, half)], MUTED, 1.5, Stroke::Dotted)?;
+        }
         for (i, cv) in self.curves.iter().enumerate() {
             let (col, dash, _) = style(i);
             let pts: Vec<(f64, f64)> = super::cap::rising_at_period_ends(&cv.steps, cv.period)

@@ -227,22 +227,7 @@ fn signed(x: f64, body: String) -> String {
     if x < 0.0 && body.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("−{body}") } else { body }
 }
 
-/// Thousands separators in the whole part of a plain decimal number.
-fn group_digits(s: &str) -> String {
-    let (whole, frac) = s.split_once('.').map_or((s, None), |(w, f)| (w, Some(f)));
-    let mut out = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
-}
+use crate::model::dist::group_digits;
 
 /// Money in $B for a label: about three significant digits, thousands
 /// separated: `$38B`, `$25.1B`, `$0.523B`, `$2,167B`, `−$4.5B`. Trailing
@@ -314,15 +299,7 @@ pub fn percent_tick(p: f64, step: f64) -> String {
 
 /// A whole number with thousands separators: `100,000`.
 pub fn grouped(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    group_digits(&n.to_string())
 }
 
 /// `1 path`, `100,000 paths`.
@@ -516,13 +493,19 @@ pub struct EmbeddedChart {
     pub alt: String,
 }
 
-/// The charts to show in `report.md`: all but one that would only say the
-/// scenario has no cap (the report says so in words).
+/// The charts to show in `report.md`: all but a cap chart that would only
+/// say there is no cap (the report says so in words), for a scenario or for
+/// every scenario compared.
 fn embedded(charts: &[Chart], opts: &ChartOptions) -> Vec<EmbeddedChart> {
     let ext = opts.embedded_format().extension();
+    let empty = |c: &Chart| match c {
+        Chart::Cap(cap) => cap.uncapped,
+        Chart::CapCurves(c) => c.curves.is_empty(),
+        _ => false,
+    };
     charts
         .iter()
-        .filter(|c| !matches!(c, Chart::Cap(cap) if cap.uncapped))
+        .filter(|c| !empty(c))
         .map(|c| EmbeddedChart { file: format!("{}.{ext}", c.stem()), alt: c.alt() })
         .collect()
 }
