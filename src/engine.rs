@@ -348,7 +348,7 @@ fn percentiles_of(values: &mut [f64]) -> [f64; PERCENTILES.len()] {
     let mut needed: Vec<usize> = PERCENTILES
         .iter()
         .flat_map(|q| {
-            let lo = ((n - 1) as f64 * q).floor() as usize;
+            let (lo, _) = crate::stats::rank(n, *q);
             [lo, (lo + 1).min(n - 1)]
         })
         .collect();

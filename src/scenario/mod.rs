@@ -370,14 +370,15 @@ impl Scenario {
     /// changed the scenario but not its description, which may then
     /// contradict the results (a --set revenue_share.cap=45).
     pub fn shown_description(&self) -> String {
-        self.description_beside(!self.overrides_note().is_empty())
+        self.description_beside(false)
     }
 
-    /// The description, marked as the file's where `changed` (the results
-    /// are of something else: overrides, or a sweep's values), unless it
-    /// was itself given on the command line.
+    /// The description, marked as the file's where the results are of
+    /// something else: overrides, or where `changed` (a sweep's values);
+    /// unless it was itself given on the command line.
     pub fn description_beside(&self, changed: bool) -> String {
         let rewritten = self.overrides.iter().any(|(k, _)| k == "description");
+        let changed = changed || !self.overrides_note().is_empty();
         if self.description.is_empty() || rewritten || !changed {
             self.description.clone()
         } else {
@@ -395,8 +396,7 @@ impl Scenario {
     /// [`Scenario::described`], the description marked as the file's also
     /// where `changed` (a sweep's values).
     pub fn described_beside(&self, changed: bool) -> String {
-        let note = self.overrides_note();
-        let description = self.description_beside(changed || !note.is_empty());
+        let (note, description) = (self.overrides_note(), self.description_beside(changed));
         match (description.is_empty(), note.is_empty()) {
             (_, true) => description,
             (true, false) => note,

@@ -1023,6 +1023,14 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
         errors.sort_by_key(|e| (e.position.is_none(), files.iter().position(|f| *f == e.file), e.position));
         return Err(ScenarioErrors(errors));
     }
+    // The --set overrides (a sweep's --vary values are not among them), and
+    // what each replaced.
+    let (overrides, replaced) = src
+        .overrides
+        .iter()
+        .filter(|o| o.flag == "--set")
+        .map(|o| ((o.key.clone(), o.value.clone()), (o.key.clone(), o.replaced.clone())))
+        .unzip();
     let mut scenario = Scenario {
         name,
         description,
@@ -1040,18 +1048,8 @@ pub fn read(src: &Sources) -> Result<Scenario, ScenarioErrors> {
         equity,
         correlations,
         warnings: r.warnings,
-        overrides: src
-            .overrides
-            .iter()
-            .filter(|o| o.flag == "--set")
-            .map(|o| (o.key.clone(), o.value.clone()))
-            .collect(),
-        replaced: src
-            .overrides
-            .iter()
-            .filter(|o| o.flag == "--set")
-            .map(|o| (o.key.clone(), o.replaced.clone()))
-            .collect(),
+        overrides,
+        replaced,
     };
     // A description that comes from a file this one extends describes that
     // file, whose values this one changes: say so, once, where it shows.

@@ -79,10 +79,18 @@ pub fn round_significant(x: f64, digits: usize) -> f64 {
 /// statistics (NumPy's default): h = (n − 1)·q, between x⌊h⌋ and x⌊h⌋₊₁ by
 /// h − ⌊h⌋ ([`lerp`]). `sorted` must be in ascending order and non-empty.
 pub fn exact_percentile(sorted: &[f64], q: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * q;
-    let lo = h.floor() as usize;
+    let (lo, frac) = rank(sorted.len(), q);
     let hi = (lo + 1).min(sorted.len() - 1);
-    lerp(sorted[lo], sorted[hi], h - lo as f64)
+    lerp(sorted[lo], sorted[hi], frac)
+}
+
+/// Where percentile `q` of `n` ≥ 1 values lies: h = (n − 1)·q, as the rank
+/// of the order statistic below it, ⌊h⌋ (from 0), and the fraction h − ⌊h⌋
+/// of the way to the next.
+pub fn rank(n: usize, q: f64) -> (usize, f64) {
+    let h = (n - 1) as f64 * q;
+    let lo = h.floor();
+    (lo as usize, h - lo)
 }
 
 /// `a` + t·(`b` − `a`) as NumPy's `percentile` works it out, to the last

@@ -1275,9 +1275,8 @@ impl Sketch {
         if self.count == 0 {
             return f64::NAN;
         }
-        let h = (self.count - 1) as f64 * q;
-        let lo = h.floor() as u64;
-        let frac = h - lo as f64;
+        let (lo, frac) = crate::stats::rank(self.count as usize, q);
+        let lo = lo as u64;
         let a = self.value_at_rank(lo);
         if frac == 0.0 || lo + 1 >= self.count {
             return a;

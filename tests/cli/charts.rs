@@ -84,6 +84,12 @@ fn colours(bytes: &[u8]) -> (usize, usize) {
     (seen.len(), coloured)
 }
 
+/// `revshare run` on the shipped amended-2026 scenario with `args`, which
+/// must succeed.
+fn run_shipped(ws: &Workspace, args: &[&str]) {
+    ws.cmd().arg("run").arg(repo().join("scenarios/amended-2026.toml")).args(args).assert().success();
+}
+
 fn two_scenarios() -> Workspace {
     let ws = Workspace::new();
     ws.file("sc/deal.toml", DEAL);
@@ -234,13 +240,7 @@ fn comparison_folder_has_csv_charts_and_report() {
 #[test]
 fn the_share_has_a_tornado_of_its_own() {
     let ws = Workspace::new();
-    let shipped = repo().join("scenarios/amended-2026.toml");
-    ws.cmd()
-        .arg("run")
-        .arg(&shipped)
-        .args(["--paths", "3000", "--sensitivity", "--format", "svg", "-q", "--out", "o"])
-        .assert()
-        .success();
+    run_shipped(&ws, &["--paths", "3000", "--sensitivity", "--format", "svg", "-q", "--out", "o"]);
     let dir = ws.path().join("o/amended-2026");
     let share = text(&dir.join("tornado_share.svg"));
     assert!(share.contains("amended-2026 — what moves the median pv_share"), "title");
@@ -457,13 +457,7 @@ fn the_comparison_says_what_is_not_like_for_like() {
 #[test]
 fn small_charts_keep_their_axis_titles_units() {
     let ws = Workspace::new();
-    let shipped = repo().join("scenarios/amended-2026.toml");
-    ws.cmd()
-        .arg("run")
-        .arg(&shipped)
-        .args(["--paths", "500", "--chart-size", "400x300", "--format", "svg", "-q", "--out", "small"])
-        .assert()
-        .success();
+    run_shipped(&ws, &["--paths", "500", "--chart-size", "400x300", "--format", "svg", "-q", "--out", "small"]);
     let dir = ws.path().join("small/amended-2026");
     let titles = |chart: &str| -> Vec<String> {
         let svg = text(&dir.join(format!("{chart}.svg")));
